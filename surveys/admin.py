@@ -1,0 +1,290 @@
+"""The Observatory's admin for the survey engine (staff only).
+
+Shared file: the outreach and exchange apps add their wave actions to `WaveAdmin.actions`
+and their links to the wave page; keep such edits small and local.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from import_export.admin import ImportExportModelAdmin
+
+from surveys.definition.structure import structure_for
+from surveys.journey.display import shown_sections
+from surveys.models import (
+    Answer,
+    Contact,
+    Invitation,
+    Partnership,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    Section,
+    Wave,
+)
+from surveys.resources import RegisterResource
+from surveys.values import load_values
+
+
+class VersionInline(admin.TabularInline):
+    model = QuestionnaireVersion
+    fields = ["number", "title", "minutes_needed", "source", "created_at", "print_link"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Blank questionnaire")
+    def print_link(self, obj: QuestionnaireVersion) -> SafeString:
+        url = reverse("surveys:blank_questionnaire", args=[obj.questionnaire.code, obj.number])
+        return format_html('<a href="{}">Print</a>', url)
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "version_count"]
+    inlines = [VersionInline]
+    readonly_fields = ["code"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Questionnaire]:
+        return super().get_queryset(request).annotate(version_total=Count("versions"))
+
+    @admin.display(description="Versions", ordering="version_total")
+    def version_count(self, obj: Questionnaire) -> int:
+        return obj.version_total  # type: ignore[attr-defined]
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    fields = ["position", "code", "title"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(QuestionnaireVersion)
+class QuestionnaireVersionAdmin(admin.ModelAdmin):
+    """Read-only: versions are loaded from definition files (`load_questionnaires`)."""
+
+    list_display = ["__str__", "title", "groups", "minutes_needed", "created_at", "print_link"]
+    list_filter = ["questionnaire"]
+    readonly_fields = [
+        "questionnaire",
+        "number",
+        "title",
+        "description",
+        "groups",
+        "minutes_needed",
+        "checksum",
+        "source",
+        "print_link",
+    ]
+    exclude = ["definition"]
+    inlines = [SectionInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Blank questionnaire")
+    def print_link(self, obj: QuestionnaireVersion) -> SafeString:
+        url = reverse("surveys:blank_questionnaire", args=[obj.questionnaire.code, obj.number])
+        return format_html('<a href="{}">Print the blank questionnaire</a>', url)
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    fields = ["name", "email", "is_active"]
+    extra = 1
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(ImportExportModelAdmin):
+    """Partnerships; import/export work on the contact-per-row register file."""
+
+    list_display = ["acronym", "name", "programme", "group", "contact_count"]
+    list_filter = ["programme", "group"]
+    search_fields = ["acronym", "name", "contacts__email"]
+    inlines = [ContactInline]
+    resource_classes = [RegisterResource]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Partnership]:
+        return super().get_queryset(request).annotate(contact_total=Count("contacts"))
+
+    @admin.display(description="Contacts", ordering="contact_total")
+    def contact_count(self, obj: Partnership) -> int:
+        return obj.contact_total  # type: ignore[attr-defined]
+
+    def get_export_queryset(self, request: HttpRequest) -> QuerySet[Contact]:  # type: ignore[override]
+        return Contact.objects.select_related("partnership").filter(
+            partnership__in=super().get_export_queryset(request)
+        )
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "partnership", "is_active"]
+    list_filter = ["is_active", "partnership__programme", "partnership__group"]
+    search_fields = ["name", "email", "partnership__acronym"]
+    list_select_related = ["partnership"]
+    autocomplete_fields = ["partnership"]
+
+
+@admin.register(Wave)
+class WaveAdmin(admin.ModelAdmin):
+    list_display = [
+        "slug",
+        "title",
+        "questionnaire",
+        "opens_at",
+        "closes_at",
+        "closed_at",
+        "invited",
+        "started",
+        "completed",
+        "rate",
+    ]
+    list_filter = ["version__questionnaire"]
+    search_fields = ["slug", "title"]
+    readonly_fields = ["version", "closed_at", "responses_link"]
+    actions: list[Any] = []
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Wave]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("version__questionnaire")
+            .annotate(
+                n_invited=Count("responses", distinct=True),
+                n_started=Count("responses", filter=~Q(responses__status=Response.Status.NOT_STARTED), distinct=True),
+                n_completed=Count("responses", filter=Q(responses__status=Response.Status.SUBMITTED), distinct=True),
+            )
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Wave | None = None) -> list[str]:
+        # The version and the population are fixed once open; create waves with `open_wave`.
+        return self.readonly_fields if obj else ["closed_at"]
+
+    @admin.display(description="Questionnaire", ordering="version__questionnaire__code")
+    def questionnaire(self, obj: Wave) -> str:
+        return str(obj.version)
+
+    @admin.display(description="Invited", ordering="n_invited")
+    def invited(self, obj: Wave) -> int:
+        return obj.n_invited  # type: ignore[attr-defined]
+
+    @admin.display(description="Started", ordering="n_started")
+    def started(self, obj: Wave) -> int:
+        return obj.n_started  # type: ignore[attr-defined]
+
+    @admin.display(description="Completed", ordering="n_completed")
+    def completed(self, obj: Wave) -> int:
+        return obj.n_completed  # type: ignore[attr-defined]
+
+    @admin.display(description="Response rate")
+    def rate(self, obj: Wave) -> str:
+        invited = obj.n_invited  # type: ignore[attr-defined]
+        return f"{100 * obj.n_completed / invited:.0f}%" if invited else "–"  # type: ignore[attr-defined]
+
+    @admin.display(description="Responses")
+    def responses_link(self, obj: Wave) -> SafeString:
+        url = reverse("admin:surveys_response_changelist") + f"?wave__id__exact={obj.pk}"
+        return format_html('<a href="{}">Responses of this wave</a>', url)
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["partnership", "group", "wave", "status", "started_at", "last_saved_at", "submitted_at", "deadline"]
+    list_filter = ["wave", "partnership__group", "status"]
+    search_fields = ["partnership__acronym", "partnership__name"]
+    list_select_related = ["partnership", "wave"]
+    readonly_fields = [
+        "wave",
+        "partnership",
+        "status",
+        "started_at",
+        "last_saved_at",
+        "last_saved_by",
+        "submitted_at",
+        "submitted_by",
+        "reopened_at",
+        "answers",
+    ]
+    fields = [*readonly_fields[:-1], "deadline", "answers"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Group", ordering="partnership__group")
+    def group(self, obj: Response) -> str:
+        return obj.partnership.group
+
+    @admin.display(description="Answers")
+    def answers(self, obj: Response) -> SafeString:
+        structure = structure_for(obj.wave.version)
+        values = load_values(obj, structure)
+        names = dict(Partnership.objects.values_list("acronym", "name"))
+        sections = shown_sections(
+            structure, values, partnership_names={a: f"{a} ({n})" if n else a for a, n in names.items()}
+        )
+        return render_to_string("surveys/answers.html", {"sections": sections, "compact": True})
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["contact", "partnership", "wave", "created_at", "revoked_at"]
+    list_filter = ["wave", "contact__partnership__group"]
+    search_fields = ["contact__name", "contact__email", "contact__partnership__acronym"]
+    list_select_related = ["contact__partnership", "wave"]
+    readonly_fields = ["wave", "contact", "created_at"]
+
+    @admin.display(description="Partnership", ordering="contact__partnership__acronym")
+    def partnership(self, obj: Invitation) -> Partnership:
+        return obj.contact.partnership
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    """Answer rows, for checking what was stored; edit through the journey or an import."""
+
+    list_display = [
+        "response",
+        "question",
+        "option",
+        "matrix_row",
+        "repeat_row",
+        "country",
+        "short_text",
+        "number",
+        "date",
+    ]
+    list_filter = ["response__wave", "response__partnership__group", "question__code"]
+    list_select_related = ["response__partnership", "response__wave", "question", "option", "matrix_row", "repeat_row"]
+    search_fields = ["response__partnership__acronym", "text", "comment"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Text / comment")
+    def short_text(self, obj: Answer) -> str:
+        text = obj.text or obj.comment
+        return text if len(text) < 80 else text[:77] + "…"

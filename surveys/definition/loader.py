@@ -1,0 +1,459 @@
+"""Read a questionnaire definition (YAML), validate it, and store it as a version.
+
+The format is documented in `docs/questionnaire-format.md`. Validation collects every
+problem with the path where it was found (`sections[2].questions[0].options[3].code`), so a
+person editing a file sees all mistakes at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from surveys.models import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
+
+BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+T = Question.Type
+COMMON_KEYS = {"code", "type", "text", "help", "required", "shown_if"}
+TYPE_KEYS: dict[str, set[str]] = {
+    T.MULTI_CHOICE: {"options", "other"},
+    T.SINGLE_CHOICE: {"options", "other", "scale"},
+    T.RATING_MATRIX: {"rows", "scale"},
+    T.YES_NO: set(),
+    T.NUMBER: {"min", "max", "decimals"},
+    T.TEXT: set(),
+    T.LONG_TEXT: set(),
+    T.DATE: set(),
+    T.COUNTRIES: {"exclude_eu", "max"},
+    T.REPEAT: {"fields", "rows_from", "max_rows"},
+    T.PARTNERSHIP: set(),
+}
+# Types a repeat table's field may have: each holds one value per row (countries may hold several).
+FIELD_TYPES = {T.SINGLE_CHOICE, T.YES_NO, T.NUMBER, T.TEXT, T.LONG_TEXT, T.DATE, T.COUNTRIES, T.PARTNERSHIP}
+DEFAULT_MAX_ROWS = 500
+YES_NO_OPTIONS = [{"code": "yes", "label": "Yes"}, {"code": "no", "label": "No"}]
+
+
+class DefinitionError(Exception):
+    """The definition has problems; `problems` lists each with its path."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def error(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}" if path else message)
+
+    def text(self, data: dict[str, Any], key: str, path: str, *, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.error(path, f"'{key}' is missing")
+            return ""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.error(f"{path}.{key}", "must be text")
+            return ""
+        return str(value).strip()
+
+    def code(self, data: dict[str, Any], path: str) -> str:
+        value = self.text(data, "code", path)
+        if value and not CODE_RE.match(value):
+            self.error(f"{path}.code", f"'{value}' may hold only letters, digits, '_', '-' and '.'")
+        return value
+
+    def boolean(self, data: dict[str, Any], key: str, path: str, default: bool = False) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            self.error(f"{path}.{key}", "must be true or false")
+            return default
+        return value
+
+    def number(self, data: dict[str, Any], key: str, path: str) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            self.error(f"{path}.{key}", "must be a number")
+            return None
+        try:
+            return str(Decimal(str(value)))
+        except InvalidOperation:
+            self.error(f"{path}.{key}", "must be a number")
+            return None
+
+    def whole(self, data: dict[str, Any], key: str, path: str, *, minimum: int = 0) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            self.error(f"{path}.{key}", f"must be a whole number of at least {minimum}")
+            return None
+        return value
+
+    def listing(self, data: dict[str, Any], key: str, path: str) -> list[Any]:
+        value = data.get(key)
+        if not isinstance(value, list) or not value:
+            self.error(path, f"'{key}' must be a non-empty list")
+            return []
+        return value
+
+    def unknown_keys(self, data: dict[str, Any], allowed: set[str], path: str) -> None:
+        for key in sorted(set(data) - allowed):
+            self.error(f"{path}.{key}", "is not a known attribute")
+
+
+def _options(ck: _Checker, items: list[Any], path: str, *, multi: bool = False) -> list[dict[str, Any]]:
+    allowed = {"code", "label"} | ({"comment", "number", "exclusive"} if multi else set())
+    result: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        p = f"{path}[{i}]"
+        if not isinstance(item, dict):
+            ck.error(p, "must be a mapping with 'code' and 'label'")
+            continue
+        ck.unknown_keys(item, allowed, p)
+        code = ck.code(item, p)
+        if code in seen:
+            ck.error(f"{p}.code", f"'{code}' is used twice")
+        seen.add(code)
+        option: dict[str, Any] = {"code": code, "label": ck.text(item, "label", p)}
+        if multi:
+            option["comment"] = ck.boolean(item, "comment", p, default=True)
+            number = item.get("number")
+            if number is not None and (not isinstance(number, str) or not number.strip()):
+                ck.error(f"{p}.number", "must be the label of the number box")
+                number = None
+            option["number_label"] = (number or "").strip()
+            option["exclusive"] = ck.boolean(item, "exclusive", p)
+        result.append(option)
+    return result
+
+
+def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) -> dict[str, Any] | None:
+    if not isinstance(data, dict):
+        ck.error(path, "must be a mapping")
+        return None
+    qtype = data.get("type")
+    if qtype not in TYPE_KEYS:
+        ck.error(f"{path}.type", f"'{qtype}' is not a known type ({', '.join(TYPE_KEYS)})")
+        return None
+    if in_repeat and qtype not in FIELD_TYPES:
+        ck.error(f"{path}.type", f"a repeat field cannot be of type '{qtype}'")
+        return None
+    allowed = COMMON_KEYS | TYPE_KEYS[qtype] | ({"label"} if in_repeat else set())
+    ck.unknown_keys(data, allowed, path)
+    text_key = "label" if in_repeat and "label" in data else "text"
+    q: dict[str, Any] = {
+        "code": ck.code(data, path),
+        "type": qtype,
+        "text": ck.text(data, text_key, path),
+        "help": ck.text(data, "help", path, required=False),
+        "required": ck.boolean(data, "required", path),
+        "scale": False,
+        "other": False,
+        "min": None,
+        "max": None,
+        "decimals": 0,
+        "exclude_eu": False,
+        "max_items": None,
+        "rows_from": "",
+        "max_rows": None,
+        "shown_if": {},
+        "options": [],
+        "rows": [],
+        "fields": [],
+    }
+    shown_if = data.get("shown_if")
+    if shown_if is not None:
+        if (
+            not isinstance(shown_if, dict)
+            or set(shown_if) != {"question", "equals"}
+            or not isinstance(shown_if.get("question"), str)
+        ):
+            ck.error(f"{path}.shown_if", "must be {question: CODE, equals: VALUE}")
+        else:
+            q["shown_if"] = {"question": shown_if["question"], "equals": str(shown_if["equals"])}
+    if qtype in (T.MULTI_CHOICE, T.SINGLE_CHOICE):
+        q["options"] = _options(ck, ck.listing(data, "options", path), f"{path}.options", multi=qtype == T.MULTI_CHOICE)
+        q["other"] = ck.boolean(data, "other", path)
+        if q["other"] and any(o["code"] == Option.OTHER_CODE for o in q["options"]):
+            ck.error(f"{path}.options", "the code 'other' is kept for the 'other: true' option")
+        if qtype == T.SINGLE_CHOICE:
+            q["scale"] = ck.boolean(data, "scale", path)
+        if sum(1 for o in q["options"] if o.get("exclusive")) > 1:
+            ck.error(f"{path}.options", "at most one option can be exclusive")
+    elif qtype == T.YES_NO:
+        q["options"] = [dict(o) for o in YES_NO_OPTIONS]
+    elif qtype == T.RATING_MATRIX:
+        q["rows"] = _options(ck, ck.listing(data, "rows", path), f"{path}.rows")
+        q["options"] = _options(ck, ck.listing(data, "scale", path), f"{path}.scale")
+        q["scale"] = True
+    elif qtype == T.NUMBER:
+        q["min"] = ck.number(data, "min", path)
+        q["max"] = ck.number(data, "max", path)
+        q["decimals"] = ck.whole(data, "decimals", path) or 0
+        if q["decimals"] > 4:
+            ck.error(f"{path}.decimals", "at most 4 decimals are kept")
+        if q["min"] is not None and q["max"] is not None and Decimal(q["min"]) > Decimal(q["max"]):
+            ck.error(f"{path}.min", "is above max")
+    elif qtype == T.COUNTRIES:
+        q["exclude_eu"] = ck.boolean(data, "exclude_eu", path)
+        q["max_items"] = ck.whole(data, "max", path, minimum=1)
+    elif qtype == T.REPEAT:
+        q["rows_from"] = ck.text(data, "rows_from", path, required=False)
+        q["max_rows"] = ck.whole(data, "max_rows", path, minimum=1)
+        seen: set[str] = set()
+        for i, field in enumerate(ck.listing(data, "fields", path)):
+            f = _question(ck, field, f"{path}.fields[{i}]", in_repeat=True)
+            if f is None:
+                continue
+            if f["code"] in seen:
+                ck.error(f"{path}.fields[{i}].code", f"'{f['code']}' is used twice")
+            seen.add(f["code"])
+            if f["shown_if"]:
+                ck.error(f"{path}.fields[{i}].shown_if", "fields of a repeat table cannot have shown_if")
+            q["fields"].append(f)
+    return q
+
+
+def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
+    """Validate a parsed definition and return it with every default filled in."""
+    ck = _Checker()
+    if not isinstance(data, dict):
+        raise DefinitionError(source, ["the file must hold a mapping (code, title, version, groups, sections)"])
+    ck.unknown_keys(data, {"code", "title", "description", "version", "minutes", "groups", "sections"}, "")
+    code = ck.text(data, "code", "")
+    if code and not SLUG_RE.match(code):
+        ck.error("code", f"'{code}' must be a slug (lower-case letters, digits and '-')")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        ck.error("version", "must be a whole number of at least 1")
+        version = 1
+    groups = data.get("groups")
+    if not isinstance(groups, list) or not groups or not all(isinstance(g, str) and SLUG_RE.match(g) for g in groups):
+        ck.error("groups", "must be a non-empty list of slugs (e.g. [strand-1, strand-2])")
+        groups = []
+    definition: dict[str, Any] = {
+        "code": code,
+        "title": ck.text(data, "title", ""),
+        "description": ck.text(data, "description", "", required=False),
+        "version": version,
+        "minutes": ck.whole(data, "minutes", "", minimum=1) or 30,
+        "groups": groups,
+        "sections": [],
+    }
+    section_codes: set[str] = set()
+    questions: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
+    for s_index, section in enumerate(ck.listing(data, "sections", "")):
+        sp = f"sections[{s_index}]"
+        if not isinstance(section, dict):
+            ck.error(sp, "must be a mapping")
+            continue
+        ck.unknown_keys(section, {"code", "title", "description", "questions"}, sp)
+        s_code = ck.code(section, sp)
+        if s_code in section_codes:
+            ck.error(f"{sp}.code", f"'{s_code}' is used twice")
+        section_codes.add(s_code)
+        s: dict[str, Any] = {
+            "code": s_code,
+            "title": ck.text(section, "title", sp),
+            "description": ck.text(section, "description", sp, required=False),
+            "questions": [],
+        }
+        for q_index, raw in enumerate(ck.listing(section, "questions", sp)):
+            qp = f"{sp}.questions[{q_index}]"
+            q = _question(ck, raw, qp)
+            if q is None:
+                continue
+            if q["code"] in questions:
+                ck.error(f"{qp}.code", f"'{q['code']}' is used twice in the questionnaire")
+            q["_path"] = qp
+            questions[q["code"]] = q
+            order.append(q["code"])
+            s["questions"].append(q)
+        definition["sections"].append(s)
+
+    # Cross-references: shown_if and rows_from point to earlier questions of the right type.
+    for position, q_code in enumerate(order):
+        q = questions[q_code]
+        qp = q.pop("_path", q_code)
+        earlier = set(order[:position])
+        if q["shown_if"]:
+            target = q["shown_if"]["question"]
+            if target not in earlier:
+                ck.error(f"{qp}.shown_if", f"'{target}' is not a question asked before {q_code}")
+            else:
+                codes = {o["code"] for o in questions[target]["options"]}
+                if questions[target]["type"] not in (T.YES_NO, T.SINGLE_CHOICE, T.MULTI_CHOICE):
+                    ck.error(f"{qp}.shown_if", f"'{target}' is not a choice question")
+                elif q["shown_if"]["equals"] not in codes:
+                    ck.error(f"{qp}.shown_if.equals", f"'{q['shown_if']['equals']}' is not an option of {target}")
+        if q["rows_from"]:
+            target = q["rows_from"]
+            if target not in earlier or questions[target]["type"] != T.NUMBER:
+                ck.error(f"{qp}.rows_from", f"'{target}' is not a number question asked before {q_code}")
+    if ck.problems:
+        raise DefinitionError(source, ck.problems)
+    return definition
+
+
+def checksum(definition: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DefinitionError(str(path), [f"not valid YAML: {exc}"]) from exc
+    except OSError as exc:
+        raise DefinitionError(str(path), [f"cannot be read: {exc.strerror}"]) from exc
+    return normalise(data, source=str(path))
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    version: QuestionnaireVersion
+    outcome: str  # "created", "updated", "unchanged", "new version"
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.outcome}"
+
+
+@transaction.atomic
+def questionnaire_load(*, definition: dict[str, Any], source: str = "") -> LoadResult:
+    """Store a normalised definition; safe to run again with the same content.
+
+    The definition's `version` names the version to write. If that version exists with the
+    same content, nothing changes. If its content differs and no wave uses it, it is rebuilt
+    in place; if a wave uses it, it is never touched and the content becomes the next
+    version number instead.
+    """
+    digest = checksum(definition)
+    questionnaire, _ = Questionnaire.objects.select_for_update().get_or_create(
+        code=definition["code"], defaults={"title": definition["title"]}
+    )
+    if questionnaire.title != definition["title"]:
+        questionnaire.title = definition["title"]
+        questionnaire.save(update_fields=["title", "updated_at"])
+    existing = questionnaire.versions.filter(number=definition["version"]).first()
+    if existing is not None and existing.checksum == digest:
+        return LoadResult(existing, "unchanged")
+    same_content = questionnaire.versions.filter(checksum=digest).order_by("-number").first()
+    if existing is not None and same_content is not None:
+        # Already stored as a later version (a frozen version was changed before).
+        return LoadResult(same_content, "unchanged")
+    if existing is None:
+        version = _create_version(questionnaire, definition["version"], definition, digest, source)
+        return LoadResult(version, "created")
+    if not existing.is_frozen():
+        existing.sections.all().delete()
+        _fill_version(existing, definition, digest, source)
+        return LoadResult(existing, "updated")
+    number = (questionnaire.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    version = _create_version(questionnaire, number, definition, digest, source)
+    return LoadResult(version, "new version")
+
+
+def _create_version(
+    questionnaire: Questionnaire, number: int, definition: dict[str, Any], digest: str, source: str
+) -> QuestionnaireVersion:
+    version = QuestionnaireVersion(questionnaire=questionnaire, number=number)
+    _fill_version(version, definition, digest, source)
+    return version
+
+
+def _fill_version(version: QuestionnaireVersion, definition: dict[str, Any], digest: str, source: str) -> None:
+    version.title = definition["title"]
+    version.description = definition["description"]
+    version.groups = definition["groups"]
+    version.minutes_needed = definition["minutes"]
+    version.definition = definition
+    version.checksum = digest
+    version.source = source[-255:]
+    version.save()
+    for s_pos, s in enumerate(definition["sections"], start=1):
+        section = Section.objects.create(
+            version=version, code=s["code"], title=s["title"], description=s["description"], position=s_pos
+        )
+        for q_pos, q in enumerate(s["questions"], start=1):
+            question = _create_question(version, section, None, q, q_pos)
+            for f_pos, f in enumerate(q["fields"], start=1):
+                _create_question(version, section, question, f, f_pos)
+
+
+def _create_question(
+    version: QuestionnaireVersion, section: Section, parent: Question | None, q: dict[str, Any], position: int
+) -> Question:
+    question = Question.objects.create(
+        version=version,
+        section=section,
+        parent=parent,
+        code=q["code"],
+        type=q["type"],
+        text=q["text"],
+        help=q["help"],
+        required=q["required"],
+        position=position,
+        scale=q["scale"],
+        other=q["other"],
+        min_value=q["min"],
+        max_value=q["max"],
+        exclude_eu=q["exclude_eu"],
+        max_items=q["max_items"],
+        rows_from=q["rows_from"],
+        max_rows=q["max_rows"],
+        decimals=q["decimals"],
+        shown_if=q["shown_if"],
+    )
+    options = [
+        Option(
+            question=question,
+            code=o["code"],
+            label=o["label"],
+            position=pos,
+            comment=o.get("comment", False),
+            number_label=o.get("number_label", ""),
+            exclusive=o.get("exclusive", False),
+        )
+        for pos, o in enumerate(q["options"], start=1)
+    ]
+    if q["other"]:
+        options.append(
+            Option(
+                question=question,
+                code=Option.OTHER_CODE,
+                label="Other (please specify)",
+                position=len(options) + 1,
+                is_other=True,
+            )
+        )
+    Option.objects.bulk_create(options)
+    MatrixRow.objects.bulk_create(
+        MatrixRow(question=question, code=r["code"], label=r["label"], position=pos)
+        for pos, r in enumerate(q["rows"], start=1)
+    )
+    return question
+
+
+def bundled_paths() -> list[Path]:
+    return sorted(BUNDLED_DIR.glob("*.yaml"))

@@ -1,0 +1,1 @@
+"""The respondent's journey, from the personal link to the printable copy."""

@@ -1,0 +1,24 @@
+"""The survey engine's data: questionnaires, the register, waves and responses, answers."""
+
+from .answers import Answer, RepeatRow
+from .questionnaire import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
+from .register import Contact, Partnership
+from .waves import AccessKey, Invitation, Response, SectionState, Wave
+
+__all__ = [
+    "AccessKey",
+    "Answer",
+    "Contact",
+    "Invitation",
+    "MatrixRow",
+    "Option",
+    "Partnership",
+    "Question",
+    "Questionnaire",
+    "QuestionnaireVersion",
+    "RepeatRow",
+    "Response",
+    "Section",
+    "SectionState",
+    "Wave",
+]

@@ -1,0 +1,180 @@
+"""Waves (a questionnaire version opened for some partnerships), responses and access links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .questionnaire import QuestionnaireVersion, Section
+from .register import Contact, Partnership
+
+
+class WaveQuerySet(models.QuerySet["Wave"]):
+    def open(self, now: dt.datetime | None = None) -> WaveQuerySet:
+        now = now or timezone.now()
+        return self.filter(opens_at__lte=now, closes_at__gt=now, closed_at__isnull=True)
+
+
+class Wave(models.Model):
+    version = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT, related_name="waves")
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=255)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField(help_text="Deadline of the wave; single partnerships may get a later one")
+    # The wave this one follows in its series: reports compare with it, answers may be prefilled.
+    previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_waves")
+    # Set by the periodic close (or an admin) once no response can be accepted any more.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WaveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opens_at", "slug"]
+        constraints = [
+            models.CheckConstraint(condition=Q(opens_at__lt=F("closes_at")), name="wave_opens_before_closing"),
+            models.CheckConstraint(condition=~Q(previous=F("id")), name="wave_not_its_own_previous"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def questionnaire_code(self) -> str:
+        return self.version.questionnaire.code
+
+
+class ResponseQuerySet(models.QuerySet["Response"]):
+    def submitted(self) -> ResponseQuerySet:
+        return self.filter(status=Response.Status.SUBMITTED)
+
+
+class Response(models.Model):
+    """The one response of a partnership in a wave, shared by all its contacts.
+
+    Created for every partnership when the wave opens (status not started), so the wave's
+    population is simply its responses.
+    """
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        DRAFT = "draft", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="responses")
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="responses")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
+    # A later deadline for this partnership only (an extension); null: the wave's.
+    deadline = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    last_saved_at = models.DateTimeField(null=True, blank=True)
+    last_saved_by = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["wave", "partnership__acronym"]
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "partnership"], name="response_one_per_partnership_and_wave"),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | Q(submitted_at__isnull=False),
+                name="response_submitted_has_time",
+            ),
+        ]
+        indexes = [
+            # Response counts per wave and status (dashboards, reports, reminders).
+            models.Index(fields=["wave", "status"], name="response_wave_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partnership} in {self.wave.slug}"
+
+    @property
+    def effective_deadline(self) -> dt.datetime:
+        if self.deadline and self.deadline > self.wave.closes_at:
+            return self.deadline
+        return self.wave.closes_at
+
+    def accepts_answers(self, now: dt.datetime | None = None) -> bool:
+        """Whether the server takes answers and a submission for this response right now."""
+        now = now or timezone.now()
+        return self.wave.opens_at <= now < self.effective_deadline
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class SectionState(models.Model):
+    """What is known of one section of one response: its lock version and completeness.
+
+    Every save of a section increments `lock_version`; a form carries the version it was
+    rendered with, so a save based on an older version is detected as a conflict.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="section_states")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    lock_version = models.PositiveIntegerField(default=0)
+    complete = models.BooleanField(default=False)
+    saved_at = models.DateTimeField(null=True, blank=True)
+    saved_by = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "section"], name="sectionstate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response} / {self.section.code} v{self.lock_version}"
+
+
+class Invitation(models.Model):
+    """A contact's invitation to a wave: the holder of their personal links."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["wave", "contact__partnership__acronym", "contact__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["wave", "contact"], name="invitation_one_per_contact_and_wave"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} to {self.wave.slug}"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class AccessKey(models.Model):
+    """One personal link of an invitation, stored only as the SHA-256 of its random key.
+
+    A fresh key is minted for every email that carries a link (the key itself exists only in
+    that email), so a database leak reveals no working link. All keys of an invitation stay
+    valid until the invitation is revoked.
+    """
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="keys")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"key of {self.invitation}"

@@ -1,0 +1,71 @@
+"""Importing the register of partnerships and contacts from a spreadsheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import tablib
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from surveys.resources import COLUMNS, RegisterResource
+
+
+class RegisterImportError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def read_dataset(path: Path) -> tablib.Dataset:
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise RegisterImportError([f"Expected an .xlsx or .csv file, not '{suffix or path.name}'."])
+    try:
+        if suffix == ".xlsx":
+            return tablib.Dataset().load(path.read_bytes(), format="xlsx")
+        return tablib.Dataset().load(path.read_text(encoding="utf-8-sig"), format="csv")
+    except OSError as exc:
+        raise RegisterImportError([f"The file cannot be read: {exc.strerror}."]) from exc
+    except Exception as exc:  # tablib raises many kinds for a broken file
+        raise RegisterImportError([f"The file cannot be read as {suffix[1:]}: {exc}."]) from exc
+
+
+def describe_errors(result: Any) -> list[str]:
+    """Every problem of an import result, naming the spreadsheet row and the column."""
+    problems: list[str] = [str(e.error) for e in result.base_errors]
+    for invalid in result.invalid_rows:
+        # +1 for the header row, +1 because spreadsheet rows count from 1.
+        row_number = invalid.number + 1
+        for column, messages in invalid.error_dict.items():
+            for message in messages:
+                where = f"row {row_number}, column {column}" if column in COLUMNS else f"row {row_number}"
+                problems.append(f"{where}: {message}")
+    for number, errors in result.row_errors():
+        for error in errors:
+            problems.append(f"row {number + 1}: {error.error}")
+    return problems
+
+
+def register_import(*, path: Path, dry_run: bool = False) -> dict[str, int]:
+    """Import a register file: every row valid, or nothing written."""
+    dataset = read_dataset(path)
+    resource = RegisterResource()
+    with transaction.atomic():
+        try:
+            result = resource.import_data(dataset, dry_run=True, raise_errors=False, collect_failed_rows=True)
+        except ValidationError as exc:
+            raise RegisterImportError(exc.messages) from exc
+        problems = describe_errors(result)
+        if problems:
+            raise RegisterImportError(problems)
+        if not dry_run:
+            result = resource.import_data(dataset, dry_run=False, raise_errors=True)
+    totals = dict(result.totals)
+    return {
+        "new": totals.get("new", 0),
+        "update": totals.get("update", 0),
+        "skip": totals.get("skip", 0),
+        "partnerships": len({str(r).strip() for r in dataset["acronym"]}) if dataset.height else 0,
+    }

@@ -1,0 +1,152 @@
+"""Saving sections of a response, submitting it, reopening it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from surveys.definition.structure import QuestionNode, Structure, structure_for
+from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed
+from surveys.models import Answer, Contact, RepeatRow, Response, SectionState
+from surveys.values import (
+    Values,
+    build_answer_rows,
+    completeness_problems,
+    hidden_codes,
+    load_values,
+    partnership_ids_for,
+)
+
+
+def _locked_response(response_id: int) -> Response:
+    # Saves of one response are serialised on its row, so the lock-version check below and
+    # the writes that follow cannot interleave with a colleague's save.
+    return Response.objects.select_for_update().select_related("wave__version").get(pk=response_id)
+
+
+def _check_open(response: Response, now: dt.datetime) -> None:
+    if not response.accepts_answers(now):
+        raise ResponseClosed()
+    if response.is_submitted:
+        raise AlreadySubmitted()
+
+
+def replace_answers(*, response: Response, structure: Structure, nodes: list[QuestionNode], values: Values) -> None:
+    """Replace the stored answers of these questions by the given values (fixed query count)."""
+    question_ids = [n.id for n in nodes] + [f.id for n in nodes for f in n.fields]
+    Answer.objects.filter(response=response, question_id__in=question_ids).delete()
+    RepeatRow.objects.filter(response=response, question_id__in=question_ids).delete()
+    answers, repeats = build_answer_rows(
+        response=response, nodes=nodes, values=values, partnership_ids=partnership_ids_for(values, nodes)
+    )
+    if repeats:
+        created = RepeatRow.objects.bulk_create([row for row, _ in repeats])
+        for row, (_, row_answers) in zip(created, repeats, strict=True):
+            for answer in row_answers:
+                answer.repeat_row = row
+            answers.extend(row_answers)
+    Answer.objects.bulk_create(answers)
+
+
+@transaction.atomic
+def response_save_section(
+    *,
+    response_id: int,
+    section_code: str,
+    contact: Contact | None,
+    values: Values,
+    lock_version: int,
+    force: bool = False,
+    now: dt.datetime | None = None,
+) -> SectionState:
+    """Save the answers given on one section page.
+
+    `values` holds the section's questions (a missing key: no answer). Answers of questions
+    that these values hide (here or in later sections) are deleted, so hidden answers are
+    never kept. Raises EditConflict when the section was saved since `lock_version`, unless
+    `force` (the person saw the conflict and chose to keep their version).
+    """
+    now = now or timezone.now()
+    response = _locked_response(response_id)
+    _check_open(response, now)
+    structure = structure_for(response.wave.version)
+    section = structure.section(section_code)
+    if section is None:
+        raise KeyError(section_code)
+    state, _ = SectionState.objects.select_for_update().get_or_create(response=response, section=section.section)
+    if state.lock_version != lock_version and not force:
+        raise EditConflict(state)
+
+    section_codes = {n.code for n in section.questions}
+    stored = load_values(response, structure)
+    merged = {code: v for code, v in stored.items() if code not in section_codes}
+    merged.update({code: v for code, v in values.items() if code in section_codes})
+    hidden = hidden_codes(structure, merged)
+    nodes = list(section.questions)
+    # A hidden question elsewhere that still holds answers is cleared as well.
+    nodes += [structure.by_code[c] for c in hidden if c not in section_codes and c in stored]
+    kept = {code: v for code, v in merged.items() if code not in hidden}
+    replace_answers(response=response, structure=structure, nodes=nodes, values=kept)
+
+    problems = completeness_problems(section.questions, kept, hidden)
+    state.lock_version += 1
+    state.complete = not problems
+    state.saved_at = now
+    state.saved_by = contact
+    state.save()
+
+    fields = ["last_saved_at", "last_saved_by", "updated_at"]
+    response.last_saved_at = now
+    response.last_saved_by = contact
+    if response.status == Response.Status.NOT_STARTED:
+        response.status = Response.Status.DRAFT
+        response.started_at = now
+        fields += ["status", "started_at"]
+    response.save(update_fields=fields)
+    return state
+
+
+def response_problems(response: Response, structure: Structure, values: Values) -> dict[str, dict[str, str]]:
+    """Completeness problems of the whole response, by section code (empty when complete)."""
+    hidden = hidden_codes(structure, values)
+    problems: dict[str, dict[str, str]] = {}
+    for section in structure.sections:
+        section_problems = completeness_problems(section.questions, values, hidden)
+        if section_problems:
+            problems[section.code] = section_problems
+    return problems
+
+
+@transaction.atomic
+def response_submit(*, response_id: int, contact: Contact | None, now: dt.datetime | None = None) -> Response:
+    """Submit a complete response before its deadline (checked here, whatever a page said)."""
+    now = now or timezone.now()
+    response = _locked_response(response_id)
+    _check_open(response, now)
+    structure = structure_for(response.wave.version)
+    problems = response_problems(response, structure, load_values(response, structure))
+    if problems:
+        raise Incomplete(problems)
+    response.status = Response.Status.SUBMITTED
+    response.submitted_at = now
+    response.submitted_by = contact
+    if response.started_at is None:
+        response.started_at = now
+    response.save(update_fields=["status", "submitted_at", "submitted_by", "started_at", "updated_at"])
+    return response
+
+
+@transaction.atomic
+def response_reopen(*, response_id: int, now: dt.datetime | None = None) -> Response:
+    """Let a submitted response be corrected: it becomes a draft again, answers kept."""
+    now = now or timezone.now()
+    response = _locked_response(response_id)
+    if not response.is_submitted:
+        return response
+    response.status = Response.Status.DRAFT
+    response.submitted_at = None
+    response.reopened_at = now
+    response.save(update_fields=["status", "submitted_at", "reopened_at", "updated_at"])
+    return response

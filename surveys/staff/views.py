@@ -1,0 +1,22 @@
+"""Pages for the Observatory's staff outside the admin."""
+
+from __future__ import annotations
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from surveys.definition.structure import structure_for
+from surveys.models import QuestionnaireVersion
+
+
+@staff_member_required
+def blank_questionnaire(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    version = get_object_or_404(
+        QuestionnaireVersion.objects.select_related("questionnaire"), questionnaire__code=code, number=number
+    )
+    return render(
+        request,
+        "surveys/staff/blank_questionnaire.html",
+        {"version": version, "structure": structure_for(version)},
+    )

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from surveys.journey import views
+from surveys.staff import views as staff_views
+
+app_name = "surveys"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("r/<str:key>/", views.welcome, name="welcome"),
+    path("r/<str:key>/section/<slug:section>/", views.section, name="section"),
+    path("r/<str:key>/review/", views.review, name="review"),
+    path("r/<str:key>/submit/", views.submit, name="submit"),
+    path("r/<str:key>/done/", views.done, name="done"),
+    path("r/<str:key>/copy/", views.copy, name="copy"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path(
+        "staff/questionnaires/<slug:code>/v<int:number>/print/",
+        staff_views.blank_questionnaire,
+        name="blank_questionnaire",
+    ),
+]

@@ -1,0 +1,320 @@
+"""Answers of one response as plain Python values, keyed by question code.
+
+This is the shape in which the journey, the review page, the Excel exchange and the
+relevance rules see answers, so that only this module knows how values map to `Answer`
+rows. The value of a question, by type:
+
+| type                  | value                                                          |
+| multi_choice          | {option code: Ticked(comment, number, text)} (text: "other")   |
+| single_choice, yes_no | Choice(option code, text)                                       |
+| rating_matrix         | {row code: level code}                                          |
+| number                | Decimal                                                         |
+| text, long_text       | str                                                             |
+| date                  | datetime.date                                                   |
+| countries             | [ISO code, …] in the order given                                |
+| partnership           | PartnershipValue(acronym or "", text for one not registered)    |
+| repeat                | [{field code: value of the field's type}, …], one dict per row  |
+
+A question without an answer has no key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from surveys.definition.structure import QuestionNode, Structure
+from surveys.models import Answer, Partnership, Question, RepeatRow, Response
+
+T = Question.Type
+
+
+@dataclass(frozen=True)
+class Ticked:
+    comment: str = ""
+    number: Decimal | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    option: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PartnershipValue:
+    acronym: str = ""
+    text: str = ""
+
+
+Values = dict[str, Any]
+
+
+def is_empty(node: QuestionNode, value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str | list | dict):
+        return len(value) == 0
+    if isinstance(value, PartnershipValue):
+        return not value.acronym and not value.text
+    return False
+
+
+# Reading ---------------------------------------------------------------------------------
+
+
+def load_values(response: Response, structure: Structure) -> Values:
+    """All answers of a response: two queries, whatever the size of the questionnaire."""
+    answers = (
+        Answer.objects.filter(response=response)
+        .select_related("partnership")
+        .order_by("repeat_row_id", "id")
+        .only(
+            "question_id",
+            "option_id",
+            "matrix_row_id",
+            "repeat_row_id",
+            "partnership__acronym",
+            "country",
+            "text",
+            "comment",
+            "number",
+            "date",
+        )
+    )
+    rows = list(
+        RepeatRow.objects.filter(response=response).order_by("question_id", "position").values_list("id", "question_id")
+    )
+    return values_from_rows(structure, list(answers), rows)
+
+
+def values_from_rows(structure: Structure, answers: list[Answer], rows: list[tuple[int, int]]) -> Values:
+    """Build values from answer rows and (repeat row id, question id) pairs in position order.
+
+    Exports load answers of many responses in bulk and call this once per response.
+    """
+    option_codes = {o.pk: o.code for node in structure.by_id.values() for o in node.options}
+    row_codes = {r.pk: r.code for node in structure.by_id.values() for r in node.rows}
+    values: Values = {}
+    repeat_rows: dict[int, dict[str, Any]] = {}
+    for row_id, question_id in rows:
+        node = structure.by_id.get(question_id)
+        if node is None:
+            continue
+        row: dict[str, Any] = {}
+        repeat_rows[row_id] = row
+        values.setdefault(node.code, []).append(row)
+    for answer in answers:
+        node = structure.by_id.get(answer.question_id)
+        if node is None:
+            continue
+        if answer.repeat_row_id is not None:
+            target = repeat_rows.get(answer.repeat_row_id)
+            if target is None:
+                continue
+            _merge(node, target, answer, option_codes, row_codes)
+        else:
+            _merge(node, values, answer, option_codes, row_codes)
+    return values
+
+
+def _merge(
+    node: QuestionNode, into: dict[str, Any], answer: Answer, option_codes: dict[int, str], row_codes: dict[int, str]
+) -> None:
+    code = node.code
+    qtype = node.type
+    if qtype == T.MULTI_CHOICE:
+        into.setdefault(code, {})[option_codes[answer.option_id]] = Ticked(  # type: ignore[index]
+            comment=answer.comment, number=answer.number, text=answer.text
+        )
+    elif qtype in (T.SINGLE_CHOICE, T.YES_NO):
+        into[code] = Choice(option=option_codes[answer.option_id], text=answer.text)  # type: ignore[index]
+    elif qtype == T.RATING_MATRIX:
+        into.setdefault(code, {})[row_codes[answer.matrix_row_id]] = option_codes[answer.option_id]  # type: ignore[index]
+    elif qtype == T.NUMBER:
+        into[code] = answer.number
+    elif qtype in (T.TEXT, T.LONG_TEXT):
+        into[code] = answer.text
+    elif qtype == T.DATE:
+        into[code] = answer.date
+    elif qtype == T.COUNTRIES:
+        into.setdefault(code, []).append(answer.country)
+    elif qtype == T.PARTNERSHIP:
+        into[code] = PartnershipValue(
+            acronym=answer.partnership.acronym if answer.partnership else "", text=answer.text
+        )
+
+
+# Writing ---------------------------------------------------------------------------------
+
+
+def build_answer_rows(
+    *,
+    response: Response,
+    nodes: list[QuestionNode],
+    values: Values,
+    partnership_ids: dict[str, int],
+) -> tuple[list[Answer], list[tuple[RepeatRow, list[Answer]]]]:
+    """Answer rows (and repeat rows with their answers) for the given questions' values."""
+    answers: list[Answer] = []
+    repeats: list[tuple[RepeatRow, list[Answer]]] = []
+    for node in nodes:
+        value = values.get(node.code)
+        if is_empty(node, value):
+            continue
+        if node.type == T.REPEAT:
+            for position, row in enumerate(value, start=1):
+                repeat_row = RepeatRow(response=response, question=node.question, position=position)
+                row_answers: list[Answer] = []
+                for field in node.fields:
+                    field_value = row.get(field.code)
+                    if not is_empty(field, field_value):
+                        row_answers.extend(_answers_for(response, field, field_value, partnership_ids))
+                repeats.append((repeat_row, row_answers))
+        else:
+            answers.extend(_answers_for(response, node, value, partnership_ids))
+    return answers, repeats
+
+
+def _answers_for(response: Response, node: QuestionNode, value: Any, partnership_ids: dict[str, int]) -> list[Answer]:
+    q = node.question
+    options = {o.code: o for o in node.options}
+    qtype = node.type
+    if qtype == T.MULTI_CHOICE:
+        return [
+            Answer(response=response, question=q, option=options[code], comment=t.comment, number=t.number, text=t.text)
+            for code, t in value.items()
+        ]
+    if qtype in (T.SINGLE_CHOICE, T.YES_NO):
+        return [Answer(response=response, question=q, option=options[value.option], text=value.text)]
+    if qtype == T.RATING_MATRIX:
+        rows = {r.code: r for r in node.rows}
+        return [
+            Answer(response=response, question=q, matrix_row=rows[row], option=options[level])
+            for row, level in value.items()
+        ]
+    if qtype == T.NUMBER:
+        return [Answer(response=response, question=q, number=value)]
+    if qtype in (T.TEXT, T.LONG_TEXT):
+        return [Answer(response=response, question=q, text=value)]
+    if qtype == T.DATE:
+        return [Answer(response=response, question=q, date=value)]
+    if qtype == T.COUNTRIES:
+        return [Answer(response=response, question=q, country=c) for c in value]
+    if qtype == T.PARTNERSHIP:
+        pid = partnership_ids.get(value.acronym) if value.acronym else None
+        return [Answer(response=response, question=q, partnership_id=pid, text="" if pid else value.text)]
+    raise ValueError(f"no answer rows for type {qtype}")
+
+
+def partnership_ids_for(values: Values, nodes: list[QuestionNode]) -> dict[str, int]:
+    """Ids of the partnerships named in these values (one query, none if none is named)."""
+    acronyms: set[str] = set()
+    for node in nodes:
+        value = values.get(node.code)
+        if node.type == T.PARTNERSHIP and isinstance(value, PartnershipValue) and value.acronym:
+            acronyms.add(value.acronym)
+        if node.type == T.REPEAT and value:
+            for field in node.fields:
+                if field.type == T.PARTNERSHIP:
+                    acronyms.update(r[field.code].acronym for r in value if r.get(field.code) and r[field.code].acronym)
+    if not acronyms:
+        return {}
+    return dict(Partnership.objects.filter(acronym__in=acronyms).values_list("acronym", "id"))
+
+
+# Relevance and completeness ---------------------------------------------------------------
+
+
+def is_relevant(node: QuestionNode, values: Values) -> bool:
+    rule = node.question.shown_if
+    if not rule:
+        return True
+    target = values.get(rule["question"])
+    if isinstance(target, Choice):
+        return target.option == rule["equals"]
+    if isinstance(target, dict):
+        return rule["equals"] in target
+    return False
+
+
+def hidden_codes(structure: Structure, values: Values) -> set[str]:
+    """Codes of questions not shown given these values (a rule may chain on a hidden one)."""
+    hidden: set[str] = set()
+    for node in structure.questions():
+        rule = node.question.shown_if
+        if rule and (rule["question"] in hidden or not is_relevant(node, values)):
+            hidden.add(node.code)
+    return hidden
+
+
+def rows_expected(node: QuestionNode, values: Values) -> int | None:
+    """The number of rows a repeat table must have, from the question it takes it from."""
+    source = node.question.rows_from
+    if not source:
+        return None
+    number = values.get(source)
+    if number is None:
+        return None
+    return int(number)
+
+
+def completeness_problems(nodes: list[QuestionNode], values: Values, hidden: set[str]) -> dict[str, str]:
+    """What keeps these questions from being complete, keyed by the input name it concerns."""
+    problems: dict[str, str] = {}
+    for node in nodes:
+        if node.code in hidden:
+            continue
+        value = values.get(node.code)
+        q = node.question
+        if q.required and is_empty(node, value):
+            problems[node.code] = "This question needs an answer."
+            continue
+        if node.type == T.MULTI_CHOICE and value:
+            ticked_other = value.get("other")
+            if ticked_other is not None and not ticked_other.text:
+                problems[f"{node.code}.other.text"] = "Please specify what “Other” is."
+        if node.type in (T.SINGLE_CHOICE,) and isinstance(value, Choice) and value.option == "other" and not value.text:
+            problems[f"{node.code}.other.text"] = "Please specify what “Other” is."
+        if node.type == T.RATING_MATRIX and q.required and value is not None:
+            for row in node.rows:
+                if row.code not in value:
+                    problems[f"{node.code}.{row.code}"] = "Please rate this item."
+        if node.type == T.REPEAT:
+            rows = value or []
+            expected = rows_expected(node, values)
+            if expected is not None and len(rows) != expected:
+                source = node.question.rows_from
+                problems[node.code] = (
+                    f"You answered {expected} to {source}: please give {expected} "
+                    f"row{'s' if expected != 1 else ''} here (there {'is' if len(rows) == 1 else 'are'} {len(rows)})."
+                )
+            for index, row in enumerate(rows):
+                for field in node.fields:
+                    if field.question.required and is_empty(field, row.get(field.code)):
+                        problems[f"{node.code}.{index}.{field.code}"] = "This field needs an answer."
+    return problems
+
+
+def number_text(value: Decimal | None) -> str:
+    """A number as a person writes it: 12, 12.5 (no trailing zeros, no exponent)."""
+    if value is None:
+        return ""
+    normal = value.normalize()
+    text = format(normal, "f")
+    return text
+
+
+def as_date(value: Any) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
+def group_rows_by_response(answers: list[Answer]) -> dict[int, list[Answer]]:
+    grouped: dict[int, list[Answer]] = defaultdict(list)
+    for answer in answers:
+        grouped[answer.response_id].append(answer)
+    return grouped
