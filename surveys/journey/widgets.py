@@ -1,0 +1,240 @@
+"""What the section templates need to draw each question: names, ids, raw input, errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from surveys.definition.structure import QuestionNode, SectionNode, Structure
+from surveys.journey.forms import OTHER_PARTNERSHIP, Raw, country_choices, input_id
+from surveys.models import MatrixRow, Option, Question
+
+T = Question.Type
+
+
+@dataclass
+class Input:
+    name: str
+    value: Any = ""
+    error: str = ""
+
+    @property
+    def id(self) -> str:
+        return input_id(self.name)
+
+    @property
+    def error_id(self) -> str:
+        return f"{self.id}-error"
+
+
+@dataclass
+class OptionUI:
+    option: Option
+    id: str
+    checked: bool
+    comment: Input | None = None
+    number: Input | None = None
+    text: Input | None = None
+
+    @property
+    def has_extra(self) -> bool:
+        return bool(self.comment or self.number or self.text)
+
+    @property
+    def extra_id(self) -> str:
+        return f"{self.id}-extra"
+
+
+@dataclass
+class MatrixRowUI:
+    row: MatrixRow
+    input: Input
+
+
+@dataclass
+class RepeatRowUI:
+    index: int | str
+    number: int | str
+    fields: list[QuestionUI]
+
+
+@dataclass
+class QuestionUI:
+    node: QuestionNode
+    input: Input
+    label: str
+    in_repeat: bool = False
+    options: list[OptionUI] = field(default_factory=list)
+    matrix: list[MatrixRowUI] = field(default_factory=list)
+    countries: list[tuple[str, str, bool]] = field(default_factory=list)
+    partnerships: list[tuple[str, str, bool]] = field(default_factory=list)
+    other: Input | None = None
+    rows: list[RepeatRowUI] = field(default_factory=list)
+    template_row: RepeatRowUI | None = None
+    rows_expected: int | None = None
+    shown_if: dict[str, str] = field(default_factory=dict)
+    shown_if_label: str = ""
+
+    @property
+    def template(self) -> str:
+        return f"surveys/journey/q/{self.node.type}.html"
+
+    @property
+    def code(self) -> str:
+        return self.node.code
+
+    @property
+    def question(self) -> Question:
+        return self.node.question
+
+    @property
+    def described_by(self) -> str:
+        ids = []
+        if self.node.question.help:
+            ids.append(f"{self.input.id}-help")
+        if self.input.error:
+            ids.append(self.input.error_id)
+        return " ".join(ids)
+
+    @property
+    def has_error(self) -> bool:
+        return (
+            bool(self.input.error)
+            or any(
+                (o.comment and o.comment.error) or (o.number and o.number.error) or (o.text and o.text.error)
+                for o in self.options
+            )
+            or any(r.input.error for r in self.matrix)
+            or bool(self.other and self.other.error)
+            or any(f.has_error for r in self.rows for f in r.fields)
+        )
+
+    @property
+    def is_single_country(self) -> bool:
+        return self.node.question.max_items == 1
+
+    @property
+    def add_action(self) -> str:
+        return f"add:{self.node.code}"
+
+
+def _input(name: str, raw: Raw, errors: dict[str, str], default: Any = "") -> Input:
+    return Input(name=name, value=raw.get(name, default), error=errors.get(name, ""))
+
+
+def build_question(
+    node: QuestionNode,
+    prefix: str,
+    raw: Raw,
+    errors: dict[str, str],
+    *,
+    partnerships: dict[str, str],
+    in_repeat: bool = False,
+) -> QuestionUI:
+    q = node.question
+    ui = QuestionUI(node=node, input=_input(prefix, raw, errors), label=q.text, in_repeat=in_repeat)
+    qtype = node.type
+    if qtype in (T.MULTI_CHOICE, T.SINGLE_CHOICE, T.YES_NO):
+        chosen = raw.get(prefix, [] if qtype == T.MULTI_CHOICE else "")
+        chosen_set = set(chosen) if isinstance(chosen, list) else {chosen}
+        for option in node.options:
+            opt_id = input_id(f"{prefix}.{option.code}")
+            option_ui = OptionUI(option=option, id=opt_id, checked=option.code in chosen_set)
+            if qtype == T.MULTI_CHOICE:
+                if option.comment:
+                    option_ui.comment = _input(f"{prefix}.{option.code}.comment", raw, errors)
+                if option.number_label:
+                    option_ui.number = _input(f"{prefix}.{option.code}.number", raw, errors)
+            if option.is_other:
+                option_ui.text = _input(f"{prefix}.other.text", raw, errors)
+            ui.options.append(option_ui)
+    elif qtype == T.RATING_MATRIX:
+        ui.matrix = [MatrixRowUI(row=row, input=_input(f"{prefix}.{row.code}", raw, errors)) for row in node.rows]
+    elif qtype == T.COUNTRIES:
+        chosen = raw.get(prefix, [])
+        chosen_list = chosen if isinstance(chosen, list) else [chosen]
+        ui.countries = [(code, name, code in chosen_list) for code, name in country_choices(node)]
+    elif qtype == T.PARTNERSHIP:
+        chosen = raw.get(prefix, "")
+        ui.partnerships = [(acronym, label, acronym == chosen) for acronym, label in partnerships.items()]
+        ui.other = _input(f"{prefix}.other.text", raw, errors)
+        ui.input.value = chosen
+    elif qtype == T.REPEAT:
+        try:
+            count = int(raw.get(f"{prefix}.rows", "0"))
+        except ValueError:
+            count = 0
+        for index in range(count):
+            ui.rows.append(
+                RepeatRowUI(
+                    index=index,
+                    number=index + 1,
+                    fields=[
+                        build_question(
+                            f, f"{prefix}.{index}.{f.code}", raw, errors, partnerships=partnerships, in_repeat=True
+                        )
+                        for f in node.fields
+                    ],
+                )
+            )
+        # A blank row with a placeholder index that the script copies when "Add" is pressed.
+        ui.template_row = RepeatRowUI(
+            index="__index__",
+            number="__number__",
+            fields=[
+                build_question(f, f"{prefix}.__index__.{f.code}", {}, {}, partnerships=partnerships, in_repeat=True)
+                for f in node.fields
+            ],
+        )
+    return ui
+
+
+def other_partnership_label() -> str:
+    return OTHER_PARTNERSHIP
+
+
+def build_section(
+    section: SectionNode,
+    structure: Structure,
+    raw: Raw,
+    errors: dict[str, str],
+    *,
+    partnerships: dict[str, str],
+    hidden_elsewhere: set[str],
+    rows_expected: dict[str, int | None],
+) -> list[QuestionUI]:
+    """The questions of a section page.
+
+    A question hidden by an answer in an earlier section is not drawn at all; one whose
+    rule depends on a question of this same page is drawn with its rule, which the script
+    applies as the person answers (and the server applies on save, with or without script).
+    """
+    section_codes = {n.code for n in section.questions}
+    result = []
+    for node in section.questions:
+        if node.code in hidden_elsewhere:
+            continue
+        ui = build_question(node, node.code, raw, errors, partnerships=partnerships)
+        rule = node.question.shown_if
+        if rule and rule["question"] in section_codes:
+            ui.shown_if = rule
+            controller = structure.by_code[rule["question"]]
+            option = controller.option(rule["equals"])
+            ui.shown_if_label = (
+                f"Only if you answered “{option.label if option else rule['equals']}” to {controller.code}."
+            )
+        ui.rows_expected = rows_expected.get(node.code)
+        result.append(ui)
+    return result
+
+
+def error_summary(questions: list[QuestionUI], errors: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(input id, question code, message) in page order, for the list at the top of the page."""
+    order = {q.code: i for i, q in enumerate(questions)}
+    items = []
+    for name, message in errors.items():
+        code = name.split(".", 1)[0]
+        if code in order:
+            items.append((order[code], input_id(name), code, message))
+    items.sort(key=lambda item: item[0])
+    return [(target, code, message) for _, target, code, message in items]
