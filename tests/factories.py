@@ -40,7 +40,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     email = "staff@example.org"
     is_staff = True
     is_superuser = True
-    password = factory.PostGenerationMethodCall("set_password", "staff-password")
+    password = factory.django.Password("staff-password")
 
 
 def days(n: float) -> dt.datetime:

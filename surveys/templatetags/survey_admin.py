@@ -1,0 +1,38 @@
+"""The wave overview on the admin's front page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from surveys.models import Response, Wave
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/wave_overview.html")
+def wave_overview() -> dict[str, Any]:
+    now = timezone.now()
+    waves = (
+        Wave.objects.select_related("version__questionnaire")
+        .annotate(
+            invited=Count("responses"),
+            started=Count("responses", filter=~Q(responses__status=Response.Status.NOT_STARTED)),
+            completed=Count("responses", filter=Q(responses__status=Response.Status.SUBMITTED)),
+        )
+        .order_by("-opens_at")[:20]
+    )
+    rows = []
+    for wave in waves:
+        if wave.closed_at or wave.closes_at <= now:
+            state = "closed"
+        elif wave.opens_at > now:
+            state = "scheduled"
+        else:
+            state = "open"
+        rate = round(100 * wave.completed / wave.invited) if wave.invited else 0  # type: ignore[attr-defined]
+        rows.append({"wave": wave, "state": state, "rate": rate})
+    return {"rows": rows}
