@@ -36,7 +36,7 @@ from surveys.values import load_values
 
 class VersionInline(admin.TabularInline):
     model = QuestionnaireVersion
-    fields = ["number", "title", "minutes_needed", "source", "created_at", "print_link"]
+    fields = ("number", "title", "minutes_needed", "source", "created_at", "print_link")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -67,7 +67,7 @@ class QuestionnaireAdmin(admin.ModelAdmin):
 
 class SectionInline(admin.TabularInline):
     model = Section
-    fields = ["position", "code", "title"]
+    fields = ("position", "code", "title")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -167,7 +167,7 @@ def build_answer_rows(
         if is_empty(node, value):
             continue
         if node.type == T.REPEAT:
-            for position, row in enumerate(value, start=1):
+            for position, row in enumerate(value or [], start=1):
                 repeat_row = RepeatRow(response=response, question=node.question, position=position)
                 row_answers: list[Answer] = []
                 for field in node.fields:

@@ -91,8 +91,8 @@ def shown_question(node: QuestionNode, value: Any, partnership_names: dict[str, 
     elif qtype == T.RATING_MATRIX:
         for row in node.rows:
             level = value.get(row.code)
-            option = node.option(level) if level else None
-            shown.lines.append(Line(text=row.label, details=[("Rating", option.label if option else "not rated")]))
+            scale = node.option(level) if level else None
+            shown.lines.append(Line(text=row.label, details=[("Rating", scale.label if scale else "not rated")]))
     elif qtype == T.REPEAT:
         shown.headers = [f.question.text for f in node.fields]
         for row in value or []:

@@ -264,9 +264,9 @@ def _save_section(
     anchor = ""
     if action.startswith("add:"):
         target = access.structure.by_code.get(action[4:])
-        if target is not None and target.type == Question.Type.REPEAT and target in node.questions:
-            if forms.add_row(parsed, target):
-                anchor = f"#{forms.input_id(f'{target.code}.{len(parsed.values[target.code]) - 1}')}"
+        is_table = target is not None and target.type == Question.Type.REPEAT and target in node.questions
+        if target is not None and is_table and forms.add_row(parsed, target):
+            anchor = f"#{forms.input_id(f'{target.code}.{len(parsed.values[target.code]) - 1}')}"
     elif action.startswith("remove:"):
         code, _, index_text = action[len("remove:") :].partition(":")
         target = access.structure.by_code.get(code)
