@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
@@ -31,6 +32,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.resources import RegisterResource
+from surveys.services.waves import wave_open
 from surveys.values import load_values
 
 
@@ -146,6 +148,54 @@ class ContactAdmin(admin.ModelAdmin):
     autocomplete_fields = ["partnership"]
 
 
+class WaveAdminForm(forms.ModelForm):
+    class Meta:
+        model = Wave
+        fields = ["slug", "title", "opens_at", "closes_at", "previous"]
+
+
+class WaveOpenForm(forms.ModelForm):
+    """Opening a wave: which version, when, and for which groups (default: all of the version's)."""
+
+    groups = forms.CharField(
+        required=False,
+        help_text="Groups to invite, separated by commas (e.g. strand-1, strand-2); empty: every group of the questionnaire.",
+    )
+
+    class Meta:
+        model = Wave
+        fields = ["version", "slug", "title", "opens_at", "closes_at", "previous"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Empty: the questionnaire's title and the slug."
+
+    def clean_groups(self) -> list[str]:
+        return [g.strip().lower() for g in (self.cleaned_data.get("groups") or "").split(",") if g.strip()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        version, previous = data.get("version"), data.get("previous")
+        if version and previous and previous.version.questionnaire_id != version.questionnaire_id:
+            self.add_error("previous", "The previous wave must be of the same questionnaire.")
+        groups = data.get("groups") or []
+        if version and groups:
+            unknown = [g for g in groups if g not in version.groups]
+            if unknown:
+                self.add_error(
+                    "groups",
+                    f"Not a group of this questionnaire: {', '.join(unknown)} (its groups: {', '.join(version.groups)}).",
+                )
+        if version and not self.errors:
+            chosen = groups or version.groups
+            if not Partnership.objects.filter(group__in=chosen).exists():
+                self.add_error(
+                    "groups", f"No partnership is registered in {', '.join(chosen)}: import the register first."
+                )
+        return data
+
+
 @admin.register(Wave)
 class WaveAdmin(admin.ModelAdmin):
     list_display = [
@@ -164,6 +214,36 @@ class WaveAdmin(admin.ModelAdmin):
     search_fields = ["slug", "title"]
     readonly_fields = ["version", "closed_at", "responses_link"]
     actions: list[Any] = []
+    form = WaveAdminForm
+
+    def get_form(self, request: HttpRequest, obj: Wave | None = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = WaveOpenForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Wave | None = None) -> list[str]:  # type: ignore[override]
+        if obj is None:
+            return ["version", "slug", "title", "opens_at", "closes_at", "previous", "groups"]
+        return ["version", "slug", "title", "opens_at", "closes_at", "previous", "closed_at", "responses_link"]
+
+    def save_model(self, request: HttpRequest, obj: Wave, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new wave goes through the service, which creates its responses and invitations.
+        data = form.cleaned_data
+        wave = wave_open(
+            version=data["version"],
+            slug=data["slug"],
+            opens_at=data["opens_at"],
+            closes_at=data["closes_at"],
+            previous=data.get("previous"),
+            groups=data.get("groups") or None,
+            title=data.get("title") or "",
+        )
+        obj.pk = wave.pk
+        obj.title = wave.title
+        obj._state.adding = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Wave]:
         return (

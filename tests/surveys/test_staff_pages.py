@@ -62,3 +62,46 @@ def test_the_admin_front_page_shows_each_wave_with_its_response_counts(staff_cli
     assert "Waves and their responses" in html
     # 3 partnerships invited (GCA, ELBE, EC2i), GCA started, none completed.
     assert ">3</a></td>" in html and ">1</a></td>" in html and "0%" in html
+
+
+def test_an_admin_opens_a_wave_with_its_responses_and_invitations(staff_client, questionnaires, register_4i):
+    from surveys.models import QuestionnaireVersion, Wave
+
+    version = QuestionnaireVersion.objects.get(questionnaire__code="escp-4i-progress")
+    page = staff_client.post(
+        "/admin/surveys/wave/add/",
+        {
+            "version": version.pk,
+            "slug": "escp-4i-2020",
+            "title": "",
+            "opens_at_0": "2020-05-13",
+            "opens_at_1": "09:00",
+            "closes_at_0": "2020-06-05",
+            "closes_at_1": "23:59",
+            "groups": "strand-2",
+        },
+    )
+    assert page.status_code == 302, page.content.decode()[:3000]
+    wave = Wave.objects.get(slug="escp-4i-2020")
+    assert list(wave.responses.values_list("partnership__acronym", flat=True)) == ["EC2i"]
+    assert wave.invitations.count() == 1
+
+
+def test_opening_a_wave_for_an_unknown_group_is_explained(staff_client, questionnaires, register_4i):
+    from surveys.models import QuestionnaireVersion
+
+    version = QuestionnaireVersion.objects.get(questionnaire__code="escp-4i-progress")
+    page = staff_client.post(
+        "/admin/surveys/wave/add/",
+        {
+            "version": version.pk,
+            "slug": "w",
+            "opens_at_0": "2020-05-13",
+            "opens_at_1": "09:00",
+            "closes_at_0": "2020-06-05",
+            "closes_at_1": "23:59",
+            "groups": "strand-9",
+        },
+    )
+    assert page.status_code == 200
+    assert "Not a group of this questionnaire: strand-9" in page.content.decode()
