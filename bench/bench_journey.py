@@ -51,8 +51,8 @@ SECTIONS = [
 
 
 def setup(env: dict[str, str]) -> list[str]:
-    script = (
-        """
+    env = dict(env, BENCH_CLIENTS=str(CLIENTS))
+    script = """
 import datetime as dt
 from django.core.management import call_command
 from django.utils import timezone
@@ -60,7 +60,7 @@ from surveys.models import Contact, Partnership, Questionnaire
 from surveys.services.waves import wave_open, access_key_mint
 call_command("migrate", verbosity=0)
 call_command("load_questionnaires", verbosity=0)
-for i in range(%d):
+for i in range(int(__import__("os").environ["BENCH_CLIENTS"])):
     p, _ = Partnership.objects.get_or_create(acronym=f"BENCH{i:02d}", defaults={"programme": "escp-4i", "group": "strand-1"})
     Contact.objects.get_or_create(partnership=p, email=f"c{i}@bench.example.org", defaults={"name": f"C {i}"})
 version = Questionnaire.objects.get(code="escp-4i-progress").latest_version()
@@ -69,8 +69,6 @@ wave = wave_open(version=version, slug=f"bench-{int(now.timestamp())}", opens_at
 for invitation in wave.invitations.all():
     print("KEY", access_key_mint(invitation=invitation))
 """
-        % CLIENTS
-    )
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", script],
         cwd=ROOT,
