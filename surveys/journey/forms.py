@@ -80,11 +80,15 @@ def input_id(name: str) -> str:
     return "id-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
-def country_choices(node: QuestionNode) -> list[tuple[str, str]]:
+def countries_offered(*, exclude_eu: bool) -> list[tuple[str, str]]:
     choices = [(str(code), str(name)) for code, name in countries]
-    if node.question.exclude_eu:
+    if exclude_eu:
         choices = [(code, name) for code, name in choices if code not in EU_COUNTRIES]
     return choices
+
+
+def country_choices(node: QuestionNode) -> list[tuple[str, str]]:
+    return countries_offered(exclude_eu=node.question.exclude_eu)
 
 
 def max_rows(node: QuestionNode) -> int:
