@@ -38,6 +38,18 @@ class Access:
     wave: Wave
     response: Response
     structure: Structure
+    _states: dict[int, SectionState] | None = None
+
+    def states(self) -> dict[int, SectionState]:
+        """The response's section states by section id (one query, reused within a request)."""
+        if self._states is None:
+            self._states = {
+                s.section_id: s
+                for s in SectionState.objects.filter(response=self.response).only(
+                    "section_id", "complete", "lock_version"
+                )
+            }
+        return self._states
 
     def url(self, name: str, *args: str) -> str:
         return reverse(f"surveys:{name}", args=[self.key, *args])
@@ -99,10 +111,7 @@ def _gate(request: HttpRequest, access: Access) -> HttpResponse | None:
 
 
 def _progress(access: Access, current: SectionNode | None = None) -> list[dict[str, object]]:
-    states = {
-        s.section_id: s
-        for s in SectionState.objects.filter(response=access.response).only("section_id", "complete", "lock_version")
-    }
+    states = access.states()
     steps = []
     for node in access.structure.sections:
         state = states.get(node.section.pk)
@@ -238,7 +247,7 @@ def section(request: HttpRequest, key: str, section: str) -> HttpResponse:
         return redirect(access.url("copy"))
 
     stored = load_values(access.response, access.structure)
-    state = SectionState.objects.filter(response=access.response, section=node.section).first()
+    state = access.states().get(node.section.pk)
     current_lock = state.lock_version if state else 0
     if request.method == "GET":
         return _render_section(
@@ -319,6 +328,7 @@ def _save_section(
         messages.warning(request, "A colleague submitted your partnership's answers before this page was saved.")
         return redirect(access.url("copy"))
 
+    access._states = None  # the save changed them
     if anchor or action.startswith(("add:", "remove:")):
         return HttpResponseRedirect(access.url("section", node.code) + anchor)
     if action == "next":
