@@ -97,8 +97,8 @@ def values_from_rows(structure: Structure, answers: list[Answer], rows: list[tup
 
     Exports load answers of many responses in bulk and call this once per response.
     """
-    option_codes = {o.pk: o.code for node in structure.by_id.values() for o in node.options}
-    row_codes = {r.pk: r.code for node in structure.by_id.values() for r in node.rows}
+    option_codes = structure.option_codes
+    row_codes = structure.row_codes
     values: Values = {}
     repeat_rows: dict[int, dict[str, Any]] = {}
     for row_id, question_id in rows:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from surveys.models import MatrixRow, Option, Question, QuestionnaireVersion, Section
 
@@ -66,6 +67,16 @@ class Structure:
     sections: list[SectionNode]
     by_code: dict[str, QuestionNode]
     by_id: dict[int, QuestionNode]
+
+    @cached_property
+    def option_codes(self) -> dict[int, str]:
+        """Option id -> code, over every question of the version (built once per structure)."""
+        return {o.pk: o.code for node in self.by_id.values() for o in node.options}
+
+    @cached_property
+    def row_codes(self) -> dict[int, str]:
+        """Matrix row id -> code."""
+        return {r.pk: r.code for node in self.by_id.values() for r in node.rows}
 
     def section(self, code: str) -> SectionNode | None:
         return next((s for s in self.sections if s.code == code), None)
