@@ -1,8 +1,11 @@
 #!/usr/bin/env python
 """Start everything `make run` needs, in the foreground, until Ctrl-C.
 
-With the embedded defaults that is the web server alone: background tasks run in-process.
-With REDIS_URL set it also starts a Celery worker and Celery beat against that Redis.
+The web server, a Celery worker (emails) and Celery beat (reminders, closing waves,
+recovering stuck messages). With REDIS_URL set they use that Redis; without it (the
+embedded default) the broker is a folder, var/celery-broker, so nothing else need run.
+CELERY_EAGER=true runs tasks inside the web process instead (no worker, no beat: reminders
+and closing then do not happen on their own).
 """
 
 from __future__ import annotations
@@ -21,11 +24,19 @@ ADDRESS = os.getenv("RUN_ADDRESS", "127.0.0.1:8000")
 
 def commands() -> list[list[str]]:
     procs = [[PY, "manage.py", "runserver", ADDRESS, "--noreload"]]
+    if os.getenv("CELERY_EAGER", "").lower() in {"1", "true", "yes", "on"}:
+        print("CELERY_EAGER: background tasks (emails) run inside the web process; no beat.", flush=True)
+        return procs
     if os.getenv("REDIS_URL"):
-        procs.append([PY, "-m", "celery", "-A", "escp_survey", "worker", "--loglevel", "INFO", "--concurrency", "2"])
-        procs.append([PY, "-m", "celery", "-A", "escp_survey", "beat", "--loglevel", "INFO"])
+        print("Celery worker and beat on the Redis at REDIS_URL.", flush=True)
     else:
-        print("No REDIS_URL: background tasks (emails) run inside the web process.", flush=True)
+        print(
+            "No REDIS_URL: Celery worker and beat use the embedded filesystem broker (var/celery-broker); "
+            "no server needed.",
+            flush=True,
+        )
+    procs.append([PY, "-m", "celery", "-A", "escp_survey", "worker", "--loglevel", "INFO", "--concurrency", "2"])
+    procs.append([PY, "-m", "celery", "-A", "escp_survey", "beat", "--loglevel", "INFO"])
     return procs
 
 

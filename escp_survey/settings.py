@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "surveys",
     "reports",
+    "exchange",
+    "outreach",
 ]
 
 MIDDLEWARE = [
@@ -175,11 +177,22 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
-# Celery: Redis is the broker where REDIS_URL is set. Without it, tasks run eagerly in the
-# web process (the embedded default), which still sends every message.
+# Celery: Redis is the broker where REDIS_URL is set. Without it (the embedded default) the
+# broker is a folder (kombu's filesystem transport): `make run` starts a real worker and beat
+# that need no server. Tests without Redis run tasks eagerly, in-process; CELERY_EAGER=true
+# forces that anywhere (then nothing runs the periodic tasks).
 REDIS_URL = os.getenv("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BROKER_DIR = Path(os.getenv("CELERY_BROKER_DIR", str(BASE_DIR / "var" / "celery-broker")))
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if not REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+    }
+    for _folder in ("queue", "control"):
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_EAGER", "true" if TESTING and not REDIS_URL else "false")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -212,3 +225,24 @@ LOGGING = {
 
 # The Observatory's name, shown in pages and emails.
 ORGANISATION_NAME = os.getenv("ORGANISATION_NAME", "European Observatory for Clusters and Industrial Change")
+
+# Outreach (invitations, reminders, deadlines; docs/outreach.md).
+# Messages per task (sent over one SMTP connection).
+OUTREACH_BATCH_SIZE = envint("OUTREACH_BATCH_SIZE", "100")
+# Messages per minute over all workers, to spare the SMTP relay; 0: as fast as it takes them.
+OUTREACH_RATE_PER_MINUTE = envint("OUTREACH_RATE_PER_MINUTE", "0")
+# Seconds after which a message claimed by a worker (that must have died) is queued again,
+# and a queued one whose task was lost is dispatched again.
+OUTREACH_CLAIM_TIMEOUT = envint("OUTREACH_CLAIM_TIMEOUT", "300")
+# Celery queue of the sending tasks ('' = the default queue every worker consumes).
+OUTREACH_QUEUE = os.getenv("OUTREACH_QUEUE", "")
+# Where replies to the emails go (a monitored mailbox of the Observatory), if not the sender.
+OUTREACH_REPLY_TO = os.getenv("OUTREACH_REPLY_TO", "")
+# EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes mail here.
+EMAIL_FILE_PATH = os.getenv("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+# Periodic tasks; django-celery-beat's DatabaseScheduler copies them into its tables at start.
+CELERY_BEAT_SCHEDULE = {
+    "outreach-close-due-waves": {"task": "outreach.close_due_waves", "schedule": 60.0},
+    "outreach-recover-messages": {"task": "outreach.recover_messages", "schedule": 60.0},
+    "outreach-queue-due-reminders": {"task": "outreach.queue_due_reminders", "schedule": 900.0},
+}

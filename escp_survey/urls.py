@@ -3,5 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/outreach/", include("outreach.urls")),
+    path("staff/reports/", include("reports.urls")),
+    path("", include("exchange.urls")),
     path("", include("surveys.urls")),
 ]

@@ -18,6 +18,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from import_export.admin import ImportExportModelAdmin
 
+from exchange import admin as exchange
+from outreach import admin_actions as outreach
 from surveys.definition.structure import structure_for
 from surveys.journey.display import shown_sections
 from surveys.models import (
@@ -212,8 +214,14 @@ class WaveAdmin(admin.ModelAdmin):
     ]
     list_filter = ["version__questionnaire"]
     search_fields = ["slug", "title"]
-    readonly_fields = ["version", "closed_at", "responses_link"]
-    actions: list[Any] = []
+    # The deadline changes through outreach's extension, which tells the contacts.
+    readonly_fields = ["version", "closes_at", "closed_at", "responses_link", "messages_link", "excel_link", "report_link"]
+    actions: list[Any] = [
+        outreach.send_invitations,
+        outreach.send_reminders,
+        exchange.export_responses,
+        exchange.export_responses_with_texts,
+    ]
     form = WaveAdminForm
 
     def get_form(self, request: HttpRequest, obj: Wave | None = None, change: bool = False, **kwargs: Any) -> Any:
@@ -224,7 +232,19 @@ class WaveAdmin(admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: Wave | None = None) -> list[str]:  # type: ignore[override]
         if obj is None:
             return ["version", "slug", "title", "opens_at", "closes_at", "previous", "groups"]
-        return ["version", "slug", "title", "opens_at", "closes_at", "previous", "closed_at", "responses_link"]
+        return [
+            "version",
+            "slug",
+            "title",
+            "opens_at",
+            "closes_at",
+            "previous",
+            "closed_at",
+            "responses_link",
+            "messages_link",
+            "excel_link",
+            "report_link",
+        ]
 
     def save_model(self, request: HttpRequest, obj: Wave, form: Any, change: bool) -> None:
         if change:
@@ -287,6 +307,18 @@ class WaveAdmin(admin.ModelAdmin):
         url = reverse("admin:surveys_response_changelist") + f"?wave__id__exact={obj.pk}"
         return format_html('<a href="{}">Responses of this wave</a>', url)
 
+    @admin.display(description="Messages")
+    def messages_link(self, obj: Wave) -> SafeString:
+        return outreach.wave_messages_link(obj)
+
+    @admin.display(description="Excel")
+    def excel_link(self, obj: Wave) -> SafeString:
+        return exchange.wave_excel_link(obj)
+
+    @admin.display(description="Report")
+    def report_link(self, obj: Wave) -> SafeString:
+        return format_html('<a href="{}">Dashboard of this wave’s indicators</a>', reverse("reports:dashboard", args=[obj.slug]))
+
 
 @admin.register(Response)
 class ResponseAdmin(admin.ModelAdmin):
@@ -304,9 +336,12 @@ class ResponseAdmin(admin.ModelAdmin):
         "submitted_at",
         "submitted_by",
         "reopened_at",
+        "deadline",
+        "extend_deadline",
         "answers",
     ]
-    fields = [*readonly_fields[:-1], "deadline", "answers"]
+    fields = [*readonly_fields]
+    actions = [outreach.reopen_responses]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -314,6 +349,10 @@ class ResponseAdmin(admin.ModelAdmin):
     @admin.display(description="Group", ordering="partnership__group")
     def group(self, obj: Response) -> str:
         return obj.partnership.group
+
+    @admin.display(description="Extension")
+    def extend_deadline(self, obj: Response) -> SafeString | str:
+        return outreach.response_extend_link(obj)
 
     @admin.display(description="Answers")
     def answers(self, obj: Response) -> SafeString:

@@ -135,7 +135,16 @@ def response_submit(*, response_id: int, contact: Contact | None, now: dt.dateti
     if response.started_at is None:
         response.started_at = now
     response.save(update_fields=["status", "submitted_at", "submitted_by", "started_at", "updated_at"])
+    transaction.on_commit(lambda: _queue_confirmations(response.pk), robust=True)
     return response
+
+
+def _queue_confirmations(response_id: int) -> None:
+    # The confirmation emails go once the submission is committed; robust (above): a failure
+    # to queue them is logged and never turns a stored submission into an error page.
+    from outreach.services import confirmations_queue
+
+    confirmations_queue(response_id=response_id)
 
 
 @transaction.atomic

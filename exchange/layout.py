@@ -1,0 +1,413 @@
+"""The workbook format: which column holds what, and how a value becomes cells and back.
+
+One place decides the columns, so the writer and the reader cannot disagree. Sheets:
+
+- `responses`: `partnership`, `group`, `status`, `submitted_at`, then question by question
+  in questionnaire order (repeat questions have their own sheet):
+
+  | question              | columns                                                          |
+  | multi_choice Q        | per option: Q[opt] (1 when ticked), Q[opt][comment] where the     |
+  |                       | option has a comment box, Q[opt][number] where it has a number    |
+  |                       | box; Q[other] and Q[other][text] for "Other (please specify)"     |
+  | single_choice, yes_no | Q (the option code: yes/no for yes_no); Q[other][text] with other |
+  | rating_matrix         | Q[row] per row (the scale code)                                   |
+  | countries             | Q (ISO codes separated by commas)                                 |
+  | partnership           | Q (a registered acronym, or the free text for another one)        |
+  | other types           | Q                                                                 |
+
+- one sheet per repeat question, named by its code: `partnership`, `group`, `row`, then one
+  column per field code (and `field[other][text]` for a choice field with other).
+
+Codes that are whole numbers (the "1" to "5" of a rating scale) are written as numbers so
+that a spreadsheet can average them; the reader turns them back into codes. With `labels`,
+the writer puts texts instead of codes (option labels, country names, partnership names)
+and a second header row with each column's text: a file for reading, which the reader
+refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django_countries import countries
+
+from exchange.cells import (
+    CellError,
+    as_countries,
+    as_date,
+    as_number,
+    as_option,
+    as_text,
+    as_tick,
+)
+from surveys.definition.structure import QuestionNode, Structure
+from surveys.models import MatrixRow, Option, Question
+from surveys.values import Choice, PartnershipValue, Ticked, Values
+
+T = Question.Type
+RESPONSES = "responses"
+CODEBOOK = "codebook"
+PARTNERSHIPS = "partnerships"
+RESPONSE_COLUMNS = ["partnership", "group", "status", "submitted_at"]
+REPEAT_COLUMNS = ["partnership", "group", "row"]
+# Excel's limits on sheet names.
+SHEET_NAME_MAX = 31
+_WHOLE = re.compile(r"^(0|[1-9][0-9]{0,14})$")
+
+FIXED_TEXTS = {
+    "partnership": "Acronym of the partnership",
+    "group": "Group of the partnership",
+    "status": "Status of the response: not_started, draft or submitted",
+    "submitted_at": "Submitted on (Europe/Brussels time)",
+    "row": "Row of the table (1, 2, …)",
+}
+FIXED_WIDTHS = {"partnership": 16, "group": 11, "status": 11, "submitted_at": 19, "row": 6}
+VALUE_WIDTHS: dict[str, int] = {
+    T.SINGLE_CHOICE: 14,
+    T.YES_NO: 8,
+    T.NUMBER: 10,
+    T.TEXT: 30,
+    T.LONG_TEXT: 50,
+    T.DATE: 11,
+    T.COUNTRIES: 16,
+    T.PARTNERSHIP: 16,
+}
+
+
+def code_cell(code: str) -> str | int:
+    """A code as written: whole-number codes as numbers, others as text."""
+    return int(code) if _WHOLE.match(code) else code
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    text: str
+    width: float
+    question: str = ""
+    code: str = ""
+    kind: str = ""
+
+
+@dataclass
+class OptionColumns:
+    option: Option
+    tick: int
+    comment: int | None
+    number: int | None
+
+
+@dataclass
+class NodeColumns:
+    """Where the cells of one question (or repeat field) are in its sheet."""
+
+    node: QuestionNode
+    value: int | None = None
+    other_text: int | None = None
+    options: list[OptionColumns] = field(default_factory=list)
+    rows: list[tuple[MatrixRow, int]] = field(default_factory=list)
+    # Cells written for each option code (codes, or labels when writing for reading).
+    option_cells: dict[str, Any] = field(default_factory=dict)
+
+
+def _width(header: str, base: float) -> float:
+    return max(base, min(len(header) + 3, 45))
+
+
+@dataclass
+class SheetLayout:
+    name: str
+    columns: list[Column]
+    nodes: list[NodeColumns]
+    fixed: list[str]
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def _add(self, column: Column) -> int:
+        self.columns.append(column)
+        return len(self.columns) - 1
+
+    def add_node(self, node: QuestionNode, prefix: str) -> None:
+        """Append the columns of a question; `prefix` is its header (its code or the field's code)."""
+        nc = NodeColumns(node=node)
+        q = node.question
+        qtype = node.type
+        code = node.code
+        if qtype == T.MULTI_CHOICE:
+            for option in node.options:
+                tick = self._add(
+                    Column(f"{prefix}[{option.code}]", option.label, _width(prefix, 10), code, option.code, "option")
+                )
+                comment = number = None
+                if option.comment:
+                    comment = self._add(
+                        Column(
+                            f"{prefix}[{option.code}][comment]",
+                            f"Comment: {option.label}",
+                            40,
+                            code,
+                            option.code,
+                            "comment",
+                        )
+                    )
+                if option.number_label:
+                    number = self._add(
+                        Column(f"{prefix}[{option.code}][number]", option.number_label, 12, code, option.code, "number")
+                    )
+                if option.is_other:
+                    nc.other_text = self._add(
+                        Column(
+                            f"{prefix}[{option.code}][text]",
+                            f"{option.label}: text",
+                            30,
+                            code,
+                            option.code,
+                            "other text",
+                        )
+                    )
+                nc.options.append(OptionColumns(option=option, tick=tick, comment=comment, number=number))
+        elif qtype == T.RATING_MATRIX:
+            for row in node.rows:
+                nc.rows.append(
+                    (
+                        row,
+                        self._add(
+                            Column(f"{prefix}[{row.code}]", row.label, _width(prefix, 12), code, row.code, "row")
+                        ),
+                    )
+                )
+        else:
+            nc.value = self._add(
+                Column(prefix, q.text, _width(prefix, VALUE_WIDTHS.get(qtype, 14)), code, "", "question")
+            )
+            if q.is_choice and q.other:
+                nc.other_text = self._add(
+                    Column(f"{prefix}[other][text]", "Other (please specify): text", 30, code, "other", "other text")
+                )
+        self.nodes.append(nc)
+
+
+@dataclass
+class WorkbookLayout:
+    responses: SheetLayout
+    repeats: list[tuple[QuestionNode, SheetLayout]]
+
+
+def sheet_name_problem(code: str) -> str | None:
+    if len(code) > SHEET_NAME_MAX:
+        return f"the repeat question {code} cannot name a sheet: Excel allows {SHEET_NAME_MAX} characters"
+    if code.lower() in (RESPONSES, CODEBOOK, PARTNERSHIPS):
+        return f"the repeat question {code} cannot name a sheet: '{code.lower()}' is one of the workbook's own sheets"
+    return None
+
+
+def workbook_layout(structure: Structure) -> WorkbookLayout:
+    responses = SheetLayout(
+        name=RESPONSES,
+        columns=[Column(h, FIXED_TEXTS[h], FIXED_WIDTHS[h], kind="fixed") for h in RESPONSE_COLUMNS],
+        nodes=[],
+        fixed=RESPONSE_COLUMNS,
+    )
+    repeats: list[tuple[QuestionNode, SheetLayout]] = []
+    for node in structure.questions():
+        if node.type == T.REPEAT:
+            problem = sheet_name_problem(node.code)
+            if problem:
+                raise ValueError(problem)
+            sheet = SheetLayout(
+                name=node.code,
+                columns=[Column(h, FIXED_TEXTS[h], FIXED_WIDTHS[h], kind="fixed") for h in REPEAT_COLUMNS],
+                nodes=[],
+                fixed=REPEAT_COLUMNS,
+            )
+            for f in node.fields:
+                sheet.add_node(f, f.code)
+            repeats.append((node, sheet))
+        else:
+            responses.add_node(node, node.code)
+    return WorkbookLayout(responses=responses, repeats=repeats)
+
+
+# Writing ------------------------------------------------------------------------------------
+
+
+class CellWriter:
+    """Turns values into (column, cell) pairs, in column order."""
+
+    def __init__(self, *, labels: bool, partnership_names: dict[str, str] | None = None) -> None:
+        self.labels = labels
+        self.partnership_names = partnership_names or {}
+        self._country_names = {str(code): str(name) for code, name in countries} if labels else {}
+
+    def prepare(self, sheet: SheetLayout) -> None:
+        for nc in sheet.nodes:
+            nc.option_cells = {o.code: (o.label if self.labels else code_cell(o.code)) for o in nc.node.options}
+
+    def cells(self, sheet: SheetLayout, values: dict[str, Any], out: list[tuple[Any, Any]]) -> None:
+        for nc in sheet.nodes:
+            value = values.get(nc.node.code)
+            if value is not None:
+                self.node_cells(nc, value, out)
+
+    def node_cells(self, nc: NodeColumns, value: Any, out: list[tuple[Any, Any]]) -> None:
+        qtype = nc.node.type
+        if qtype == T.MULTI_CHOICE:
+            for oc in nc.options:
+                ticked: Ticked | None = value.get(oc.option.code)
+                if ticked is None:
+                    continue
+                out.append((oc.tick, 1))
+                if oc.comment is not None and ticked.comment:
+                    out.append((oc.comment, ticked.comment))
+                if oc.number is not None and ticked.number is not None:
+                    out.append((oc.number, ticked.number))
+                if oc.option.is_other and ticked.text:
+                    out.append((nc.other_text, ticked.text))
+        elif qtype in (T.SINGLE_CHOICE, T.YES_NO):
+            out.append((nc.value, nc.option_cells[value.option]))
+            if nc.other_text is not None and value.text:
+                out.append((nc.other_text, value.text))
+        elif qtype == T.RATING_MATRIX:
+            for row, col in nc.rows:
+                level = value.get(row.code)
+                if level is not None:
+                    out.append((col, nc.option_cells[level]))
+        elif qtype == T.COUNTRIES:
+            if self.labels:
+                out.append((nc.value, "; ".join(self._country_names.get(c, c) for c in value)))
+            else:
+                out.append((nc.value, ",".join(value)))
+        elif qtype == T.PARTNERSHIP:
+            if value.acronym:
+                name = self.partnership_names.get(value.acronym) if self.labels else None
+                out.append((nc.value, f"{value.acronym} ({name})" if name else value.acronym))
+            else:
+                out.append((nc.value, value.text))
+        else:
+            out.append((nc.value, value))
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+Problem = tuple[Any, str]  # (column index, message)
+
+
+class CellReader:
+    """Turns the cells of one row back into values, collecting a problem per faulty cell."""
+
+    def __init__(self, *, acronyms: set[str]) -> None:
+        self.acronyms = acronyms
+
+    def values(self, sheet: SheetLayout, get: Callable[[int], Any], problems: list[Problem]) -> Values:
+        values: Values = {}
+        for nc in sheet.nodes:
+            value = self.node_value(nc, get, problems)
+            if value is not None:
+                values[nc.node.code] = value
+        return values
+
+    def _cell(
+        self, col: int | None, get: Callable[[int], Any], parse: Callable[[Any], Any], problems: list[Problem]
+    ) -> Any:
+        if col is None:
+            return None
+        raw = get(col)
+        if raw is None:
+            return None
+        try:
+            return parse(raw)
+        except CellError as exc:
+            problems.append((col, str(exc)))
+            return None
+
+    def node_value(self, nc: NodeColumns, get: Callable[[int], Any], problems: list[Problem]) -> Any:
+        node = nc.node
+        qtype = node.type
+        if qtype == T.MULTI_CHOICE:
+            result: dict[str, Ticked] = {}
+            other_text = self._cell(nc.other_text, get, as_text, problems)
+            for oc in nc.options:
+                before = len(problems)
+                ticked = self._cell(oc.tick, get, as_tick, problems)
+                if len(problems) > before:
+                    continue  # a faulty tick: what goes with it is not judged
+                comment = self._cell(oc.comment, get, as_text, problems) or ""
+                number = self._cell(oc.number, get, lambda v: as_number(None, v, minimum=Decimal(0)), problems)
+                text = (other_text or "") if oc.option.is_other else ""
+                if ticked:
+                    result[oc.option.code] = Ticked(comment=comment, number=number, text=text)
+                    continue
+                header = f"{node.code}[{oc.option.code}]"
+                if comment:
+                    problems.append(
+                        (
+                            oc.comment,
+                            f"there is a comment but {header} is not ticked: write 1 in {header} or clear the comment.",
+                        )
+                    )  # type: ignore[arg-type]
+                if number is not None:
+                    problems.append(
+                        (
+                            oc.number,
+                            f"there is a number but {header} is not ticked: write 1 in {header} or clear the number.",
+                        )
+                    )  # type: ignore[arg-type]
+                if text:
+                    problems.append(
+                        (
+                            nc.other_text,
+                            f"there is a text but {header} is not ticked: write 1 in {header} or clear the text.",
+                        )
+                    )  # type: ignore[arg-type]
+            exclusive = [oc for oc in nc.options if oc.option.exclusive and oc.option.code in result]
+            if exclusive and len(result) > 1:
+                problems.append(
+                    (
+                        exclusive[0].tick,
+                        f"'{exclusive[0].option.label}' excludes every other option of {node.code}, but others are ticked too.",
+                    )
+                )
+            return result or None
+        if qtype in (T.SINGLE_CHOICE, T.YES_NO):
+            before = len(problems)
+            code = self._cell(nc.value, get, lambda v: as_option(node, v), problems)
+            text = self._cell(nc.other_text, get, as_text, problems) or ""
+            if text and code != "other" and len(problems) == before:
+                problems.append(
+                    (
+                        nc.other_text,
+                        f"there is a text but {node.code} is not 'other': set it to other or clear the text.",
+                    )
+                )  # type: ignore[arg-type]
+            if code is None:
+                return None
+            return Choice(option=code, text=text if code == "other" else "")
+        if qtype == T.RATING_MATRIX:
+            levels: dict[str, str] = {}
+            for row, col in nc.rows:
+                level = self._cell(col, get, lambda v: as_option(node, v, what="level of the scale"), problems)
+                if level is not None:
+                    levels[row.code] = level
+            return levels or None
+        parsers: dict[str, Callable[[Any], Any]] = {
+            T.NUMBER: lambda v: as_number(node, v),
+            T.TEXT: as_text,
+            T.LONG_TEXT: as_text,
+            T.DATE: as_date,
+            T.COUNTRIES: lambda v: as_countries(node, v) or None,
+            T.PARTNERSHIP: self.partnership,
+        }
+        return self._cell(nc.value, get, parsers[qtype], problems)
+
+    def partnership(self, value: Any) -> PartnershipValue:
+        text = as_text(value)
+        if text.strip() in self.acronyms:
+            return PartnershipValue(acronym=text.strip())
+        return PartnershipValue(text=text)

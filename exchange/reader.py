@@ -1,0 +1,309 @@
+"""Reading a workbook in the export's default format (codes) back into responses.
+
+Columns are found by their header, so their order does not matter, but every column the
+questionnaire has must be there and no other. The `codebook` and `partnerships` sheets are
+for people and are not read. Every problem is collected (with its sheet, row and column)
+before anything is written, so one import run tells everything there is to fix.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from exchange.cells import CellError, as_code, as_moment, plain
+from exchange.export import FORMAT_PROPERTY, QUESTIONNAIRE_PROPERTY
+from exchange.imports import ImportedResponse, ImportPlan, Problem
+from exchange.layout import RESPONSES, CellReader, SheetLayout, workbook_layout
+from surveys.definition.structure import structure_for
+from surveys.models import Partnership, Response, Wave
+from surveys.values import Values
+
+STATUSES = [s.value for s in Response.Status]
+# Stop collecting after this many: a file that wrong has a systematic fault.
+MAX_PROBLEMS = 500
+
+
+class _Sheet:
+    """One sheet's header, mapped onto the layout's columns."""
+
+    def __init__(self, layout: SheetLayout, header: list[Any], problems: list[Problem]) -> None:
+        self.layout = layout
+        self.name = layout.name
+        self.ok = True
+        expected = {h: i for i, h in enumerate(layout.headers)}
+        self.to_layout: dict[int, int] = {}
+        seen: dict[str, int] = {}
+        for position, raw in enumerate(header):
+            title = plain(raw)
+            if title is None:
+                continue
+            title = str(title).strip()
+            letter = get_column_letter(position + 1)
+            if title in seen:
+                problems.append(
+                    Problem(
+                        self.name,
+                        f"the column {title} appears twice (also in {get_column_letter(seen[title] + 1)}).",
+                        1,
+                        title,
+                        letter,
+                    )
+                )
+                self.ok = False
+            elif title not in expected:
+                problems.append(Problem(self.name, f"unknown column {title}: {_unknown_hint(title)}", 1, title, letter))
+                self.ok = False
+            else:
+                self.to_layout[position] = expected[title]
+            seen[title] = position
+        missing = [h for h in layout.headers if h not in seen]
+        for title in missing:
+            problems.append(Problem(self.name, f"the column {title} is missing.", 1, title))
+            self.ok = False
+        self.letters = {i: get_column_letter(p + 1) for p, i in self.to_layout.items()}
+
+    def problem(self, row: int, column: int, message: str) -> Problem:
+        return Problem(self.name, message, row, self.layout.headers[column], self.letters.get(column, ""))
+
+
+def _unknown_hint(title: str) -> str:
+    return "the questionnaire of this wave has no such question or option (see the codebook of an export)."
+
+
+def _rows(ws: Any, sheet: _Sheet, problems: list[Problem]) -> Iterator[tuple[int, dict[int, Any]]]:
+    """(row number, {layout column: value}) of every non-empty data row."""
+    for number, row in enumerate(ws.iter_rows(min_row=2), start=2):
+        cells: dict[int, Any] = {}
+        for position, cell in enumerate(row):
+            value = cell.value
+            if value is None:
+                continue
+            column = sheet.to_layout.get(position)
+            if cell.data_type == "f":
+                where = sheet.layout.headers[column] if column is not None else ""
+                problems.append(
+                    Problem(
+                        sheet.name,
+                        f"the cell holds a formula ({value}): type its value instead.",
+                        number,
+                        where,
+                        get_column_letter(position + 1),
+                    )
+                )
+                continue
+            value = plain(value)
+            if value is None:
+                continue
+            if column is None:
+                problems.append(
+                    Problem(
+                        sheet.name, "a value in a column without a header.", number, "", get_column_letter(position + 1)
+                    )
+                )
+                continue
+            cells[column] = value
+        if cells:
+            yield number, cells
+
+
+def workbook_read(*, wave: Wave, file: str | Path | IO[bytes]) -> ImportPlan:
+    """The responses of a workbook in the export's format, with every problem found."""
+    plan = ImportPlan()
+    problems = plan.problems
+    try:
+        book = load_workbook(file, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
+        problems.append(Problem("", "the file is not an Excel workbook (.xlsx)."))
+        return plan
+    try:
+        _read_book(book, wave, plan)
+    finally:
+        book.close()
+    return plan
+
+
+def _read_book(book: Any, wave: Wave, plan: ImportPlan) -> None:
+    problems = plan.problems
+    properties = {p.name: getattr(p, "value", None) for p in book.custom_doc_props}
+    if properties.get(FORMAT_PROPERTY) == "labels":
+        problems.append(
+            Problem(
+                "",
+                "this workbook was exported with texts (--labels), for reading; import reads the default export with codes.",
+            )
+        )
+        return
+    questionnaire = wave.version.questionnaire.code
+    if properties.get(QUESTIONNAIRE_PROPERTY) not in (None, questionnaire):
+        problems.append(
+            Problem(
+                "",
+                f"this workbook is an export of the questionnaire {properties[QUESTIONNAIRE_PROPERTY]}; "
+                f"the wave {wave.slug} uses {questionnaire}.",
+            )
+        )
+        return
+    structure = structure_for(wave.version)
+    layout = workbook_layout(structure)
+    acronyms = set(Partnership.objects.values_list("acronym", flat=True))
+    reader = CellReader(acronyms=acronyms)
+    zone = ZoneInfo(settings.TIME_ZONE)
+
+    sheets = {name.lower(): name for name in book.sheetnames}
+    needed = [layout.responses] + [s for _, s in layout.repeats]
+    for sheet_layout in needed:
+        if sheet_layout.name.lower() not in sheets:
+            problems.append(Problem(sheet_layout.name, f"the workbook has no sheet {sheet_layout.name}."))
+    if problems:
+        return
+
+    # The responses sheet: one row per partnership.
+    ws = book[sheets[RESPONSES]]
+    sheet = _Sheet(layout.responses, _header(ws), problems)
+    found: dict[str, ImportedResponse] = {}
+    found_at: dict[str, int] = {}
+    if sheet.ok:
+        for number, cells in _rows(ws, sheet, problems):
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            imported = _response_row(sheet, number, cells, reader, acronyms, zone, problems)
+            if imported is None:
+                continue
+            if imported.acronym in found:
+                problems.append(
+                    sheet.problem(
+                        number, 0, f"{imported.acronym} has a row already (row {found_at[imported.acronym]})."
+                    )
+                )
+                continue
+            found[imported.acronym] = imported
+            found_at[imported.acronym] = number
+
+    # One sheet per repeat question: rows of the partnerships above.
+    responses_read = sheet.ok
+    for node, sheet_layout in layout.repeats:
+        ws = book[sheets[sheet_layout.name.lower()]]
+        sheet = _Sheet(sheet_layout, _header(ws), problems)
+        if not (sheet.ok and responses_read):
+            continue
+        tables: dict[str, dict[int, Values]] = {}
+        for number, cells in _rows(ws, sheet, problems):
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            acronym = _text_cell(sheet, number, cells, 0, problems)
+            position = cells.get(2)
+            if acronym is None:
+                continue
+            if acronym not in found:
+                problems.append(
+                    sheet.problem(
+                        number, 0, f"{acronym} has no row in the sheet responses: add it there or remove this row."
+                    )
+                )
+                continue
+            if not isinstance(position, int) or isinstance(position, bool) or position < 1:
+                if isinstance(position, float) and position.is_integer() and position >= 1:
+                    position = int(position)
+                else:
+                    message = (
+                        "the row number is missing."
+                        if position is None
+                        else f"'{position}' is not a row number (1, 2, …)."
+                    )
+                    problems.append(sheet.problem(number, 2, message))
+                    continue
+            table = tables.setdefault(acronym, {})
+            if position in table:
+                problems.append(sheet.problem(number, 2, f"{acronym} has a row {position} already."))
+                continue
+            cell_problems: list[tuple[int, str]] = []
+            table[position] = reader.values(sheet_layout, cells.get, cell_problems)
+            problems.extend(sheet.problem(number, c, m) for c, m in cell_problems)
+        for acronym, table in tables.items():
+            found[acronym].values[node.code] = [table[p] for p in sorted(table)]
+
+    for imported in found.values():
+        if imported.status == Response.Status.NOT_STARTED and imported.values:
+            problems.append(
+                Problem(
+                    RESPONSES,
+                    f"{imported.acronym} has answers but the status not_started: set the status to draft or submitted.",
+                    found_at[imported.acronym],
+                    "status",
+                )
+            )
+    plan.responses = list(found.values())
+    if len(problems) > MAX_PROBLEMS:
+        del problems[MAX_PROBLEMS:]
+
+
+def _header(ws: Any) -> list[Any]:
+    for row in ws.iter_rows(min_row=1, max_row=1, values_only=True):
+        return list(row)
+    return []
+
+
+def _text_cell(sheet: _Sheet, number: int, cells: dict[int, Any], column: int, problems: list[Problem]) -> str | None:
+    raw = cells.get(column)
+    if raw is None:
+        problems.append(sheet.problem(number, column, f"the {sheet.layout.headers[column]} is missing."))
+        return None
+    try:
+        return as_code(raw)
+    except CellError as exc:
+        problems.append(sheet.problem(number, column, str(exc)))
+        return None
+
+
+def _response_row(
+    sheet: _Sheet,
+    number: int,
+    cells: dict[int, Any],
+    reader: CellReader,
+    acronyms: set[str],
+    zone: ZoneInfo,
+    problems: list[Problem],
+) -> ImportedResponse | None:
+    before = len(problems)
+    acronym = _text_cell(sheet, number, cells, 0, problems)
+    if acronym is not None and acronym not in acronyms:
+        problems.append(
+            sheet.problem(number, 0, f"unknown partnership {acronym}: no partnership has this acronym in the register.")
+        )
+    status = _text_cell(sheet, number, cells, 2, problems)
+    if status is not None and status not in STATUSES:
+        problems.append(sheet.problem(number, 2, f"'{status}' is not a status: write {', '.join(STATUSES)}."))
+    submitted_at = None
+    if cells.get(3) is not None:
+        try:
+            submitted_at = as_moment(cells[3], zone)
+        except CellError as exc:
+            problems.append(sheet.problem(number, 3, str(exc)))
+    if status == Response.Status.SUBMITTED and cells.get(3) is None:
+        problems.append(sheet.problem(number, 3, "a submitted response needs the time it was submitted."))
+    if status in (Response.Status.DRAFT, Response.Status.NOT_STARTED) and submitted_at is not None:
+        problems.append(
+            sheet.problem(number, 3, f"only a submitted response has a submission time (the status is {status}).")
+        )
+    cell_problems: list[tuple[int, str]] = []
+    values = reader.values(sheet.layout, cells.get, cell_problems)
+    problems.extend(sheet.problem(number, c, m) for c, m in cell_problems)
+    if acronym is None or status is None or len(problems) > before:
+        # Still reported as found, so its repeat rows are not called orphans.
+        return ImportedResponse(acronym=acronym, status="", submitted_at=None, values={}) if acronym else None
+    return ImportedResponse(
+        acronym=acronym,
+        status=status,
+        submitted_at=submitted_at,
+        values=values,
+        source=f"sheet {sheet.name}, row {number}",
+    )

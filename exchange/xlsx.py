@@ -1,0 +1,248 @@
+"""Streaming .xlsx writing and the small helpers that reading needs.
+
+XlsxWriter makes the workbook: sheets, styles, column widths, frozen header rows, filters
+and document properties. The data rows of every sheet, though, are rendered here straight
+to SpreadsheetML in temporary files and spliced into XlsxWriter's sheets when the workbook
+is closed. XlsxWriter spends about 5 µs per cell (it checks, tracks dimensions and renders
+each cell through several calls); a wave of 10,000 Annex A responses has most of a million
+cells, so XlsxWriter alone would take longer than the whole export may. Rendering a row
+here is one string join, and memory stays flat because rows go to disk as they come.
+
+Cells are written with explicit types. A text is always an inline string cell, never a
+formula, whatever it begins with; a text that begins with `=`, `+`, `-`, `@`, a tab or a
+carriage return also gets Excel's quote-prefix style, so that Excel keeps showing it as
+text even after someone edits the cell (formula injection, for which LimeSurvey's exports
+once had a CVE).
+
+Texts are escaped the way Excel writes them: characters XML cannot carry become
+`_xHHHH_`, and a literal `_xHHHH_` in an answer becomes `_x005F_xHHHH_`. openpyxl reads such
+escapes verbatim, so readers call `cell_text` to undo them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+import xlsxwriter
+from django.conf import settings
+from xlsxwriter.utility import xl_col_to_name
+
+# Characters that make Excel (or a spreadsheet that re-saves as CSV) treat a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Characters XML 1.0 cannot carry (tab and line feed can); a literal `_xHHHH_` is escaped too.
+_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+_OOXML_LITERAL = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# Excel's limit for the text of one cell.
+CELL_TEXT_MAX = 32767
+# Deflate at level 1: the sheets are large and repetitive, level 1 compresses them to about
+# a tenth at several times the speed of the default level.
+COMPRESS_LEVEL = 1
+
+
+def xml_text(value: str) -> str:
+    """A text as the content of a SpreadsheetML `<t>` element (Excel's escapes)."""
+    if _NEEDS_ESCAPE.search(value) is None:
+        return value
+    value = _OOXML_LITERAL.sub(r"_x005F_\1", value)
+    value = _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", value)
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cell_text(value: str) -> str:
+    """Undo Excel's `_xHHHH_` escapes in a text read by openpyxl (which keeps them)."""
+    if "_x" not in value:
+        return value
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+
+def is_formula_like(value: str) -> bool:
+    return value.startswith(FORMULA_STARTS)
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Cell style indices (XlsxWriter's XF indices) used in streamed rows."""
+
+    date: int
+    datetime: int
+    text_quoted: int
+
+
+@dataclass
+class SheetRows:
+    """The data rows of one sheet, rendered to a temporary file as they come."""
+
+    name: str
+    headers: list[str]
+    header_texts: list[str] | None
+    widths: Sequence[float]
+    freeze_columns: int
+    path: Path
+    styles: Styles
+    zone: ZoneInfo
+    rows: int = 0
+    _fh: IO[str] | None = field(default=None, repr=False)
+    _letters: list[str] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._fh = self.path.open("w", encoding="utf-8", newline="")
+        self._letters = [xl_col_to_name(i) for i in range(len(self.headers))]
+
+    @property
+    def header_rows(self) -> int:
+        return 2 if self.header_texts is not None else 1
+
+    def write(self, cells: Sequence[tuple[int, Any]]) -> None:
+        """Write one row: (column index, value) pairs in column order; None cells are skipped."""
+        self.rows += 1
+        number = self.rows + self.header_rows
+        letters = self._letters
+        styles = self.styles
+        parts = [f'<row r="{number}">']
+        for col, value in cells:
+            if value is None or value == "":
+                continue
+            ref = f"{letters[col]}{number}"
+            if isinstance(value, str):
+                if len(value) > CELL_TEXT_MAX:
+                    raise ValueError(f"{self.name}!{ref}: a text of {len(value)} characters does not fit in a cell")
+                style = f' s="{styles.text_quoted}"' if value.startswith(FORMULA_STARTS) else ""
+                space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+                parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>')
+            elif isinstance(value, bool):
+                parts.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, int):
+                parts.append(f'<c r="{ref}"><v>{value}</v></c>')
+            elif isinstance(value, Decimal):
+                parts.append(f'<c r="{ref}"><v>{format(value.normalize(), "f")}</v></c>')
+            elif isinstance(value, float):
+                parts.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+            elif isinstance(value, dt.datetime):
+                local = value.astimezone(self.zone) if value.tzinfo else value
+                serial = (local.date() - EXCEL_EPOCH).days + (
+                    local.hour * 3600 + local.minute * 60 + local.second
+                ) / 86400
+                parts.append(f'<c r="{ref}" s="{styles.datetime}"><v>{serial!r}</v></c>')
+            elif isinstance(value, dt.date):
+                parts.append(f'<c r="{ref}" s="{styles.date}"><v>{(value - EXCEL_EPOCH).days}</v></c>')
+            else:
+                raise TypeError(f"{self.name}!{ref}: cannot write a {type(value).__name__}")
+        parts.append("</row>")
+        assert self._fh is not None
+        self._fh.write("".join(parts))
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+class StreamingWorkbook:
+    """A workbook whose sheets are filled row by row and assembled on `save`.
+
+    Sheets appear in the order they are added. Datetimes are written in the Observatory's
+    time zone (Excel has none), to the second.
+    """
+
+    def __init__(self, *, properties: dict[str, str] | None = None) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="escp-export-")
+        self._frame_path = Path(self._dir.name) / "frame.xlsx"
+        self._book = xlsxwriter.Workbook(str(self._frame_path))
+        for name, value in (properties or {}).items():
+            self._book.set_custom_property(name, value)
+        self._date = self._book.add_format({"num_format": "yyyy-mm-dd"})
+        self._datetime = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self._quoted = self._book.add_format({"quote_prefix": True})
+        self._header = self._book.add_format({"bold": True, "bg_color": "#DDE7F0", "bottom": 1})
+        self._header_text = self._book.add_format(
+            {"italic": True, "text_wrap": True, "valign": "top", "bg_color": "#F2F5F8", "bottom": 1}
+        )
+        # Streamed rows refer to styles by index, so the indices are fixed now, before any
+        # row is written. XlsxWriter numbers formats in the order they are first used.
+        self.styles = Styles(
+            date=self._date._get_xf_index(),
+            datetime=self._datetime._get_xf_index(),
+            text_quoted=self._quoted._get_xf_index(),
+        )
+        self.zone = ZoneInfo(settings.TIME_ZONE)
+        self.sheets: list[SheetRows] = []
+
+    def add_sheet(
+        self,
+        name: str,
+        headers: list[str],
+        *,
+        widths: Sequence[float],
+        header_texts: list[str] | None = None,
+        freeze_columns: int = 1,
+    ) -> SheetRows:
+        sheet = SheetRows(
+            name=name,
+            headers=headers,
+            header_texts=header_texts,
+            widths=widths,
+            freeze_columns=freeze_columns,
+            path=Path(self._dir.name) / f"sheet{len(self.sheets) + 1}.xml",
+            styles=self.styles,
+            zone=self.zone,
+        )
+        self.sheets.append(sheet)
+        return sheet
+
+    def save(self, target: str | Path | BinaryIO) -> None:
+        """Write the finished workbook to a path or a binary file object."""
+        for sheet in self.sheets:
+            sheet.close()
+            ws = self._book.add_worksheet(sheet.name)
+            for col, header in enumerate(sheet.headers):
+                ws.write_string(0, col, header, self._header)
+            if sheet.header_texts is not None:
+                ws.set_row(1, 45)
+                for col, text in enumerate(sheet.header_texts):
+                    ws.write_string(1, col, text[:CELL_TEXT_MAX], self._header_text)
+            for col, width in enumerate(sheet.widths):
+                ws.set_column(col, col, width)
+            last = max(len(sheet.headers) - 1, 0)
+            ws.freeze_panes(sheet.header_rows, sheet.freeze_columns)
+            ws.autofilter(sheet.header_rows - 1, 0, sheet.header_rows - 1 + sheet.rows, last)
+        self._book.close()
+        with (
+            zipfile.ZipFile(self._frame_path) as frame,
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as out,
+        ):
+            for info in frame.infolist():
+                match = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
+                if match is None:
+                    out.writestr(info.filename, frame.read(info.filename))
+                    continue
+                self._splice(out, info.filename, frame.read(info.filename).decode(), self.sheets[int(match[1]) - 1])
+        self._dir.cleanup()
+
+    def _splice(self, out: zipfile.ZipFile, name: str, xml: str, sheet: SheetRows) -> None:
+        last_row = sheet.header_rows + sheet.rows
+        last_col = xl_col_to_name(max(len(sheet.headers) - 1, 0))
+        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{last_row}"/>', xml, count=1)
+        head, tail = xml.split("</sheetData>", 1)
+        with out.open(name, "w", force_zip64=True) as member:
+            member.write(head.encode())
+            with sheet.path.open("rb") as rows:
+                shutil.copyfileobj(rows, member, 1 << 20)
+            member.write(b"</sheetData>" + tail.encode())
+
+    def discard(self) -> None:
+        for sheet in self.sheets:
+            sheet.close()
+        self._dir.cleanup()

@@ -1,0 +1,158 @@
+"""Admin of outreach: every message, the email wording per wave (with a preview), policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from outreach import services
+from outreach.emails import PLACEHOLDERS, default_source, render, trio_for
+from outreach.forms import EmailTemplateForm
+from outreach.models import DeadlineExtension, EmailTemplate, Kind, Message, OutreachPolicy
+from surveys.models import Contact, Invitation, Response
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "contact",
+        "partnership",
+        "wave",
+        "kind",
+        "sequence",
+        "status",
+        "attempts",
+        "sent_at",
+        "short_error",
+    ]
+    list_filter = ["wave", "kind", "status"]
+    search_fields = ["contact__name", "contact__email", "contact__partnership__acronym", "subject"]
+    list_select_related = ["contact__partnership", "wave"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+    readonly_fields = [
+        "wave",
+        "contact",
+        "kind",
+        "sequence",
+        "status",
+        "attempts",
+        "last_error",
+        "extension",
+        "send_after",
+        "dispatched_at",
+        "claimed_at",
+        "to_email",
+        "subject",
+        "sent_at",
+        "created_at",
+        "updated_at",
+    ]
+    exclude = ["claim_token"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Partnership", ordering="contact__partnership__acronym")
+    def partnership(self, obj: Message) -> str:
+        return obj.contact.partnership.acronym
+
+    @admin.display(description="Last error")
+    def short_error(self, obj: Message) -> str:
+        return obj.last_error if len(obj.last_error) < 80 else obj.last_error[:77] + "…"
+
+    @admin.action(description="Send again (failed or not sent ones)")
+    def retry(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
+        count = services.messages_retry(message_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} messages queued again.", messages.SUCCESS)
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(admin.ModelAdmin):
+    form = EmailTemplateForm
+    list_display = ["wave", "kind", "subject", "updated_at"]
+    list_filter = ["wave", "kind"]
+    readonly_fields = ["placeholders", "preview"]
+    fields = ["wave", "kind", "subject", "text_body", "html_body", "placeholders", "preview"]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        # "Customise" links pass the wave and kind: start from the default wording.
+        initial = super().get_changeform_initial_data(request)
+        kind = request.GET.get("kind")
+        if kind in Kind.values:
+            initial.update(
+                subject=default_source(kind, "subject").strip(),
+                text_body=default_source(kind, "text"),
+                html_body=default_source(kind, "html"),
+            )
+        return initial
+
+    @admin.display(description="Placeholders")
+    def placeholders(self, obj: EmailTemplate | None) -> SafeString:
+        return render_to_string("outreach/placeholders.html", {"placeholders": PLACEHOLDERS.items()})
+
+    @admin.display(description="Preview")
+    def preview(self, obj: EmailTemplate | None) -> str | SafeString:
+        if obj is None or obj.pk is None:
+            return "Save the template (Save and continue editing) to see it for a contact of the wave."
+        invitation = (
+            Invitation.objects.filter(wave=obj.wave, revoked_at__isnull=True, contact__is_active=True)
+            .select_related("contact__partnership")
+            .order_by("contact__partnership__acronym", "contact__name")
+            .first()
+        )
+        if invitation is None:
+            return "The wave has no invited contact to show it for."
+        contact: Contact = invitation.contact
+        response = Response.objects.select_related("wave", "submitted_by").get(
+            wave=obj.wave, partnership=contact.partnership
+        )
+        message = Message(wave=obj.wave, contact=contact, kind=obj.kind)
+        # A GET must not mint a working key: the preview shows where the personal link goes.
+        link = settings.SITE_URL + reverse("surveys:welcome", args=["personal-key-of-the-contact"])
+        try:
+            rendered = render(trio_for(obj.kind, obj), services._context(message, response, link))
+        except Exception as exc:  # shown to the admin instead of a server error
+            return f"The template cannot be rendered: {exc}"
+        return render_to_string(
+            "outreach/preview.html",
+            {"contact": contact, "rendered": rendered, "from_email": settings.DEFAULT_FROM_EMAIL},
+        )
+
+
+@admin.register(OutreachPolicy)
+class OutreachPolicyAdmin(admin.ModelAdmin):
+    list_display = ["wave", "reminders_enabled", "first_reminder_days", "reminder_interval_days", "max_reminders"]
+    readonly_fields = ["messages_link"]
+
+    @admin.display(description="Messages")
+    def messages_link(self, obj: OutreachPolicy) -> SafeString:
+        return format_html(
+            '<a href="{}">Messages of {}</a>', reverse("outreach:wave_messages", args=[obj.wave.slug]), obj.wave.slug
+        )
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(admin.ModelAdmin):
+    """The record of extensions; make new ones from a wave's messages page."""
+
+    list_display = ["wave", "response", "previous_deadline", "new_deadline", "created_by", "created_at"]
+    list_filter = ["wave"]
+    list_select_related = ["wave", "response__partnership", "created_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

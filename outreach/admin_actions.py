@@ -1,0 +1,103 @@
+"""Wave and response admin actions and links of outreach, used by `surveys/admin.py`."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from outreach import services
+from outreach.emails import format_moment
+from surveys.models import Response, Wave
+from surveys.services.responses import response_reopen
+
+
+def _after(request: HttpRequest, queryset: QuerySet[Wave]) -> HttpResponseRedirect | None:
+    # One wave: show its messages page, where the counts follow the batch.
+    if queryset.count() == 1:
+        wave = queryset.get()
+        return redirect("outreach:wave_messages", slug=wave.slug)
+    return None
+
+
+@admin.action(description="Send invitations (to contacts not yet invited)")
+def send_invitations(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
+) -> HttpResponseRedirect | None:
+    for wave in queryset:
+        try:
+            result = services.invitations_send(wave=wave)
+        except ValidationError as exc:
+            modeladmin.message_user(request, " ".join(exc.messages), messages.ERROR)
+            continue
+        modeladmin.message_user(
+            request, f"{wave.slug}: {result.queued} invitations queued, {result.skipped} contacts already invited."
+        )
+    return _after(request, queryset)
+
+
+@admin.action(description="Send reminders now (partnerships that have not submitted)")
+def send_reminders(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
+) -> HttpResponseRedirect | None:
+    for wave in queryset:
+        try:
+            result = services.reminders_send(wave=wave)
+        except ValidationError as exc:
+            modeladmin.message_user(request, " ".join(exc.messages), messages.ERROR)
+            continue
+        modeladmin.message_user(
+            request,
+            f"{wave.slug}: {result.queued} reminders queued, {result.skipped} contacts skipped "
+            "(contacted less than a day ago).",
+        )
+    return _after(request, queryset)
+
+
+@admin.action(description="Reopen for correction (submitted responses)")
+def reopen_responses(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Response]) -> None:
+    for response in queryset.select_related("partnership", "wave"):
+        if not response.is_submitted:
+            modeladmin.message_user(
+                request, f"{response.partnership.acronym} is not submitted: nothing to reopen.", messages.WARNING
+            )
+            continue
+        response = response_reopen(response_id=response.pk)
+        if response.accepts_answers():
+            modeladmin.message_user(
+                request, f"{response.partnership.acronym} reopened: its contacts can correct and submit again."
+            )
+        else:
+            url = reverse("outreach:response_extend", args=[response.wave.slug, response.partnership.acronym])
+            modeladmin.message_user(
+                request,
+                format_html(
+                    '{} reopened, but its deadline ({}) has passed: <a href="{}">extend it</a> so that it can be corrected.',
+                    response.partnership.acronym,
+                    format_moment(response.effective_deadline),
+                    url,
+                ),
+                messages.WARNING,
+            )
+
+
+def wave_messages_link(wave: Wave) -> SafeString:
+    return format_html(
+        '<a href="{}">Messages, reminders and deadline of this wave</a>',
+        reverse("outreach:wave_messages", args=[wave.slug]),
+    )
+
+
+def response_extend_link(response: Response) -> SafeString | str:
+    if response.pk is None or response.is_submitted:
+        return "–"
+    return format_html(
+        '<a href="{}">Extend the deadline of {}</a>',
+        reverse("outreach:response_extend", args=[response.wave.slug, response.partnership.acronym]),
+        response.partnership.acronym,
+    )

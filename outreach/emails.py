@@ -1,0 +1,157 @@
+"""The wording of the emails: default templates, per-wave overrides, placeholders, rendering.
+
+Each kind of email is a trio (subject, plain text, HTML) written in Django's template
+language, compiled by a restricted engine: no template loaders and no tag libraries, so a
+template edited in the admin can use the placeholders of `PLACEHOLDERS` with the built-in
+filters and `{% if %}`, and nothing else (no `{% include %}`, `{% load %}`, `{% debug %}`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template.base import FilterExpression, Node, Variable, VariableNode
+from django.template.defaulttags import IfNode
+from django.template.loader import get_template
+from django.template.loader_tags import BlockNode, ExtendsNode, IncludeNode
+from django.utils import dateformat
+
+from outreach.models import EmailTemplate, Kind
+
+# The placeholders an email template may use, with what they hold (shown in the admin and
+# in docs/outreach.md).
+PLACEHOLDERS: dict[str, str] = {
+    "contact_name": "the contact's name (Ada Lovelace)",
+    "partnership": "the partnership's acronym (GCA)",
+    "partnership_name": "the partnership's full name, or its acronym when it has none",
+    "questionnaire": "the questionnaire's title",
+    "wave": "the wave's title",
+    "deadline": "the partnership's deadline in Brussels time (5 June 2019, end of the day)",
+    "link": "the contact's personal link to the questionnaire (a fresh one in every email)",
+    "minutes_needed": "minutes the questionnaire takes (30)",
+    "organisation": "the Observatory's name",
+    "submitted_at": "when the response was submitted (confirmation only)",
+    "submitted_by": "who submitted it (confirmation only)",
+}
+PARTS = ("subject", "text", "html")
+
+
+def _braces(name: str) -> str:
+    return "{{ " + name + " }}"
+
+
+_FORBIDDEN_NODES = (IncludeNode, ExtendsNode, BlockNode)
+
+# No loaders, no libraries: see the module docstring.
+ENGINE = Engine(dirs=[], app_dirs=False, loaders=[], libraries={}, debug=False)
+
+
+def default_path(kind: str, part: str) -> str:
+    suffix = {"subject": "_subject.txt", "text": ".txt", "html": ".html"}[part]
+    return f"outreach/email/{kind}{suffix}"
+
+
+@cache
+def default_source(kind: str, part: str) -> str:
+    """The text of a default template file (templates/outreach/email/)."""
+    return get_template(default_path(kind, part)).template.source  # type: ignore[attr-defined]
+
+
+def _expressions(node: Node) -> list[FilterExpression]:
+    found: list[FilterExpression] = []
+    if isinstance(node, VariableNode):
+        found.append(node.filter_expression)
+    if isinstance(node, IfNode):
+        stack: list[Any] = [cond for cond, _ in node.conditions_nodelists if cond is not None]
+        while stack:
+            cond = stack.pop()
+            if hasattr(cond, "value") and isinstance(cond.value, FilterExpression):
+                found.append(cond.value)
+            stack.extend(x for x in (getattr(cond, "first", None), getattr(cond, "second", None)) if x is not None)
+    return found
+
+
+def compile_template(source: str) -> Template:
+    """Compile an email template, refusing unknown placeholders and forbidden tags.
+
+    Raises ValidationError with a message an admin can act on.
+    """
+    try:
+        template = ENGINE.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise ValidationError(f"Template error: {exc}") from None
+    unknown: set[str] = set()
+    for node in template.nodelist.get_nodes_by_type(Node):
+        if isinstance(node, _FORBIDDEN_NODES):
+            raise ValidationError("Email templates may not include, extend or define blocks.")
+        for expression in _expressions(node):
+            var = expression.var
+            if isinstance(var, Variable) and var.lookups and var.lookups[0] not in PLACEHOLDERS:
+                unknown.add(var.lookups[0])
+    if unknown:
+        raise ValidationError(
+            f"Unknown placeholder{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(_braces(name) for name in sorted(unknown))}; use {', '.join(PLACEHOLDERS)}."
+        )
+    return template
+
+
+@dataclass(frozen=True)
+class Trio:
+    subject: Template
+    text: Template
+    html: Template
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@cache
+def _default_trio(kind: str) -> Trio:
+    return Trio(*(compile_template(default_source(kind, part)) for part in PARTS))
+
+
+def trio_for(kind: str, override: EmailTemplate | None) -> Trio:
+    """The templates of one kind of email: the wave's own parts where set, else the defaults."""
+    default = _default_trio(kind)
+    if override is None:
+        return default
+    return Trio(
+        subject=compile_template(override.subject) if override.subject.strip() else default.subject,
+        text=compile_template(override.text_body) if override.text_body.strip() else default.text,
+        html=compile_template(override.html_body) if override.html_body.strip() else default.html,
+    )
+
+
+def trios_for_wave(wave_id: int) -> dict[str, Trio]:
+    overrides = {t.kind: t for t in EmailTemplate.objects.filter(wave_id=wave_id)}
+    return {kind: trio_for(kind, overrides.get(kind)) for kind in Kind.values}
+
+
+def render(trio: Trio, context: dict[str, Any]) -> Rendered:
+    subject = trio.subject.render(Context(context, autoescape=False))
+    return Rendered(
+        # A header is one line, whatever the template's line breaks.
+        subject=" ".join(subject.split())[:255],
+        text=trio.text.render(Context(context, autoescape=False)),
+        html=trio.html.render(Context(context, autoescape=True)),
+    )
+
+
+def format_moment(moment: dt.datetime) -> str:
+    """A deadline as people read it: a deadline at midnight is the end of the day before."""
+    local = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+    if local.time() == dt.time(0, 0):
+        return f"{dateformat.format(local - dt.timedelta(days=1), 'j F Y')}, end of the day (Brussels time)"
+    return f"{dateformat.format(local, 'j F Y, H:i')} (Brussels time)"

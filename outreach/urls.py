@@ -1,0 +1,14 @@
+from django.urls import path
+
+from outreach import views
+
+app_name = "outreach"
+urlpatterns = [
+    path("<slug:slug>/", views.wave_messages, name="wave_messages"),
+    path("<slug:slug>/status.json", views.wave_messages_status, name="wave_messages_status"),
+    path("<slug:slug>/send-invitations/", views.wave_send_invitations, name="wave_send_invitations"),
+    path("<slug:slug>/send-reminders/", views.wave_send_reminders, name="wave_send_reminders"),
+    path("<slug:slug>/retry-failed/", views.wave_retry_failed, name="wave_retry_failed"),
+    path("<slug:slug>/extend/", views.wave_extend, name="wave_extend"),
+    path("<slug:slug>/partnerships/<str:acronym>/extend/", views.response_extend, name="response_extend"),
+]
