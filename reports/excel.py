@@ -1,0 +1,195 @@
+"""The Excel report: a summary sheet, a sheet per question with its figures as numbers and
+native Excel charts (editable in Excel, ready to paste into a report), the collaborations
+and, for a wave that follows another, the per-partnership figures side by side."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from surveys.definition.structure import Structure
+
+from .charts import PALETTE, FigureSpec
+from .figures import collaboration_figure, population_figure, report_views
+
+CHART_ROWS = 20  # rows of cells a chart covers
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    clean = re.sub(r"[\[\]:*?/\\]", "-", name)[:31] or "Sheet"
+    candidate, n = clean, 2
+    while candidate.lower() in used:
+        suffix = f" ({n})"
+        candidate, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+class _Writer:
+    def __init__(self, book: Workbook) -> None:
+        self.book = book
+        self.bold = book.add_format({"bold": True})
+        self.title = book.add_format({"bold": True, "font_size": 13, "text_wrap": False})
+        self.header = book.add_format({"bold": True, "bg_color": "#dfe3e8", "border": 1, "text_wrap": True})
+        self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        self.used: set[str] = set()
+
+    def sheet(self, name: str) -> Worksheet:
+        sheet = self.book.add_worksheet(_sheet_name(name, self.used))
+        sheet.set_column(0, 0, 48)
+        sheet.set_column(1, 12, 14)
+        return sheet
+
+    def table(self, sheet: Worksheet, row: int, headers: list[str], rows: list[list[Any]]) -> int:
+        sheet.write_row(row, 0, headers, self.header)
+        for i, values in enumerate(rows, start=1):
+            sheet.write_row(row + i, 0, [_cell(v) for v in values])
+        return row + len(rows) + 2
+
+    def figure(self, sheet: Worksheet, row: int, spec: FigureSpec) -> int:
+        """The figure's numbers, a native chart of them, and the table as the dashboard shows it."""
+        sheet.write(row, 0, spec.title, self.title)
+        row += 1
+        chart_at = row
+        if spec.kind == "bars":
+            row = self._bars(sheet, row, spec)
+        elif spec.kind == "stacked":
+            row = self._stacked(sheet, row, spec)
+        elif spec.kind == "map":
+            return self.table(sheet, row, spec.table_headers, spec.table_rows)
+        else:
+            return self.table(sheet, row, spec.table_headers, spec.table_rows)
+        row = max(row, chart_at + CHART_ROWS) + 1
+        sheet.write(row, 0, "As shown on the dashboard", self.bold)
+        return self.table(sheet, row + 1, spec.table_headers, spec.table_rows)
+
+    def _bars(self, sheet: Worksheet, row: int, spec: FigureSpec) -> int:
+        labels = spec.data["labels"]
+        series = spec.data["series"]
+        unit = spec.data.get("unit", "")
+        sheet.write_row(row, 0, ["", *[f"{s['name']}{' (%)' if unit == '%' else ''}" for s in series]], self.header)
+        for i, label in enumerate(labels, start=1):
+            sheet.write(row + i, 0, label, self.wrap)
+            for j, s in enumerate(series, start=1):
+                sheet.write(row + i, j, _cell(s["values"][i - 1]))
+        if labels:
+            chart = self.book.add_chart({"type": "bar"})
+            for j, s in enumerate(series, start=1):
+                chart.add_series(
+                    {
+                        "name": [sheet.name, row, j],
+                        "categories": [sheet.name, row + 1, 0, row + len(labels), 0],
+                        "values": [sheet.name, row + 1, j, row + len(labels), j],
+                        "fill": {"color": s.get("colour") or PALETTE[(j - 1) % len(PALETTE)]},
+                        "data_labels": {"value": True, "num_format": "0"},
+                    }
+                )
+            chart.set_title({"name": spec.title[:250], "name_font": {"size": 11}})
+            chart.set_y_axis({"reverse": True})
+            chart.set_x_axis({"name": spec.data.get("xlabel", ""), "min": 0, **({"max": 100} if unit == "%" else {})})
+            chart.set_legend({"position": "bottom" if len(series) > 1 else "none"})
+            chart.set_size({"width": 760, "height": max(300, 60 + 22 * len(labels) * max(len(series), 1))})
+            sheet.insert_chart(row, len(series) + 2, chart)
+        return row + len(labels) + 2
+
+    def _stacked(self, sheet: Worksheet, row: int, spec: FigureSpec) -> int:
+        labels, levels, counts = spec.data["labels"], spec.data["levels"], spec.data["counts"]
+        sheet.write_row(row, 0, ["", *levels], self.header)
+        for i, (label, values) in enumerate(zip(labels, counts, strict=True), start=1):
+            sheet.write(row + i, 0, label, self.wrap)
+            sheet.write_row(row + i, 1, values)
+        chart = self.book.add_chart({"type": "bar", "subtype": "percent_stacked"})
+        for j, level in enumerate(levels, start=1):
+            chart.add_series(
+                {
+                    "name": level,
+                    "categories": [sheet.name, row + 1, 0, row + len(labels), 0],
+                    "values": [sheet.name, row + 1, j, row + len(labels), j],
+                }
+            )
+        chart.set_title({"name": spec.title[:250], "name_font": {"size": 11}})
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 760, "height": max(280, 90 + 40 * len(labels))})
+        sheet.insert_chart(row, len(levels) + 2, chart)
+        return row + len(labels) + 2
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return str(value)
+    return value
+
+
+def report_workbook(report: dict[str, Any], *, structure: Structure) -> bytes:
+    """The workbook as bytes, from the JSON-ready report (see `report.as_json`)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    w = _Writer(book)
+
+    summary = w.sheet("Summary")
+    summary.write(0, 0, report["title"], w.title)
+    facts = [
+        ["Wave", report["wave"]],
+        ["Questionnaire", f"{report['questionnaire']} v{report['version']}"],
+        ["Previous wave", report["previous_wave"] or "–"],
+        ["Groups", ", ".join(report["groups"])],
+        ["Counted", "completed (submitted) responses only; drafts never count"],
+    ]
+    row = w.table(summary, 2, ["", ""], facts)
+    row = w.figure(summary, row, population_figure(report))
+
+    for title, views in report_views(report, structure):
+        for view in views:
+            sheet = w.sheet(view.code)
+            sheet.write(0, 0, f"{view.code}. {view.text}", w.title)
+            sheet.write(1, 0, f"Section: {title}")
+            keys = [*report["groups"], "total"]
+            sheet.write_row(2, 0, ["Respondents", *keys], w.bold)
+            sheet.write_row(3, 0, ["", *[view.respondents.get(k, 0) for k in keys]])
+            row = 5
+            for note in view.notes:
+                sheet.write(row, 0, note)
+                row += 1
+            for spec in view.figures:
+                row = w.figure(sheet, row + 1, spec)
+
+    if report["collaborations"]["pairs"]:
+        sheet = w.sheet("Collaborations")
+        spec = collaboration_figure(report)
+        sheet.write(0, 0, spec.title, w.title)
+        sheet.set_column(3, 3, 80)
+        rows = [
+            [
+                *pair["partnerships"],
+                "reciprocal" if pair["reciprocal"] else f"reported by {pair['reported_by'][0]} only",
+                "; ".join(f"{who}: {' / '.join(p)}" for who, p in pair["purposes"].items() if p),
+            ]
+            for pair in report["collaborations"]["pairs"]
+        ]
+        w.table(sheet, 2, spec.table_headers, rows)
+
+    comparison = report.get("comparison")
+    if comparison:
+        sheet = w.sheet("By partnership")
+        sheet.write(0, 0, f"Per partnership: {comparison['previous_wave']} (previous) and {report['wave']}", w.title)
+        row = 2
+        for key, values in comparison["by_partnership"].items():
+            if not values:
+                continue
+            sheet.write(row, 0, key, w.bold)
+            row = w.table(
+                sheet,
+                row + 1,
+                ["Partnership", "Previous wave", "This wave"],
+                [[name, v["previous"], v["current"]] for name, v in values.items()],
+            )
+    book.close()
+    return buffer.getvalue()

@@ -1,0 +1,191 @@
+"""Indicator maths: pure functions over plain values (no database, no Django).
+
+A *breakdown* is a dict with the key "total" first and then one key per group, in the
+questionnaire's order: `{"total": 19, "strand-1": 12, "strand-2": 7}`. Every group of the
+questionnaire is present, with 0 where nobody answered; a group met in the data that the
+questionnaire does not list (a partnership moved in the register) is added after them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+Number = int | float | Decimal
+Breakdown = dict[str, Any]
+
+TOTAL = "total"
+UNGROUPED = "ungrouped"
+
+
+def group_key(group: str) -> str:
+    """The key of a partnership's group in breakdowns (a blank group has a name too)."""
+    return group or UNGROUPED
+
+
+def groups_in_order(version_groups: Sequence[str], seen: Iterable[str]) -> list[str]:
+    """The questionnaire's groups, then any other group found in the data, sorted."""
+    extra = sorted({group_key(g) for g in seen} - set(version_groups))
+    return [*version_groups, *extra]
+
+
+def breakdown(pairs: Iterable[tuple[str, Number]], groups: Sequence[str], *, zero: Number = 0) -> Breakdown:
+    """Sum (group, value) pairs into a breakdown with a total."""
+    sums: dict[str, Number] = defaultdict(lambda: zero)
+    for group, value in pairs:
+        sums[group_key(group)] += value  # type: ignore[operator]
+    total = sum(sums.values(), zero)
+    return {TOTAL: total, **{g: sums.get(g, zero) for g in groups}}
+
+
+def empty_breakdown(groups: Sequence[str], value: Any = 0) -> Breakdown:
+    return {TOTAL: value, **{g: value for g in groups}}
+
+
+def percent(part: Number, whole: Number) -> float | None:
+    """Part of whole in percent with one decimal; None when there is no whole."""
+    if not whole:
+        return None
+    return round(100 * float(part) / float(whole), 1)
+
+
+def percents(counts: Breakdown, bases: Breakdown) -> Breakdown:
+    """Each count of a breakdown as a percentage of the same key's base."""
+    return {key: percent(value, bases.get(key, 0)) for key, value in counts.items()}
+
+
+def response_rates(completed: Breakdown, invited: Breakdown) -> Breakdown:
+    return percents(completed, invited)
+
+
+def median(values: Sequence[Decimal]) -> Decimal | None:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def mean(total: Decimal | None, count: int) -> Decimal | None:
+    if not count or total is None:
+        return None
+    return Decimal(total) / count
+
+
+def number_stats(values: Iterable[tuple[str, Decimal]], groups: Sequence[str]) -> dict[str, Breakdown]:
+    """Sum, count, mean, median, minimum and maximum of numbers, per group and in total."""
+    by_group: dict[str, list[Decimal]] = defaultdict(list)
+    for group, value in values:
+        by_group[group_key(group)].append(value)
+    keys = [TOTAL, *groups]
+    series = {TOTAL: [v for vs in by_group.values() for v in vs], **{g: by_group.get(g, []) for g in groups}}
+    stats: dict[str, Breakdown] = {name: {} for name in ("count", "sum", "mean", "median", "min", "max")}
+    for key in keys:
+        vs = series[key]
+        stats["count"][key] = len(vs)
+        stats["sum"][key] = sum(vs, Decimal(0))
+        stats["mean"][key] = mean(sum(vs, Decimal(0)), len(vs))
+        stats["median"][key] = median(vs)
+        stats["min"][key] = min(vs) if vs else None
+        stats["max"][key] = max(vs) if vs else None
+    return stats
+
+
+def scale_scores(level_codes: Sequence[str]) -> dict[str, Decimal] | None:
+    """Scores of a scale's levels: their codes when every code is a number ("1".."5").
+
+    A scale whose levels are words ("weekly", "monthly") gets no score: its order on the
+    page says nothing about which end is "top", so no mean or top-two share is made up.
+    """
+    if len(level_codes) < 2:
+        return None
+    try:
+        return {code: Decimal(code) for code in level_codes}
+    except InvalidOperation:
+        return None
+
+
+def top_levels(scores: Mapping[str, Decimal], n: int = 2) -> list[str]:
+    """Codes of the n best-scored levels, best first."""
+    return [code for code, _ in sorted(scores.items(), key=lambda item: item[1], reverse=True)[:n]]
+
+
+def scale_stats(
+    distribution: Mapping[str, Breakdown], scores: Mapping[str, Decimal], keys: Sequence[str]
+) -> dict[str, Breakdown]:
+    """Mean score and share in the top two levels from a distribution {level: breakdown}.
+
+    `keys` are the breakdown's keys ("total" and the groups). Levels without a score (none
+    of a scored scale) are ignored; a key with no rating gets None.
+    """
+    top = set(top_levels(scores))
+    result: dict[str, Breakdown] = {"rated": {}, "mean": {}, "top_two": {}}
+    for key in keys:
+        rated = sum(distribution[level].get(key, 0) for level in scores if level in distribution)
+        weighted = sum(
+            (scores[level] * distribution[level].get(key, 0) for level in scores if level in distribution), Decimal(0)
+        )
+        in_top = sum(distribution[level].get(key, 0) for level in top if level in distribution)
+        result["rated"][key] = rated
+        result["mean"][key] = mean(weighted, rated)
+        result["top_two"][key] = percent(in_top, rated)
+    return result
+
+
+def ranked(breakdowns: Mapping[str, Breakdown]) -> dict[str, Breakdown]:
+    """Breakdowns ordered by their total, highest first, then by key (countries, partnerships)."""
+    return dict(sorted(breakdowns.items(), key=lambda item: (-item[1][TOTAL], item[0])))
+
+
+def side_by_side(previous: Mapping[str, Number], current: Mapping[str, Number]) -> dict[str, dict[str, Number | None]]:
+    """Per-partnership figures of two waves, for every partnership in either, sorted by name."""
+    names = sorted(set(previous) | set(current), key=str.casefold)
+    return {name: {"previous": previous.get(name), "current": current.get(name)} for name in names}
+
+
+def collaboration_pairs(edges: Iterable[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """Pairs of partnerships from (reporter, named, purpose) edges.
+
+    A pair is reciprocal when each side names the other; otherwise it is reported by one side
+    only. A partnership named in free text (not in the register) is kept under its text and
+    can only be reported by one side. Purposes are kept per reporting side, in the order
+    given, without blanks or repeats.
+    """
+    reported: dict[tuple[str, str], list[str]] = {}
+    for reporter, named, purpose in edges:
+        if not named or named == reporter:
+            continue
+        purposes = reported.setdefault((reporter, named), [])
+        if purpose and purpose not in purposes:
+            purposes.append(purpose)
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for (reporter, named), purposes in reported.items():
+        key = tuple(sorted((reporter, named), key=str.casefold))
+        pair = pairs.setdefault(
+            key,  # type: ignore[arg-type]
+            {"partnerships": list(key), "reported_by": [], "purposes": {}, "reciprocal": False},
+        )
+        pair["reported_by"].append(reporter)
+        pair["purposes"][reporter] = purposes
+    for pair in pairs.values():
+        pair["reported_by"].sort(key=str.casefold)
+        pair["reciprocal"] = len(pair["reported_by"]) == 2
+    return [pairs[key] for key in sorted(pairs, key=lambda k: (k[0].casefold(), k[1].casefold()))]
+
+
+def plain(value: Any) -> Any:
+    """Numbers for JSON: Decimals become whole numbers when whole, else floats (4 decimals)."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        return round(float(value), 4)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value

@@ -1,0 +1,422 @@
+"""The report of a wave: indicators of every question, the comparison with the previous
+wave and the collaborations, as one JSON-ready dict (the contract of `manage.py report`).
+
+Shape (see docs/reports.md for every key):
+
+    {"wave", "questionnaire", "version", "title", "previous_wave", "groups",
+     "population": {"invited"|"started"|"completed": breakdown}, "response_rate": breakdown,
+     "questions": {code: {...}}, "collaborations": {...},
+     "comparison": {...} (only for a wave that follows another)}
+
+Query count: a fixed number per wave scope (see `reports.selectors`), so four scopes at most
+(this wave, the previous one, and both restricted to the partnerships that completed both).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from surveys.definition.structure import QuestionNode, Structure, structure_for
+from surveys.models import Partnership, Question, Response, Wave
+
+from . import indicators as ind
+from . import selectors
+from .selectors import CountRow, Scope, WaveRows
+
+T = Question.Type
+TOTAL = ind.TOTAL
+SEVERAL_ROWS = (T.MULTI_CHOICE, T.RATING_MATRIX, T.COUNTRIES)
+
+
+@dataclass
+class _Rows:
+    """A wave's rows indexed by question, and the groups every breakdown lists."""
+
+    groups: list[str]
+    counts: dict[int, list[CountRow]] = field(default_factory=lambda: defaultdict(list))
+    respondents: dict[int, list[tuple[str, int, int]]] = field(default_factory=lambda: defaultdict(list))
+    repeat_rows: dict[int, list[tuple[str, str, int]]] = field(default_factory=lambda: defaultdict(list))
+    numbers: dict[int, list[tuple[int | None, str, str, Decimal]]] = field(default_factory=lambda: defaultdict(list))
+    years: dict[int, list[tuple[int, str, int]]] = field(default_factory=lambda: defaultdict(list))
+    acronyms: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> list[str]:
+        return [TOTAL, *self.groups]
+
+
+def _index(rows: WaveRows, groups: list[str], *, panel_only: bool, acronyms: dict[int, str]) -> _Rows:
+    indexed = _Rows(groups=groups, acronyms=acronyms)
+    for c in rows.counts:
+        if c.panel or not panel_only:
+            indexed.counts[c.question_id].append(c)
+    for q, g, p, n, ne in rows.respondents:
+        if p or not panel_only:
+            indexed.respondents[q].append((g, n, ne))
+    for q, a, g, p, n in rows.repeat_rows:
+        if p or not panel_only:
+            indexed.repeat_rows[q].append((a, g, n))
+    for q, o, a, g, p, v in rows.numbers:
+        if p or not panel_only:
+            indexed.numbers[q].append((o, a, g, v))
+    for q, d, g, p, n in rows.dates:
+        if p or not panel_only:
+            indexed.years[q].append((d.year, g, n))
+    return indexed
+
+
+def _population(rows: WaveRows, groups: list[str], *, panel_only: bool) -> dict[str, ind.Breakdown]:
+    started = {Response.Status.DRAFT, Response.Status.SUBMITTED}
+    kept = [(g, s, n) for g, s, p, n in rows.population if p or not panel_only]
+    return {
+        "invited": ind.breakdown(((g, n) for g, _, n in kept), groups),
+        "started": ind.breakdown(((g, n) for g, s, n in kept if s in started), groups),
+        "completed": ind.breakdown(((g, n) for g, s, n in kept if s == Response.Status.SUBMITTED), groups),
+    }
+
+
+# Per question type -----------------------------------------------------------------------------
+
+
+def _choice(node: QuestionNode, r: _Rows, base: ind.Breakdown, *, unit_rows: bool = False) -> dict[str, Any]:
+    counts = r.counts[node.id]
+    out: dict[str, Any] = {}
+    options = {
+        o.code: ind.breakdown(((c.group, c.n) for c in counts if c.option_id == o.pk), r.groups) for o in node.options
+    }
+    out["options"] = options
+    out["percent"] = {code: ind.percents(b, base) for code, b in options.items()}
+    comments = {o.code: sum(c.comments for c in counts if c.option_id == o.pk) for o in node.options}
+    if any(comments.values()):
+        out["comments"] = {code: n for code, n in comments.items() if n}
+    other = node.option("other")
+    if other is not None:
+        out["other_texts"] = sum(c.texts for c in counts if c.option_id == other.pk)
+    if node.question.scale and not unit_rows:
+        scores = ind.scale_scores([o.code for o in node.options])
+        if scores:
+            stats = ind.scale_stats(options, scores, r.keys)
+            out["mean"] = stats["mean"]
+            out["top_two"] = stats["top_two"]
+            out["top_two_levels"] = ind.top_levels(scores)
+    numbered = [o for o in node.options if o.number_label]
+    if numbered and not unit_rows:
+        out["option_numbers"] = {}
+        for o in numbered:
+            values = [(g, v) for opt, _, g, v in r.numbers[node.id] if opt == o.pk]
+            stats = ind.number_stats(values, r.groups)
+            out["option_numbers"][o.code] = {
+                "label": o.number_label,
+                **stats,
+                "by_partnership": {a: v for opt, a, _, v in r.numbers[node.id] if opt == o.pk},
+            }
+    return out
+
+
+def _matrix(node: QuestionNode, r: _Rows) -> dict[str, Any]:
+    counts = r.counts[node.id]
+    matrix = {
+        row.code: {
+            level.code: ind.breakdown(
+                ((c.group, c.n) for c in counts if c.matrix_row_id == row.pk and c.option_id == level.pk), r.groups
+            )
+            for level in node.options
+        }
+        for row in node.rows
+    }
+    scores = ind.scale_scores([o.code for o in node.options])
+    summary: dict[str, Any] = {}
+    for row in node.rows:
+        rated = {key: sum(matrix[row.code][level.code][key] for level in node.options) for key in r.keys}
+        summary[row.code] = {"rated": rated}
+        if scores:
+            stats = ind.scale_stats(matrix[row.code], scores, r.keys)
+            summary[row.code]["mean"] = stats["mean"]
+            summary[row.code]["top_two"] = stats["top_two"]
+    out: dict[str, Any] = {"matrix": matrix, "row_summary": summary}
+    if scores:
+        out["top_two_levels"] = ind.top_levels(scores)
+    return out
+
+
+def _number(node: QuestionNode, r: _Rows) -> dict[str, Any]:
+    values = [(o, a, g, v) for o, a, g, v in r.numbers[node.id] if o is None]
+    stats = ind.number_stats([(g, v) for _, _, g, v in values], r.groups)
+    return {**stats, "by_partnership": {a: v for _, a, _, v in values}}
+
+
+def _countries(node: QuestionNode, r: _Rows) -> dict[str, Any]:
+    by_country: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for c in r.counts[node.id]:
+        if c.country:
+            by_country[c.country].append((c.group, c.n))
+    return {"countries": ind.ranked({code: ind.breakdown(pairs, r.groups) for code, pairs in by_country.items()})}
+
+
+def _years(node: QuestionNode, r: _Rows) -> dict[str, Any]:
+    by_year: dict[int, list[tuple[str, int]]] = defaultdict(list)  # several days of a year add up
+    for y, g, n in r.years[node.id]:
+        by_year[y].append((g, n))
+    return {"years": {str(y): ind.breakdown(by_year[y], r.groups) for y in sorted(by_year)}}
+
+
+def _partnership(node: QuestionNode, r: _Rows) -> dict[str, Any]:
+    named: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    unregistered: list[tuple[str, int]] = []
+    for c in r.counts[node.id]:
+        if c.partnership_id is not None:
+            named[r.acronyms.get(c.partnership_id, str(c.partnership_id))].append((c.group, c.n))
+        elif c.texts:
+            unregistered.append((c.group, c.texts))
+    return {
+        "partnerships": ind.ranked({a: ind.breakdown(p, r.groups) for a, p in named.items()}),
+        "unregistered": ind.breakdown(unregistered, r.groups),
+    }
+
+
+def _answered(node: QuestionNode, r: _Rows) -> ind.Breakdown:
+    return ind.breakdown(((c.group, c.n) for c in r.counts[node.id]), r.groups)
+
+
+def _field(node: QuestionNode, r: _Rows, table_rows: ind.Breakdown) -> dict[str, Any]:
+    """A field of a repeat table: every count is a number of table rows."""
+    out: dict[str, Any] = {"type": node.type, "text": node.question.text}
+    if node.type in Question.CHOICE_TYPES:
+        out.update(_choice(node, r, table_rows, unit_rows=True))
+    elif node.type == T.COUNTRIES:
+        out.update(_countries(node, r))
+    elif node.type == T.DATE:
+        out.update(_years(node, r))
+    elif node.type == T.PARTNERSHIP:
+        out.update(_partnership(node, r))
+    elif node.type == T.NUMBER:
+        counts = r.counts[node.id]
+        total = ind.breakdown(((c.group, c.number_sum or Decimal(0)) for c in counts), r.groups, zero=Decimal(0))
+        n = ind.breakdown(((c.group, c.number_n) for c in counts), r.groups)
+        out["sum"] = total
+        out["count"] = n
+        out["mean"] = {k: ind.mean(total[k], n[k]) for k in r.keys}
+    if node.type != T.COUNTRIES:
+        out["answered"] = _answered(node, r)
+    return out
+
+
+def _repeat(node: QuestionNode, r: _Rows) -> dict[str, Any]:
+    per_partnership = r.repeat_rows[node.id]
+    rows = ind.breakdown(((g, n) for _, g, n in per_partnership), r.groups)
+    return {
+        "respondents": ind.breakdown(((g, 1) for _, g, _ in per_partnership), r.groups),
+        "rows": rows,
+        "rows_by_partnership": {a: n for a, _, n in per_partnership},
+        "fields": {f.code: _field(f, r, rows) for f in node.fields},
+    }
+
+
+def _question(node: QuestionNode, r: _Rows) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": node.type, "text": node.question.text}
+    if node.type == T.REPEAT:
+        out.update(_repeat(node, r))
+        return out
+    if node.type in SEVERAL_ROWS:
+        respondents = ind.breakdown(((g, n) for g, n, _ in r.respondents[node.id]), r.groups)
+    else:
+        # One answer row per response for the other types: their count is the respondents.
+        respondents = _answered(node, r)
+    out["respondents"] = respondents
+    if node.type in Question.CHOICE_TYPES:
+        out.update(_choice(node, r, respondents))
+        if node.type == T.MULTI_CHOICE:
+            out["at_least_one"] = ind.breakdown(((g, ne) for g, _, ne in r.respondents[node.id]), r.groups)
+    elif node.type == T.RATING_MATRIX:
+        out.update(_matrix(node, r))
+    elif node.type == T.NUMBER:
+        out.update(_number(node, r))
+    elif node.type == T.COUNTRIES:
+        out.update(_countries(node, r))
+    elif node.type == T.DATE:
+        out.update(_years(node, r))
+    elif node.type == T.PARTNERSHIP:
+        out.update(_partnership(node, r))
+    return out
+
+
+# A wave (or a panel of it) -------------------------------------------------------------------
+
+
+def question_kinds(structure: Structure) -> selectors.QuestionKinds:
+    top = structure.questions()
+    return selectors.QuestionKinds(
+        several_rows=[n.id for n in top if n.type in SEVERAL_ROWS],
+        numbered=[n.id for n in top if n.type == T.NUMBER or any(o.number_label for o in n.options)],
+        dated=[n.id for n in structure.by_id.values() if n.type == T.DATE],
+        exclusive_options=[o.pk for n in top for o in n.options if o.exclusive],
+    )
+
+
+def fetch_rows(wave: Wave, *, structure: Structure, panel_with: Wave | None = None) -> tuple[WaveRows, dict[int, str]]:
+    """The rows of a wave (flagged for the panel with another wave) and the acronyms of the
+    partnerships its answers name."""
+    scope = Scope(wave_id=wave.pk, panel_with=panel_with.pk if panel_with else None)
+    rows = selectors.wave_rows(scope, kinds=question_kinds(structure))
+    # Always one query (a subquery, not a list of ids), so the count never depends on the data.
+    named = scope.answers().filter(partnership__isnull=False).values("partnership_id")
+    acronyms = dict(Partnership.objects.filter(pk__in=named).values_list("pk", "acronym"))
+    return rows, acronyms
+
+
+def build_indicators(
+    rows: WaveRows,
+    acronyms: dict[int, str],
+    *,
+    structure: Structure,
+    groups: list[str],
+    panel_only: bool = False,
+) -> dict[str, Any]:
+    """Population and question indicators from a wave's rows (all, or the panel only)."""
+    groups = ind.groups_in_order(groups, {g for g, _, _, _ in rows.population})
+    indexed = _index(rows, groups, panel_only=panel_only, acronyms=acronyms)
+    population = _population(rows, groups, panel_only=panel_only)
+    return {
+        "groups": groups,
+        "population": population,
+        "response_rate": ind.response_rates(population["completed"], population["invited"]),
+        "questions": {node.code: _question(node, indexed) for node in structure.questions()},
+    }
+
+
+def collaborations(wave: Wave, *, structure: Structure) -> dict[str, Any]:
+    """Pairs of partnerships named in partnership questions and fields, with purposes."""
+    scope = Scope(wave_id=wave.pk)
+    named = selectors.named_partnerships(scope)
+    tables = [
+        node.id
+        for node in structure.questions()
+        if node.type == T.REPEAT and any(f.type == T.PARTNERSHIP for f in node.fields)
+    ]
+    purposes: dict[int, list[str]] = defaultdict(list)
+    if tables:
+        for row_id, _, text in selectors.repeat_row_texts(scope, repeat_question_ids=tables):
+            purposes[row_id].append(text.strip())
+    edges = []
+    groups: dict[str, str] = {}
+    unregistered: set[str] = set()
+    for n in named:
+        groups[n.reporter] = ind.group_key(n.reporter_group)
+        target = n.named or n.text.strip()
+        if n.named:
+            groups[n.named] = ind.group_key(n.named_group)
+        elif target:
+            unregistered.add(target)
+        purpose = " · ".join(purposes.get(n.repeat_row_id, [])) if n.repeat_row_id else ""
+        edges.append((n.reporter, target, purpose))
+    pairs = ind.collaboration_pairs(edges)
+    for pair in pairs:
+        pair["registered"] = [p in groups for p in pair["partnerships"]]
+    # Partnerships named in free text are nodes too, without a group.
+    nodes = {**{name: "" for name in unregistered if name not in groups}, **groups}
+    return {
+        "pairs": pairs,
+        "partnerships": dict(sorted(nodes.items(), key=lambda item: item[0].casefold())),
+        "reciprocal": sum(1 for p in pairs if p["reciprocal"]),
+        "one_sided": sum(1 for p in pairs if not p["reciprocal"]),
+    }
+
+
+def _per_partnership(questions: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per-partnership figures of a wave's indicators, by question code (and option)."""
+    out: dict[str, dict[str, Any]] = {}
+    for code, q in questions.items():
+        if "by_partnership" in q:
+            out[code] = q["by_partnership"]
+        if "rows_by_partnership" in q:
+            out[code] = q["rows_by_partnership"]
+        for option, stats in q.get("option_numbers", {}).items():
+            out[f"{code}.{option}"] = stats["by_partnership"]
+    return out
+
+
+def wave_report(wave: Wave) -> dict[str, Any]:
+    """The whole report of a wave as plain data (Decimals kept; see `as_json`).
+
+    For a wave that follows another: two scans per wave in all, the panel of partnerships
+    that completed both coming out of the same rows (see `selectors.Scope`).
+    """
+    wave = Wave.objects.select_related("version__questionnaire", "previous__version").get(pk=wave.pk)
+    structure = structure_for(wave.version)
+    previous = wave.previous
+    rows, acronyms = fetch_rows(wave, structure=structure, panel_with=previous)
+    current = build_indicators(rows, acronyms, structure=structure, groups=list(wave.version.groups))
+    report: dict[str, Any] = {
+        "wave": wave.slug,
+        "title": wave.title,
+        "questionnaire": wave.version.questionnaire.code,
+        "version": wave.version.number,
+        "previous_wave": previous.slug if previous else None,
+        **current,
+        "collaborations": collaborations(wave, structure=structure),
+    }
+    if previous is None:
+        return report
+    groups = current["groups"]
+    prev_structure = structure_for(previous.version)
+    prev_rows, prev_acronyms = fetch_rows(previous, structure=prev_structure, panel_with=wave)
+    before = build_indicators(prev_rows, prev_acronyms, structure=prev_structure, groups=groups)
+    panel_now = build_indicators(rows, acronyms, structure=structure, groups=groups, panel_only=True)
+    panel_before = build_indicators(prev_rows, prev_acronyms, structure=prev_structure, groups=groups, panel_only=True)
+    now_figures = _per_partnership(current["questions"])
+    before_figures = _per_partnership(before["questions"])
+    report["comparison"] = {
+        "previous_wave": previous.slug,
+        "previous_title": previous.title,
+        "previous": before,
+        "panel": {"size": panel_now["population"]["completed"], "current": panel_now, "previous": panel_before},
+        "by_partnership": {
+            key: ind.side_by_side(before_figures.get(key, {}), figures) for key, figures in now_figures.items()
+        },
+    }
+    return report
+
+
+def as_json(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with JSON-friendly numbers (the contract of `manage.py report`)."""
+    return ind.plain(report)  # type: ignore[no-any-return]
+
+
+REPORT_CACHE_SECONDS = 300
+
+
+def report_fingerprint(wave: Wave) -> str:
+    """What changes whenever an indicator may change: statuses, saves and the register.
+
+    Saving, submitting and reopening a response all touch its `updated_at`; a partnership
+    moved to another group touches its own. One query.
+    """
+    ids = [wave.pk] + ([wave.previous_id] if wave.previous_id else [])
+    stats = Response.objects.filter(wave_id__in=ids).aggregate(
+        n=Count("id"),
+        submitted=Count("id", filter=Q(status=Response.Status.SUBMITTED)),
+        last=Max("updated_at"),
+        register=Max("partnership__updated_at"),
+    )
+    return f"{stats['n']}:{stats['submitted']}:{stats['last']}:{stats['register']}"
+
+
+def cached_report(wave: Wave, *, fresh: bool = False) -> dict[str, Any]:
+    """The JSON-ready report, reused while nothing changed (at most REPORT_CACHE_SECONDS, in
+    case answers were changed by a path that does not touch their response)."""
+    digest = hashlib.sha256(report_fingerprint(wave).encode()).hexdigest()[:32]
+    key = f"reports:report:{wave.pk}:{digest}"
+    report = None if fresh else cache.get(key)
+    if report is None:
+        report = as_json(wave_report(wave))
+        report["computed_at"] = timezone.now().isoformat()
+        cache.set(key, report, REPORT_CACHE_SECONDS)
+    return report  # type: ignore[no-any-return]

@@ -1,0 +1,324 @@
+"""The SQL side of the reports: answer rows of completed responses, grouped and counted.
+
+Every function here runs one query, whatever the number of responses or
+questions: each groups *all* questions of a wave at once (GROUP BY question, option, …,
+the partnership's group), never one query per question. Only `submitted` responses count;
+drafts and responses not started never reach an indicator (the population is the only
+place they appear).
+
+The results are plain rows (tuples and small dataclasses) that `reports.indicators` turns
+into indicators; nothing here knows what an indicator looks like.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import BooleanField, Case, Count, F, FilteredRelation, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from surveys.models import Answer, Question, RepeatRow, Response, Wave
+
+GROUP = "response__partnership__group"
+ACRONYM = "response__partnership__acronym"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The responses of a wave, each flagged whether its partnership also completed another
+    wave (`panel_with`): the panel of a comparison comes out of the same scan as the whole
+    wave, as one more GROUP BY column, instead of scanning the answers twice."""
+
+    wave_id: int
+    panel_with: int | None = None
+
+    def _flagged(self, qs: QuerySet[Any], prefix: str) -> QuerySet[Any]:
+        if self.panel_with is None:
+            return qs.annotate(in_panel=Value(False, output_field=BooleanField()))
+        other = FilteredRelation(
+            f"{prefix}partnership__responses",
+            condition=Q(
+                **{
+                    f"{prefix}partnership__responses__wave_id": self.panel_with,
+                    f"{prefix}partnership__responses__status": Response.Status.SUBMITTED,
+                }
+            ),
+        )
+        return qs.annotate(other_response=other).annotate(
+            in_panel=Case(
+                When(other_response__id__isnull=False, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+
+    def responses(self) -> QuerySet[Response]:
+        return self._flagged(Response.objects.filter(wave_id=self.wave_id), "")
+
+    def answers(self) -> QuerySet[Answer]:
+        qs = Answer.objects.filter(response__wave_id=self.wave_id, response__status=Response.Status.SUBMITTED)
+        return self._flagged(qs, "response__")
+
+    def repeat_rows(self) -> QuerySet[RepeatRow]:
+        qs = RepeatRow.objects.filter(response__wave_id=self.wave_id, response__status=Response.Status.SUBMITTED)
+        return self._flagged(qs, "response__")
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """Answer rows of one kind in one group: the workhorse of every count indicator.
+
+    The key is (question, option, matrix row, country, named partnership, group, panel);
+    for a field of a repeat table `question_id` is the field's question and `n` counts
+    table rows.
+    """
+
+    question_id: int
+    option_id: int | None
+    matrix_row_id: int | None
+    country: str
+    partnership_id: int | None
+    group: str
+    panel: bool
+    n: int
+    number_sum: Decimal | None
+    number_n: int
+    comments: int
+    texts: int
+
+
+@dataclass
+class WaveRows:
+    """Every row the indicators of a wave need; the last column of each says `in panel`."""
+
+    population: list[tuple[str, str, bool, int]] = field(default_factory=list)  # group, status, panel, responses
+    counts: list[CountRow] = field(default_factory=list)
+    # question, group, panel, respondents, respondents with a non-exclusive option
+    respondents: list[tuple[int, str, bool, int, int]] = field(default_factory=list)
+    # question, acronym, group, panel, rows
+    repeat_rows: list[tuple[int, str, str, bool, int]] = field(default_factory=list)
+    # question, option (None for a number question), acronym, group, panel, number
+    numbers: list[tuple[int, int | None, str, str, bool, Decimal]] = field(default_factory=list)
+    dates: list[tuple[int, dt.date, str, bool, int]] = field(default_factory=list)  # question, date, group, panel, rows
+
+
+def population(scope: Scope) -> list[tuple[str, str, bool, int]]:
+    """Responses of the wave per group and status (invited = all of them)."""
+    rows = scope.responses().values_list("partnership__group", "status", "in_panel").annotate(n=Count("id")).order_by()  # type: ignore[misc]
+    return [(g, s, bool(p), n) for g, s, p, n in rows]
+
+
+def answer_counts(scope: Scope) -> list[CountRow]:
+    """All answer rows counted by what they hold, per group (one query for every question)."""
+    rows = (
+        scope.answers()
+        .values_list("question_id", "option_id", "matrix_row_id", "country", "partnership_id", GROUP, "in_panel")
+        .annotate(
+            n=Count("id"),
+            number_sum=Sum("number"),
+            number_n=Count("number"),
+            comments=Count("id", filter=~Q(comment="")),
+            texts=Count("id", filter=~Q(text="")),
+        )
+        .order_by()
+    )
+    return [
+        CountRow(
+            question_id=q,
+            option_id=o,
+            matrix_row_id=m,
+            country=c,
+            partnership_id=p,
+            group=g,
+            panel=bool(panel),
+            n=n,
+            number_sum=Decimal(s) if s is not None else None,
+            number_n=nn,
+            comments=cm,
+            texts=tx,
+        )
+        for q, o, m, c, p, g, panel, n, s, nn, cm, tx in rows
+    ]
+
+
+def respondents(
+    scope: Scope, *, question_ids: list[int], exclusive_option_ids: list[int]
+) -> list[tuple[int, str, bool, int, int]]:
+    """Completed responses with at least one answer row, for questions that may hold several
+    rows per response (the others' respondents are their answer counts).
+
+    The second count leaves out the responses whose only answer is an exclusive option
+    ("None"), which is what "at least one result" means in the report.
+    """
+    if not question_ids:
+        return []
+    non_exclusive = (
+        Count("response_id", distinct=True, filter=~Q(option_id__in=exclusive_option_ids))
+        if exclusive_option_ids
+        else Count("response_id", distinct=True)
+    )
+    rows = (
+        scope.answers()
+        .filter(question_id__in=question_ids)
+        .values_list("question_id", GROUP, "in_panel")
+        .annotate(n=Count("response_id", distinct=True), non_exclusive=non_exclusive)
+        .order_by()
+    )
+    return [(q, g, bool(p), n, ne) for q, g, p, n, ne in rows]
+
+
+def repeat_rows_per_partnership(scope: Scope) -> list[tuple[int, str, str, bool, int]]:
+    rows = (
+        scope.repeat_rows()
+        .values_list("question_id", ACRONYM, GROUP, "in_panel")
+        .annotate(n=Count("id"))
+        .order_by("question_id", ACRONYM)
+    )
+    return [(q, a, g, bool(p), n) for q, a, g, p, n in rows]
+
+
+def numbers(scope: Scope, *, question_ids: list[int]) -> list[tuple[int, int | None, str, str, bool, Decimal]]:
+    """Every number answered to these questions (outside repeat tables) with its partnership:
+    medians and per-partnership figures need the values themselves. One row per response
+    and number at most: the rows grow with the responses, the query count does not."""
+    if not question_ids:
+        return []
+    rows = (
+        scope.answers()
+        .filter(question_id__in=question_ids, repeat_row__isnull=True, number__isnull=False)
+        .values_list("question_id", "option_id", ACRONYM, GROUP, "in_panel", "number")
+        .order_by("question_id", "option_id", ACRONYM)
+    )
+    return [(q, o, a, g, bool(p), Decimal(v)) for q, o, a, g, p, v in rows]
+
+
+def dates(scope: Scope, *, question_ids: list[int]) -> list[tuple[int, dt.date, str, bool, int]]:
+    """Date answers counted per day (years are summed in Python: no date function per row)."""
+    if not question_ids:
+        return []
+    rows = (
+        scope.answers()
+        .filter(question_id__in=question_ids, date__isnull=False)
+        .values_list("question_id", "date", GROUP, "in_panel")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [(q, d, g, bool(p), n) for q, d, g, p, n in rows]
+
+
+@dataclass(frozen=True)
+class QuestionKinds:
+    """Ids of the questions each selector needs, taken from the questionnaire's structure."""
+
+    several_rows: list[int]  # top-level questions that may have several answer rows per response
+    numbered: list[int]  # number questions and multiple choices with number boxes (top-level)
+    dated: list[int]  # date questions and date fields
+    exclusive_options: list[int]
+
+
+def wave_rows(scope: Scope, *, kinds: QuestionKinds) -> WaveRows:
+    """Everything the indicators of one wave need: six queries at most."""
+    return WaveRows(
+        population=population(scope),
+        counts=answer_counts(scope),
+        respondents=respondents(scope, question_ids=kinds.several_rows, exclusive_option_ids=kinds.exclusive_options),
+        repeat_rows=repeat_rows_per_partnership(scope),
+        numbers=numbers(scope, question_ids=kinds.numbered),
+        dates=dates(scope, question_ids=kinds.dated),
+    )
+
+
+# Collaborations and qualitative answers ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NamedPartnership:
+    """A completed response naming another partnership (a partnership question or field)."""
+
+    question_id: int
+    repeat_row_id: int | None
+    reporter: str
+    reporter_group: str
+    named: str  # acronym of a registered partnership, "" when named in free text
+    named_group: str
+    text: str
+
+
+def named_partnerships(scope: Scope) -> list[NamedPartnership]:
+    rows = (
+        scope.answers()
+        .filter(question__type=Question.Type.PARTNERSHIP)
+        .values_list(
+            "question_id",
+            "repeat_row_id",
+            ACRONYM,
+            GROUP,
+            "partnership__acronym",
+            "partnership__group",
+            "text",
+        )
+        .order_by(ACRONYM, "question_id", "repeat_row_id")
+    )
+    return [
+        NamedPartnership(
+            question_id=q, repeat_row_id=r, reporter=a, reporter_group=g, named=na or "", named_group=ng or "", text=t
+        )
+        for q, r, a, g, na, ng, t in rows
+    ]
+
+
+def repeat_row_texts(scope: Scope, *, repeat_question_ids: list[int]) -> list[tuple[int, int, str]]:
+    """Text fields of the rows of these repeat tables: (repeat row, field question, text)."""
+    if not repeat_question_ids:
+        return []
+    rows = (
+        scope.answers()
+        .filter(repeat_row__question_id__in=repeat_question_ids)
+        .filter(question__type__in=[Question.Type.TEXT, Question.Type.LONG_TEXT])
+        .exclude(text="")
+        .values_list("repeat_row_id", "question_id", "text")
+        .order_by("repeat_row_id", "question__position")
+    )
+    return list(rows)
+
+
+def text_answers(scope: Scope, *, group: str | None = None, question_ids: list[int] | None = None) -> QuerySet[Answer]:
+    """Comments and text answers of completed responses, in questionnaire order.
+
+    Returned as a queryset so that the page can paginate it in the database.
+    """
+    qs = scope.answers().filter(~Q(text="") | ~Q(comment=""))
+    if group is not None:
+        qs = qs.filter(**{GROUP: group})
+    if question_ids is not None:
+        qs = qs.filter(question_id__in=question_ids)
+    return qs.annotate(
+        acronym=F(ACRONYM),
+        group=F(GROUP),
+        # A repeat table's fields sort where their table stands in the questionnaire.
+        place=Coalesce("question__parent__position", "question__position"),
+    ).order_by(
+        "question__section__position",
+        "place",
+        "question__position",
+        "option__position",
+        ACRONYM,
+        "repeat_row__position",
+        "id",
+    )
+
+
+def wave_list() -> QuerySet[Wave]:
+    """Waves with their population counts, newest first (one query)."""
+    return (
+        Wave.objects.select_related("version__questionnaire", "previous")
+        .annotate(
+            n_invited=Count("responses", distinct=True),
+            n_started=Count("responses", filter=~Q(responses__status=Response.Status.NOT_STARTED), distinct=True),
+            n_completed=Count("responses", filter=Q(responses__status=Response.Status.SUBMITTED), distinct=True),
+        )
+        .order_by("-opens_at", "slug")
+    )

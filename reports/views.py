@@ -1,0 +1,210 @@
+"""Staff pages of the reports: the list of waves, a wave's dashboard, the comparison with
+the previous wave, the qualitative answers, and the downloads (figures, Excel, JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from surveys.definition.structure import structure_for
+from surveys.models import Question, Wave
+
+from . import charts, selectors
+from .excel import report_workbook
+from .figures import all_figures, collaboration_figure, population_figure, report_views
+from .report import cached_report
+
+COMMENTS_PER_PAGE = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _wave(slug: str) -> Wave:
+    return get_object_or_404(Wave.objects.select_related("version__questionnaire", "previous__version"), slug=slug)
+
+
+def _report(request: HttpRequest, wave: Wave) -> dict[str, Any]:
+    return cached_report(wave, fresh=request.GET.get("fresh") == "1")
+
+
+@require_GET
+@staff_member_required
+def wave_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/wave_list.html", {"waves": selectors.wave_list()})
+
+
+@require_GET
+@staff_member_required
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    wave = _wave(slug)
+    report = _report(request, wave)
+    structure = structure_for(wave.version)
+    sections = report_views(report, structure)
+    population = population_figure(report)
+    collaborations = collaboration_figure(report) if report["collaborations"]["pairs"] else None
+    specs = [population, *(spec for _, views in sections for view in views for spec in view.figures)]
+    if collaborations is not None:
+        specs.append(collaborations)
+    for spec in specs:
+        # Maps are large: the page links them (<img>, cached by the browser) instead.
+        if spec.kind != "map":
+            spec.svg = charts.inline_svg(spec)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "wave": wave,
+            "report": report,
+            "sections": sections,
+            "population": population,
+            "collaborations": collaborations,
+        },
+    )
+
+
+@require_GET
+@staff_member_required
+def compare(request: HttpRequest, slug: str) -> HttpResponse:
+    wave = _wave(slug)
+    if wave.previous is None:
+        raise Http404("This wave follows no other wave.")
+    report = _report(request, wave)
+    structure = structure_for(wave.version)
+    comparison = report["comparison"]
+    rows = []
+    for node in structure.questions():
+        code = node.code
+        now = report["questions"][code]
+        before = comparison["previous"]["questions"].get(code)
+        panel_now = comparison["panel"]["current"]["questions"][code]
+        panel_before = comparison["panel"]["previous"]["questions"].get(code)
+        lines = _compare_lines(node.type, node, now, before, panel_now, panel_before)
+        if lines:
+            rows.append({"code": code, "text": node.question.text, "lines": lines})
+    by_partnership = [
+        {"key": key, "rows": list(values.items())} for key, values in comparison["by_partnership"].items() if values
+    ]
+    return render(
+        request,
+        "reports/compare.html",
+        {"wave": wave, "report": report, "comparison": comparison, "rows": rows, "by_partnership": by_partnership},
+    )
+
+
+def _compare_lines(
+    qtype: str,
+    node: Any,
+    now: dict[str, Any],
+    before: dict[str, Any] | None,
+    pnow: dict[str, Any],
+    pbefore: dict[str, Any] | None,
+) -> list[list[Any]]:
+    """Rows (label, previous all, this all, previous panel, this panel) of one question."""
+
+    def get(q: dict[str, Any] | None, *path: str) -> Any:
+        for key in path:
+            if not isinstance(q, dict):
+                return None
+            q = q.get(key)
+        return q
+
+    lines: list[list[Any]] = [["Respondents", *(get(x, "respondents", "total") for x in (before, now, pbefore, pnow))]]
+    T = Question.Type
+    if qtype in Question.CHOICE_TYPES:
+        for o in node.options:
+            lines.append([o.label, *(get(x, "options", o.code, "total") for x in (before, now, pbefore, pnow))])
+    elif qtype == T.NUMBER:
+        for stat in ("sum", "mean", "median"):
+            lines.append([stat.title(), *(get(x, stat, "total") for x in (before, now, pbefore, pnow))])
+    elif qtype == T.COUNTRIES:
+        for code in list(now.get("countries", {}))[:15]:
+            lines.append([code, *(get(x, "countries", code, "total") for x in (before, now, pbefore, pnow))])
+    elif qtype == T.REPEAT:
+        lines.append(["Rows", *(get(x, "rows", "total") for x in (before, now, pbefore, pnow))])
+    elif qtype == T.RATING_MATRIX:
+        for row in node.rows:
+            lines.append(
+                [
+                    f"{row.label}: mean",
+                    *(get(x, "row_summary", row.code, "mean", "total") for x in (before, now, pbefore, pnow)),
+                ]
+            )
+    else:
+        return []
+    return lines
+
+
+@require_GET
+@staff_member_required
+def comments(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every comment and text answer of completed responses, by question and option."""
+    wave = _wave(slug)
+    structure = structure_for(wave.version)
+    groups = list(wave.version.groups)
+    group = request.GET.get("group") or None
+    if group is not None and group not in groups:
+        group = None
+    code = request.GET.get("question") or None
+    question_ids = None
+    node = structure.by_code.get(code) if code else None
+    if node is not None:
+        question_ids = [node.id, *[f.id for f in node.fields]]
+    answers = selectors.text_answers(
+        selectors.Scope(wave_id=wave.pk), group=group, question_ids=question_ids
+    ).select_related("question__parent", "option")
+    page = Paginator(answers, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    choosable = [n for n in structure.questions() if n.type != Question.Type.REPEAT or n.fields]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/comments.html",
+        {
+            "wave": wave,
+            "page": page,
+            "groups": groups,
+            "group": group,
+            "questions": choosable,
+            "question": node,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+@staff_member_required
+def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse:
+    wave = _wave(slug)
+    report = _report(request, wave)
+    spec = all_figures(report, structure_for(wave.version)).get(name)
+    if spec is None:
+        raise Http404(f"No figure '{name}' in this report.")
+    response = HttpResponse(charts.render(spec, fmt), content_type=charts.CONTENT_TYPES[fmt])
+    if request.GET.get("download") == "1":
+        response["Content-Disposition"] = f'attachment; filename="{wave.slug}-{name}.{fmt}"'
+    return response
+
+
+@require_GET
+@staff_member_required
+def excel(request: HttpRequest, slug: str) -> HttpResponse:
+    wave = _wave(slug)
+    report = _report(request, wave)
+    response = HttpResponse(report_workbook(report, structure=structure_for(wave.version)), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.xlsx"'
+    return response
+
+
+@require_GET
+@staff_member_required
+def report_json(request: HttpRequest, slug: str) -> HttpResponse:
+    wave = _wave(slug)
+    report = _report(request, wave)
+    response = JsonResponse(report, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    if request.GET.get("download") == "1":
+        response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.json"'
+    return response
