@@ -23,7 +23,6 @@ run: install
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
 	$(RUN_ENV) $(PY) manage.py load_questionnaires
 	$(RUN_ENV) $(PY) manage.py setup_demo
-	$(RUN_ENV) $(PY) manage.py demo_responses
 	$(RUN_ENV) $(PY) bin/run.py
 
 test: install

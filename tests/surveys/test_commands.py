@@ -157,4 +157,5 @@ def test_setup_demo_prints_working_links_and_is_safe_to_repeat(questionnaires, c
     assert Partnership.objects.filter(programme="escp-4i").count() == 23
     assert Partnership.objects.filter(group="strand-1").count() == 12
     call_command("setup_demo")
-    assert Wave.objects.count() == 3
+    # The three open demo waves and the closed first ESCP-4i wave they are compared with.
+    assert Wave.objects.count() == 4

@@ -5,10 +5,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
-from surveys.models import Invitation
+from surveys.models import Invitation, Response
 from surveys.services.demo import demo_load
 from surveys.services.waves import access_key_mint
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         waves = demo_load()
+        # Answers for the demo waves (and a closed first wave to compare with), so that the
+        # reports have something to show.
+        call_command("demo_responses", stdout=self.stdout)
         User = get_user_model()
         password = secrets.token_urlsafe(12)
         admin, _ = User.objects.get_or_create(username="admin", defaults={"email": "admin@example.org"})
@@ -29,8 +33,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("escp-survey is ready."))
         self.stdout.write(f"  Admin:            {site}{reverse('admin:index')}  (user admin, password {password})")
         for wave in waves:
+            # A partnership that has not started, so the link leads to a fresh questionnaire.
+            untouched = Response.objects.filter(wave=wave, status=Response.Status.NOT_STARTED).values("partnership")
             invitation = (
-                Invitation.objects.filter(wave=wave, revoked_at__isnull=True)
+                Invitation.objects.filter(wave=wave, revoked_at__isnull=True, contact__partnership__in=untouched)
                 .select_related("contact__partnership")
                 .order_by("contact__partnership__acronym", "contact__email")
                 .first()
