@@ -63,6 +63,8 @@ def _access(request: HttpRequest, key: str) -> Access | HttpResponse:
             AccessKey.objects.select_related(
                 "invitation__contact__partnership", "invitation__wave__version__questionnaire"
             )
+            # The version's stored definition is a large JSON document the pages never read.
+            .defer("invitation__wave__version__definition")
             .filter(key_hash=hash_key(key))
             .first()
         )
