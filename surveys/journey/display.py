@@ -44,6 +44,7 @@ class ShownSection:
     section: SectionNode
     items: list[Shown]
     problems: dict[str, str] = field(default_factory=dict)
+    edit_url: str = ""
 
 
 def country_name(code: str) -> str:

@@ -380,7 +380,7 @@ def review(request: HttpRequest, key: str) -> HttpResponse:
     problems = response_problems(access.response, access.structure, values)
     sections = shown_sections(access.structure, values, partnership_names=_partnership_names(), problems=problems)
     for shown in sections:
-        shown.edit_url = access.url("section", shown.section.code)  # type: ignore[attr-defined]
+        shown.edit_url = access.url("section", shown.section.code)
     return render(
         request,
         "surveys/journey/review.html",

@@ -154,7 +154,10 @@ def _country_items(exclude_eu: bool, name: str) -> list[tuple[str, str, str]]:
 
 @lru_cache(maxsize=4)
 def _country_options(exclude_eu: bool) -> list[tuple[str, str, str]]:
-    return [(code, f'<option value="{code}"', f">{escape(country)}</option>") for code, country in countries_offered(exclude_eu=exclude_eu)]
+    return [
+        (code, f'<option value="{code}"', f">{escape(country)}</option>")
+        for code, country in countries_offered(exclude_eu=exclude_eu)
+    ]
 
 
 def _input(name: str, raw: Raw, errors: dict[str, str], default: Any = "") -> Input:
