@@ -116,6 +116,21 @@ class PartnershipStatusResource(resources.Resource):
 
     WIDTHS = [16, 40, 11, 60, 14, 24, 11, 19]
 
+    def row_cells(self, row: PartnershipRow) -> list[Any]:
+        """The cells `export_resource` gives, in its column order, without its per-field
+        machinery (about 25 µs a row, a tenth of the time budget of a 10,000-row export).
+        tests/exchange/test_export.py holds the two equal."""
+        return [
+            row.acronym,
+            row.name,
+            row.group,
+            self.dehydrate_contacts(row),
+            self.dehydrate_invited_on(row),
+            self.dehydrate_reminded_on(row),
+            row.status,
+            self.dehydrate_submitted_at(row),
+        ]
+
     def dehydrate_contacts(self, row: PartnershipRow) -> str:
         return "; ".join(row.contacts)
 

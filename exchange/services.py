@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from exchange.imports import ImportedResponse, ImportPlan, ImportRefused
+from reports.tallies import tallies_add, tallies_remove
 from surveys.definition.structure import Structure, structure_for
 from surveys.models import Partnership, Response, SectionState, Wave
 from surveys.services.responses import replace_answers
@@ -84,9 +85,13 @@ def responses_import(
             continue
         if response is None:
             response = Response(wave=wave, partnership=partnership)
+        else:
+            # Out of the report's counts before its answers are replaced (reports/tallies.py).
+            tallies_remove(response_id=response.pk)
         _set_status(response, imported, now)
         response.save()
         replace_answers(response=response, structure=structure, nodes=nodes, values=imported.values)
+        tallies_add(response_id=response.pk)
         _bump_sections(response, structure, imported)
     return report
 

@@ -106,43 +106,71 @@ class SheetRows:
         return 2 if self.header_texts is not None else 1
 
     def write(self, cells: Sequence[tuple[int, Any]]) -> None:
-        """Write one row: (column index, value) pairs in column order; None cells are skipped."""
+        """Write one row: (column index, value) pairs in column order; None and "" are skipped.
+
+        The common cells (a plain text, a whole number) take one type check, a few string
+        tests and one format; the rest go through `_cell`.
+        """
         self.rows += 1
-        number = self.rows + self.header_rows
+        number = str(self.rows + self.header_rows)
         letters = self._letters
-        styles = self.styles
         parts = [f'<row r="{number}">']
+        append = parts.append
         for col, value in cells:
-            if value is None or value == "":
-                continue
-            ref = f"{letters[col]}{number}"
-            if isinstance(value, str):
-                if len(value) > CELL_TEXT_MAX:
-                    raise ValueError(f"{self.name}!{ref}: a text of {len(value)} characters does not fit in a cell")
-                style = f' s="{styles.text_quoted}"' if value.startswith(FORMULA_STARTS) else ""
-                space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-                parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>')
-            elif isinstance(value, bool):
-                parts.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, int):
-                parts.append(f'<c r="{ref}"><v>{value}</v></c>')
-            elif isinstance(value, Decimal):
-                parts.append(f'<c r="{ref}"><v>{format(value.normalize(), "f")}</v></c>')
-            elif isinstance(value, float):
-                parts.append(f'<c r="{ref}"><v>{value!r}</v></c>')
-            elif isinstance(value, dt.datetime):
-                local = value.astimezone(self.zone) if value.tzinfo else value
-                serial = (local.date() - EXCEL_EPOCH).days + (
-                    local.hour * 3600 + local.minute * 60 + local.second
-                ) / 86400
-                parts.append(f'<c r="{ref}" s="{styles.datetime}"><v>{serial!r}</v></c>')
-            elif isinstance(value, dt.date):
-                parts.append(f'<c r="{ref}" s="{styles.date}"><v>{(value - EXCEL_EPOCH).days}</v></c>')
-            else:
-                raise TypeError(f"{self.name}!{ref}: cannot write a {type(value).__name__}")
-        parts.append("</row>")
+            kind = type(value)
+            if kind is str:
+                # A plain text needs nothing but `<t>`: printable (so no control character
+                # and no whitespace but " "), no formula-like or space start, no space end,
+                # nothing to escape. Cheaper to test so than by one regex.
+                if (
+                    value
+                    and value.isprintable()
+                    and value[0] not in "=+-@ "
+                    and value[-1] != " "
+                    and "&" not in value
+                    and "<" not in value
+                    and ">" not in value
+                    and "_x" not in value
+                    and len(value) <= CELL_TEXT_MAX
+                ):
+                    append(f'<c r="{letters[col]}{number}" t="inlineStr"><is><t>{value}</t></is></c>')
+                elif value:
+                    append(self._text(f"{letters[col]}{number}", value))
+            elif kind is int:
+                append(f'<c r="{letters[col]}{number}"><v>{value}</v></c>')
+            elif kind is Decimal:
+                append(f'<c r="{letters[col]}{number}"><v>{format(value.normalize(), "f")}</v></c>')
+            elif value is not None:
+                append(self._cell(f"{letters[col]}{number}", value))
+        append("</row>")
         assert self._fh is not None
         self._fh.write("".join(parts))
+
+    def _text(self, ref: str, value: str) -> str:
+        if len(value) > CELL_TEXT_MAX:
+            raise ValueError(f"{self.name}!{ref}: a text of {len(value)} characters does not fit in a cell")
+        style = f' s="{self.styles.text_quoted}"' if value.startswith(FORMULA_STARTS) else ""
+        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>'
+
+    def _cell(self, ref: str, value: Any) -> str:
+        if isinstance(value, str):
+            return self._text(ref, value) if value else ""
+        if isinstance(value, bool):
+            return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, int):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        if isinstance(value, Decimal):
+            return f'<c r="{ref}"><v>{format(value.normalize(), "f")}</v></c>'
+        if isinstance(value, float):
+            return f'<c r="{ref}"><v>{value!r}</v></c>'
+        if isinstance(value, dt.datetime):
+            local = value.astimezone(self.zone) if value.tzinfo else value
+            serial = (local.date() - EXCEL_EPOCH).days + (local.hour * 3600 + local.minute * 60 + local.second) / 86400
+            return f'<c r="{ref}" s="{self.styles.datetime}"><v>{serial!r}</v></c>'
+        if isinstance(value, dt.date):
+            return f'<c r="{ref}" s="{self.styles.date}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
+        raise TypeError(f"{self.name}!{ref}: cannot write a {type(value).__name__}")
 
     def close(self) -> None:
         if self._fh is not None:

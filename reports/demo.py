@@ -25,6 +25,8 @@ from surveys.services.responses import replace_answers
 from surveys.services.waves import wave_open
 from surveys.values import Choice, PartnershipValue, Ticked, Values, hidden_codes
 
+from .tallies import tallies_add
+
 T = Question.Type
 
 # Countries outside the EU that cluster partnerships target, most frequent first.
@@ -186,6 +188,7 @@ def _answer(response: Response, structure: Structure, values: Values, *, submit:
     response.last_saved_at = when
     response.submitted_at = when if submit else None
     response.save(update_fields=["status", "started_at", "last_saved_at", "submitted_at", "updated_at"])
+    tallies_add(response_id=response.pk)
 
 
 def _fill(wave: Wave, *, submitted: float, drafts: float, when: dt.datetime) -> int:

@@ -180,6 +180,12 @@ def collaboration_pairs(edges: Iterable[tuple[str, str, str]]) -> list[dict[str,
 
 def plain(value: Any) -> Any:
     """Numbers for JSON: Decimals become whole numbers when whole, else floats (4 decimals)."""
+    # Exact types first: a large report holds millions of values, most of them plain.
+    kind = type(value)
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    if kind is int or kind is str or kind is float or value is None:
+        return value
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return int(value)

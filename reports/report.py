@@ -8,14 +8,18 @@ Shape (see docs/reports.md for every key):
      "questions": {code: {...}}, "collaborations": {...},
      "comparison": {...} (only for a wave that follows another)}
 
-Query count: a fixed number per wave scope (see `reports.selectors`), so four scopes at most
-(this wave, the previous one, and both restricted to the partnerships that completed both).
+Query count: a fixed number per wave (see `reports.selectors`), whatever the number of
+responses. The counts of a whole wave come from its tallies (`reports.tallies`); the panel of a
+comparison (partnerships that completed both waves) is the whole minus the answer rows of the
+others, or the panel's own answer rows when it is the smaller part.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,7 +32,7 @@ from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.models import Partnership, Question, Response, Wave
 
 from . import indicators as ind
-from . import selectors
+from . import selectors, tallies
 from .selectors import CountRow, Scope, WaveRows
 
 T = Question.Type
@@ -261,15 +265,137 @@ def question_kinds(structure: Structure) -> selectors.QuestionKinds:
     )
 
 
-def fetch_rows(wave: Wave, *, structure: Structure, panel_with: Wave | None = None) -> tuple[WaveRows, dict[int, str]]:
-    """The rows of a wave (flagged for the panel with another wave) and the acronyms of the
-    partnerships its answers name."""
+CountKey = tuple[int, int | None, int | None, str, int | None, str]  # question, option, row, country, named, group
+
+
+@dataclass
+class _Sums:
+    """The additive part of a wave's rows (answer rows, respondents and dates counted per key),
+    so that the rows of some responses can be subtracted from the whole wave's tallies."""
+
+    counts: dict[CountKey, list[Any]] = field(default_factory=dict)  # n, number sum, numbers, comments, texts
+    respondents: dict[tuple[int, str], list[int]] = field(default_factory=dict)  # respondents, non-exclusive
+    years: dict[tuple[int, int, str], int] = field(default_factory=dict)  # (question, year, group): rows
+
+    def add_counts(self, rows: Iterable[CountRow], sign: int = 1) -> None:
+        for c in rows:
+            key = (c.question_id, c.option_id, c.matrix_row_id, c.country, c.partnership_id, c.group)
+            sums = self.counts.setdefault(key, [0, Decimal(0), 0, 0, 0])
+            sums[0] += sign * c.n
+            sums[1] += sign * (c.number_sum or Decimal(0))
+            sums[2] += sign * c.number_n
+            sums[3] += sign * c.comments
+            sums[4] += sign * c.texts
+
+    def add_respondents(self, rows: Iterable[tuple[int, str, int, int]], sign: int = 1) -> None:
+        for q, g, n, ne in rows:
+            sums = self.respondents.setdefault((q, g), [0, 0])
+            sums[0] += sign * n
+            sums[1] += sign * ne
+
+    def add_years(self, rows: Iterable[tuple[int, int, str, int]], sign: int = 1) -> None:
+        for q, y, g, n in rows:
+            self.years[(q, y, g)] = self.years.get((q, y, g), 0) + sign * n
+
+    def minus(self, other: _Sums) -> _Sums:
+        out = _Sums()
+        for sums in (self, other):
+            sign = 1 if sums is self else -1
+            out.add_counts(
+                (
+                    CountRow(q, o, m, c, p, g, False, v[0], v[1], v[2], v[3], v[4])
+                    for (q, o, m, c, p, g), v in sums.counts.items()
+                ),
+                sign,
+            )
+            out.add_respondents(((q, g, n, ne) for (q, g), (n, ne) in sums.respondents.items()), sign)
+            out.add_years(((q, y, g, n) for (q, y, g), n in sums.years.items()), sign)
+        return out
+
+    def fill(self, rows: WaveRows, *, panel: bool) -> WaveRows:
+        """Put these sums into `rows` as count, respondent and date rows (keys nobody holds
+        any more left out, as a scan would never have met them)."""
+        rows.counts = [
+            CountRow(q, o, m, c, p, g, panel, v[0], v[1], v[2], v[3], v[4])
+            for (q, o, m, c, p, g), v in self.counts.items()
+            if v[0]
+        ]
+        rows.respondents = [(q, g, panel, n, ne) for (q, g), (n, ne) in self.respondents.items() if n]
+        rows.dates = [(q, dt.date(y, 1, 1), g, panel, n) for (q, y, g), n in self.years.items() if n]
+        return rows
+
+
+def _tallied_sums(wave: Wave) -> _Sums:
+    sums = _Sums()
+    counts = selectors.tally_counts(wave.pk)
+    sums.add_counts(c for c, _ in counts)
+    sums.add_years((c.question_id, y, c.group, c.n) for c, y in counts if y)
+    sums.add_respondents(selectors.tally_respondents(wave.pk))
+    return sums
+
+
+def _scanned_sums(scope: Scope, kinds: selectors.QuestionKinds) -> _Sums:
+    sums = _Sums()
+    sums.add_counts(selectors.answer_counts(scope))
+    respondents = selectors.respondents(
+        scope, question_ids=kinds.several_rows, exclusive_option_ids=kinds.exclusive_options
+    )
+    sums.add_respondents((q, g, n, ne) for q, g, _, n, ne in respondents)
+    sums.add_years((q, d.year, g, n) for q, d, g, _, n in selectors.dates(scope, question_ids=kinds.dated))
+    return sums
+
+
+@dataclass
+class FetchedRows:
+    """A wave's rows, those of its panel with another wave (None without one), and the
+    acronyms of the partnerships its answers name."""
+
+    whole: WaveRows
+    panel: WaveRows | None
+    acronyms: dict[int, str]
+
+
+def fetch_rows(wave: Wave, *, structure: Structure, panel_with: Wave | None = None) -> FetchedRows:
+    """The rows of a wave from its tallies, and those of its panel with `panel_with`.
+
+    Numbers and repeat rows per partnership are read per response (medians and
+    per-partnership figures need them); the panel's counts are the whole wave's minus the
+    answer rows of the responses outside the panel, or the panel's own answer rows when the
+    panel is the smaller part: either way the scan covers the smaller part only.
+    """
+    scope = Scope(wave_id=wave.pk, panel_with=panel_with.pk if panel_with else None)
+    kinds = question_kinds(structure)
+    population = selectors.population(scope)
+    per_response = {
+        "population": population,
+        "repeat_rows": selectors.repeat_rows_per_partnership(scope),
+        "numbers": selectors.numbers(scope, question_ids=kinds.numbered),
+    }
+    whole_sums = _tallied_sums(wave)
+    whole = whole_sums.fill(WaveRows(**per_response), panel=False)  # type: ignore[arg-type]
+    panel = None
+    if panel_with is not None:
+        completed = [(p, n) for _, status, p, n in population if status == Response.Status.SUBMITTED]
+        inside = sum(n for p, n in completed if p)
+        members = "panel" if inside < sum(n for p, n in completed if not p) else "others"
+        part = _scanned_sums(Scope(wave_id=wave.pk, panel_with=panel_with.pk, members=members), kinds)
+        panel_sums = part if members == "panel" else whole_sums.minus(part)
+        panel = panel_sums.fill(WaveRows(**per_response), panel=True)  # type: ignore[arg-type]
+    acronyms = dict(
+        Partnership.objects.filter(pk__in=selectors.named_partnership_ids(wave.pk)).values_list("pk", "acronym")
+    )
+    return FetchedRows(whole=whole, panel=panel, acronyms=acronyms)
+
+
+def scanned_rows(wave: Wave, *, structure: Structure, panel_with: Wave | None = None) -> FetchedRows:
+    """The same rows from a scan of every answer row of the wave, without the tallies: the
+    reference the tallies are checked against (tests, `rebuild_tallies --check`); slow on
+    large waves."""
     scope = Scope(wave_id=wave.pk, panel_with=panel_with.pk if panel_with else None)
     rows = selectors.wave_rows(scope, kinds=question_kinds(structure))
-    # Always one query (a subquery, not a list of ids), so the count never depends on the data.
     named = scope.answers().filter(partnership__isnull=False).values("partnership_id")
     acronyms = dict(Partnership.objects.filter(pk__in=named).values_list("pk", "acronym"))
-    return rows, acronyms
+    return FetchedRows(whole=rows, panel=rows if panel_with else None, acronyms=acronyms)
 
 
 def build_indicators(
@@ -343,16 +469,21 @@ def _per_partnership(questions: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def wave_report(wave: Wave) -> dict[str, Any]:
+def wave_report(wave: Wave, *, scan: bool = False) -> dict[str, Any]:
     """The whole report of a wave as plain data (Decimals kept; see `as_json`).
 
-    For a wave that follows another: two scans per wave in all, the panel of partnerships
-    that completed both coming out of the same rows (see `selectors.Scope`).
+    Read from the tallies, after recounting any response whose tallies are stale (see
+    `tallies.tallies_sync`). `scan=True` computes every count from the answer rows instead:
+    the reference, slow on large waves.
     """
     wave = Wave.objects.select_related("version__questionnaire", "previous__version").get(pk=wave.pk)
     structure = structure_for(wave.version)
     previous = wave.previous
-    rows, acronyms = fetch_rows(wave, structure=structure, panel_with=previous)
+    fetch = scanned_rows if scan else fetch_rows
+    if not scan:
+        tallies.tallies_sync(wave_ids=[wave.pk] + ([previous.pk] if previous else []))
+    fetched = fetch(wave, structure=structure, panel_with=previous)
+    rows, acronyms = fetched.whole, fetched.acronyms
     current = build_indicators(rows, acronyms, structure=structure, groups=list(wave.version.groups))
     report: dict[str, Any] = {
         "wave": wave.slug,
@@ -367,10 +498,11 @@ def wave_report(wave: Wave) -> dict[str, Any]:
         return report
     groups = current["groups"]
     prev_structure = structure_for(previous.version)
-    prev_rows, prev_acronyms = fetch_rows(previous, structure=prev_structure, panel_with=wave)
-    before = build_indicators(prev_rows, prev_acronyms, structure=prev_structure, groups=groups)
-    panel_now = build_indicators(rows, acronyms, structure=structure, groups=groups, panel_only=True)
-    panel_before = build_indicators(prev_rows, prev_acronyms, structure=prev_structure, groups=groups, panel_only=True)
+    prev = fetch(previous, structure=prev_structure, panel_with=wave)
+    assert fetched.panel is not None and prev.panel is not None
+    before = build_indicators(prev.whole, prev.acronyms, structure=prev_structure, groups=groups)
+    panel_now = build_indicators(fetched.panel, acronyms, structure=structure, groups=groups, panel_only=True)
+    panel_before = build_indicators(prev.panel, prev.acronyms, structure=prev_structure, groups=groups, panel_only=True)
     now_figures = _per_partnership(current["questions"])
     before_figures = _per_partnership(before["questions"])
     report["comparison"] = {

@@ -6,6 +6,11 @@ the partnership's group), never one query per question. Only `submitted` respons
 drafts and responses not started never reach an indicator (the population is the only
 place they appear).
 
+The counts of a whole wave are read from its tallies (`tally_counts`, `tally_respondents`,
+kept by `reports.tallies`); the scans of answer rows (`answer_counts`, `respondents`, `dates`)
+serve a part of a wave (`Scope.members`: the panel of a comparison, or the others) and are
+the reference the tallies are tested against.
+
 The results are plain rows (tuples and small dataclasses) that `reports.indicators` turns
 into indicators; nothing here knows what an indicator looks like.
 """
@@ -17,10 +22,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, F, FilteredRelation, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from surveys.models import Answer, Question, RepeatRow, Response, Wave
+
+from .models import RespondentTally, Tally
 
 GROUP = "response__partnership__group"
 ACRONYM = "response__partnership__acronym"
@@ -34,10 +54,12 @@ class Scope:
 
     wave_id: int
     panel_with: int | None = None
+    # Only the submitted responses in the panel ("panel") or not in it ("others").
+    members: str | None = None
 
     def _flagged(self, qs: QuerySet[Any], prefix: str) -> QuerySet[Any]:
-        if self.panel_with is None:
-            return qs.annotate(in_panel=Value(False, output_field=BooleanField()))
+        if self.panel_with is None or self.members is not None:
+            return qs.annotate(in_panel=Value(self.members == "panel", output_field=BooleanField()))
         other = FilteredRelation(
             f"{prefix}partnership__responses",
             condition=Q(
@@ -58,8 +80,30 @@ class Scope:
     def responses(self) -> QuerySet[Response]:
         return self._flagged(Response.objects.filter(wave_id=self.wave_id), "")
 
+    def member_ids(self) -> QuerySet[Response, Any]:
+        """The submitted responses of the scope, as a subquery: the database walks the answer
+        rows of these responses only (by their response index), not the whole wave's."""
+        qs = Response.objects.filter(wave_id=self.wave_id, status=Response.Status.SUBMITTED)
+        if self.members is not None and self.panel_with is not None:
+            other = Response.objects.filter(
+                wave_id=self.panel_with, status=Response.Status.SUBMITTED, partnership_id=OuterRef("partnership_id")
+            )
+            qs = qs.filter(Exists(other) if self.members == "panel" else ~Exists(other))
+        return qs.values("id")
+
+    def of_questions(self, qs: QuerySet[Any], question_ids: list[int]) -> QuerySet[Any]:
+        """Rows of these questions. For a part of a wave the question filter is an expression
+        (`question_id + 0`) that no index serves: otherwise SQLite walks the answers of these
+        questions in every wave by the question index instead of the few responses' rows."""
+        if self.members is None:
+            return qs.filter(question_id__in=question_ids)
+        return qs.annotate(plain_question=F("question_id") + 0).filter(plain_question__in=question_ids)
+
     def answers(self) -> QuerySet[Answer]:
-        qs = Answer.objects.filter(response__wave_id=self.wave_id, response__status=Response.Status.SUBMITTED)
+        if self.members is not None:
+            qs = Answer.objects.filter(response_id__in=self.member_ids())
+        else:
+            qs = Answer.objects.filter(response__wave_id=self.wave_id, response__status=Response.Status.SUBMITTED)
         return self._flagged(qs, "response__")
 
     def repeat_rows(self) -> QuerySet[RepeatRow]:
@@ -161,8 +205,7 @@ def respondents(
         else Count("response_id", distinct=True)
     )
     rows = (
-        scope.answers()
-        .filter(question_id__in=question_ids)
+        scope.of_questions(scope.answers(), question_ids)
         .values_list("question_id", GROUP, "in_panel")
         .annotate(n=Count("response_id", distinct=True), non_exclusive=non_exclusive)
         .order_by()
@@ -200,8 +243,8 @@ def dates(scope: Scope, *, question_ids: list[int]) -> list[tuple[int, dt.date, 
     if not question_ids:
         return []
     rows = (
-        scope.answers()
-        .filter(question_id__in=question_ids, date__isnull=False)
+        scope.of_questions(scope.answers(), question_ids)
+        .filter(date__isnull=False)
         .values_list("question_id", "date", GROUP, "in_panel")
         .annotate(n=Count("id"))
         .order_by()
@@ -217,6 +260,66 @@ class QuestionKinds:
     numbered: list[int]  # number questions and multiple choices with number boxes (top-level)
     dated: list[int]  # date questions and date fields
     exclusive_options: list[int]
+
+
+def tally_counts(wave_id: int) -> list[tuple[CountRow, int]]:
+    """The tallies of a wave as count rows, each with the year of its dates (0: none)."""
+    rows = (
+        Tally.objects.filter(wave_id=wave_id)
+        .exclude(n=0)
+        .values_list(
+            "question_id",
+            "option_id",
+            "matrix_row_id",
+            "country",
+            "partnership_id",
+            "group",
+            "year",
+            "n",
+            "number_sum",
+            "number_n",
+            "comments",
+            "texts",
+        )
+        .order_by()
+    )
+    return [
+        (
+            CountRow(
+                question_id=q,
+                option_id=o or None,
+                matrix_row_id=m or None,
+                country=c,
+                partnership_id=p or None,
+                group=g,
+                panel=False,
+                n=n,
+                number_sum=Decimal(s),
+                number_n=nn,
+                comments=cm,
+                texts=tx,
+            ),
+            y,
+        )
+        for q, o, m, c, p, g, y, n, s, nn, cm, tx in rows
+    ]
+
+
+def tally_respondents(wave_id: int) -> list[tuple[int, str, int, int]]:
+    """Respondents per question and group from the tallies: (question, group, respondents,
+    respondents with a non-exclusive answer)."""
+    rows = (
+        RespondentTally.objects.filter(wave_id=wave_id)
+        .exclude(respondents=0)
+        .values_list("question_id", "group", "respondents", "non_exclusive")
+        .order_by()
+    )
+    return list(rows)
+
+
+def named_partnership_ids(wave_id: int) -> QuerySet[Tally, Any]:
+    """Partnerships named in the completed answers of a wave (a subquery over its tallies)."""
+    return Tally.objects.filter(wave_id=wave_id, partnership_id__gt=0).exclude(n=0).values("partnership_id")
 
 
 def wave_rows(scope: Scope, *, kinds: QuestionKinds) -> WaveRows:

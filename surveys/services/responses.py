@@ -135,8 +135,17 @@ def response_submit(*, response_id: int, contact: Contact | None, now: dt.dateti
     if response.started_at is None:
         response.started_at = now
     response.save(update_fields=["status", "submitted_at", "submitted_by", "started_at", "updated_at"])
+    _tallies("add", response.pk)
     transaction.on_commit(lambda: _queue_confirmations(response.pk), robust=True)
     return response
+
+
+def _tallies(change: str, response_id: int) -> None:
+    # The report's running counts change in the same transaction as the status, so they
+    # never disagree with it (reports/tallies.py).
+    from reports.tallies import tallies_add, tallies_remove
+
+    (tallies_add if change == "add" else tallies_remove)(response_id=response_id)
 
 
 def _queue_confirmations(response_id: int) -> None:
@@ -158,4 +167,5 @@ def response_reopen(*, response_id: int, now: dt.datetime | None = None) -> Resp
     response.submitted_at = None
     response.reopened_at = now
     response.save(update_fields=["status", "submitted_at", "reopened_at", "updated_at"])
+    _tallies("remove", response.pk)
     return response

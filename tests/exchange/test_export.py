@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from exchange.export import wave_export
+from exchange.resources import PartnershipRow, PartnershipStatusResource
 from surveys.models import Contact, Response, Wave
 from tests.exchange.conftest import answer, read_cells, row_of
 
@@ -252,3 +253,21 @@ def test_it_gives_the_days_invitations_and_reminders_were_sent(answered_wave: Wa
     assert gca_row["invited_on"] == "2019-05-13"
     assert gca_row["reminded_on"] == "2019-05-21, 2019-05-27"
     assert row_of(read_cells(export(answered_wave)), "partnerships", "ELBE")["invited_on"] is None
+
+
+def test_the_partnerships_rows_are_what_the_resource_exports() -> None:
+    resource = PartnershipStatusResource()
+    row = PartnershipRow(
+        acronym="GCA",
+        name="Global Cluster Alliance",
+        group="strand-1",
+        status="submitted",
+        submitted_at=dt.datetime(2019, 5, 20, 14, 30, 15),
+        contacts=["Ada <ada@gca.example.org>", "Ben <ben@gca.example.org>"],
+        invited=[dt.date(2019, 5, 13)],
+        reminded=[dt.date(2019, 5, 21), dt.date(2019, 5, 27)],
+    )
+    assert resource.row_cells(row) == resource.export_resource(row)
+    assert resource.row_cells(PartnershipRow("EC2i", "", "", "not_started", None)) == resource.export_resource(
+        PartnershipRow("EC2i", "", "", "not_started", None)
+    )

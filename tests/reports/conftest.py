@@ -7,15 +7,18 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from reports.tallies import tallies_add, tallies_remove
 from surveys.definition.structure import structure_for
 from surveys.models import Response, Wave
 from surveys.services.responses import replace_answers
 
 
 def give(wave: Wave, acronym: str, values: dict[str, Any], *, status: str = Response.Status.SUBMITTED) -> Response:
-    """Store these answers for a partnership's response in a wave and set its status."""
+    """Store these answers for a partnership's response in a wave and set its status (and
+    keep the report's tallies in step, as the services that change a status do)."""
     response = Response.objects.select_related("wave__version").get(wave=wave, partnership__acronym=acronym)
     structure = structure_for(response.wave.version)
+    tallies_remove(response_id=response.pk)
     replace_answers(response=response, structure=structure, nodes=structure.questions(), values=values)
     now = timezone.now()
     Response.objects.filter(pk=response.pk).update(
@@ -23,6 +26,7 @@ def give(wave: Wave, acronym: str, values: dict[str, Any], *, status: str = Resp
         started_at=now,
         submitted_at=now if status == Response.Status.SUBMITTED else None,
     )
+    tallies_add(response_id=response.pk)
     response.refresh_from_db()
     return response
 

@@ -1,0 +1,206 @@
+"""Keeping the tallies of `reports.models` in step with the submitted responses.
+
+The writers call these services in the same transaction as the change they make:
+
+- `tallies_add(response_id=...)` after a response became submitted (or, submitted, got new
+  answers): its answer rows are added once; a response not submitted, or already counted,
+  is left alone.
+- `tallies_remove(response_id=...)` before the answers of a counted response change, or when
+  it stops being submitted: what was added is subtracted (under the group it was added to).
+
+Both are idempotent, so a writer may call them whenever in doubt. Each is a handful of
+statements over one response's answer rows, whatever the size of the wave. The counts are
+changed by one SQL upsert (`count = count + excluded.count`), never read-modify-written in
+Python, so two responses of a wave submitted at the same moment cannot lose each other's
+counts; the rows are upserted in key order so that two such transactions take their row
+locks in the same order and cannot deadlock (PostgreSQL).
+
+`tallies_sync` finds, in one query, the responses whose tallied state disagrees with their
+status or their partnership's current group (a writer that bypassed the services, a
+partnership moved in the register) and recounts those; `tallies_rebuild` recomputes a whole
+wave from its answer rows (repair, and after bulk loads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+from django.db.models import F, Q
+from django.utils import timezone
+
+from surveys.models import Response, Wave
+
+from .models import RespondentTally, TalliedResponse, Tally
+
+SUBMITTED = Response.Status.SUBMITTED
+
+TALLY_KEY = ["wave_id", '"group"', "question_id", "option_id", "matrix_row_id", "country", "partnership_id", "year"]
+TALLY_SUMS = ["n", "number_sum", "number_n", "comments", "texts"]
+RESPONDENT_KEY = ["wave_id", '"group"', "question_id"]
+RESPONDENT_SUMS = ["respondents", "non_exclusive"]
+
+
+def _year_sql() -> str:
+    # No date function of Django's here: on SQLite it is a Python callback per row, which a
+    # rebuild over millions of answer rows would feel.
+    if connection.vendor == "postgresql":
+        return "COALESCE(CAST(EXTRACT(YEAR FROM a.date) AS INTEGER), 0)"
+    return "COALESCE(CAST(strftime('%%Y', a.date) AS INTEGER), 0)"
+
+
+def _upsert(table: str, key: list[str], sums: list[str]) -> str:
+    columns = ", ".join([*key, *sums, "created_at", "updated_at"])
+    added = ", ".join(f"{s} = {table}.{s} + excluded.{s}" for s in sums)
+    return (
+        f"INSERT INTO {table} ({columns}) {{select}} "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {added}, updated_at = excluded.updated_at"
+    )
+
+
+def _tally_sql(*, whole_wave: bool) -> str:
+    """Answer rows counted per tally key, for one response (group given) or for every
+    tallied response of a wave (group from `TalliedResponse`)."""
+    keys = [
+        "a.question_id",
+        "COALESCE(a.option_id, 0)",
+        "COALESCE(a.matrix_row_id, 0)",
+        "a.country",
+        "COALESCE(a.partnership_id, 0)",
+        _year_sql(),
+    ]
+    if whole_wave:
+        group, source = 't."group"', "surveys_answer a JOIN reports_talliedresponse t ON t.response_id = a.response_id"
+        where, grouping = "t.wave_id = %s", ['t."group"', *keys]
+    else:
+        group, source, where, grouping = "%s", "surveys_answer a", "a.response_id = %s", keys
+    # Built from the constants above only; every value is a query parameter.
+    select = (
+        f"SELECT %s, {group}, {', '.join(keys)}, "  # noqa: S608
+        "%s * COUNT(*), %s * COALESCE(SUM(a.number), 0), %s * COUNT(a.number), "
+        "%s * SUM(CASE WHEN a.comment <> '' THEN 1 ELSE 0 END), %s * SUM(CASE WHEN a.text <> '' THEN 1 ELSE 0 END), "
+        f"%s, %s FROM {source} WHERE {where} "
+        f"GROUP BY {', '.join(grouping)} ORDER BY {', '.join(grouping)}"
+    )
+    return _upsert("reports_tally", TALLY_KEY, TALLY_SUMS).format(select=select)
+
+
+def _respondent_sql(*, whole_wave: bool) -> str:
+    """Responses with answer rows per question (outside repeat tables), and those with one
+    that is not an exclusive option."""
+    if whole_wave:
+        group = 't."group"'
+        source = "surveys_answer a JOIN reports_talliedresponse t ON t.response_id = a.response_id"
+        where, grouping = "t.wave_id = %s", 't."group", a.question_id'
+    else:
+        group, source, where, grouping = "%s", "surveys_answer a", "a.response_id = %s", "a.question_id"
+    # Built from constants only, like the one above.
+    select = (
+        f"SELECT %s, {group}, a.question_id, %s * COUNT(DISTINCT a.response_id), "  # noqa: S608
+        "%s * COUNT(DISTINCT CASE WHEN o.exclusive THEN NULL ELSE a.response_id END), %s, %s "
+        f"FROM {source} LEFT JOIN surveys_option o ON o.id = a.option_id "
+        f"WHERE {where} AND a.repeat_row_id IS NULL GROUP BY {grouping} ORDER BY {grouping}"
+    )
+    return _upsert("reports_respondenttally", RESPONDENT_KEY, RESPONDENT_SUMS).format(select=select)
+
+
+def _apply(cursor: CursorWrapper, *, response_id: int, wave_id: int, group: str, sign: int) -> None:
+    now = timezone.now()
+    cursor.execute(_tally_sql(whole_wave=False), [wave_id, group, *[sign] * 5, now, now, response_id])
+    cursor.execute(_respondent_sql(whole_wave=False), [wave_id, group, sign, sign, now, now, response_id])
+
+
+@transaction.atomic
+def tallies_add(*, response_id: int) -> bool:
+    """Count a submitted response's answers in its wave's tallies, once; returns whether it
+    was added now (False: not submitted, or already counted)."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        # Recording the response first, with ON CONFLICT DO NOTHING, is what makes this
+        # idempotent under concurrency: only one caller gets the row back.
+        cursor.execute(
+            'INSERT INTO reports_talliedresponse (response_id, wave_id, "group", created_at, updated_at) '
+            'SELECT r.id, r.wave_id, p."group", %s, %s FROM surveys_response r '
+            "JOIN surveys_partnership p ON p.id = r.partnership_id WHERE r.id = %s AND r.status = %s "
+            'ON CONFLICT (response_id) DO NOTHING RETURNING wave_id, "group"',
+            [now, now, response_id, SUBMITTED],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        _apply(cursor, response_id=response_id, wave_id=row[0], group=row[1], sign=1)
+    return True
+
+
+@transaction.atomic
+def tallies_remove(*, response_id: int) -> bool:
+    """Take a counted response's answers out of its wave's tallies (call it before its
+    answers change); returns whether it was counted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'DELETE FROM reports_talliedresponse WHERE response_id = %s RETURNING wave_id, "group"', [response_id]
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        wave_id, group = row
+        _apply(cursor, response_id=response_id, wave_id=wave_id, group=group, sign=-1)
+    # Keys nobody holds any more would otherwise list a country or a year with 0.
+    Tally.objects.filter(wave_id=wave_id, group=group, n=0).delete()
+    RespondentTally.objects.filter(wave_id=wave_id, group=group, respondents=0).delete()
+    return True
+
+
+def stale_responses(*, wave_ids: Iterable[int]) -> list[int]:
+    """Responses whose place in the tallies disagrees with their status or their
+    partnership's group (one query over the responses of these waves)."""
+    submitted = Q(status=SUBMITTED)
+    counted = Q(tallied__isnull=False)
+    moved = counted & ~Q(tallied__group=F("partnership__group"))
+    return list(
+        Response.objects.filter(wave_id__in=list(wave_ids))
+        .filter((submitted & (~counted | moved)) | (~submitted & counted))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def tallies_sync(*, wave_ids: Iterable[int]) -> int:
+    """Recount the responses of these waves whose tallies are stale; returns how many.
+
+    A partnership moved to another group is subtracted under its old group and added under
+    the new one. What this cannot see is a submitted response whose answers were changed by
+    a writer that bypassed `tallies_remove`: `tallies_rebuild` repairs that.
+    """
+    stale = stale_responses(wave_ids=wave_ids)
+    for response_id in stale:
+        with transaction.atomic():
+            tallies_remove(response_id=response_id)
+            tallies_add(response_id=response_id)
+    return len(stale)
+
+
+@transaction.atomic
+def tallies_rebuild(*, wave: Wave) -> int:
+    """Recompute a wave's tallies from its answer rows; returns the responses counted.
+
+    Locks the wave's row, so two rebuilds of a wave run one after the other; run it when
+    nobody submits (it does not see submissions committed while it runs).
+    """
+    Wave.objects.select_for_update().filter(pk=wave.pk).first()
+    Tally.objects.filter(wave=wave).delete()
+    RespondentTally.objects.filter(wave=wave).delete()
+    TalliedResponse.objects.filter(wave=wave).delete()
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO reports_talliedresponse (response_id, wave_id, "group", created_at, updated_at) '
+            'SELECT r.id, r.wave_id, p."group", %s, %s FROM surveys_response r '
+            "JOIN surveys_partnership p ON p.id = r.partnership_id WHERE r.wave_id = %s AND r.status = %s",
+            [now, now, wave.pk, SUBMITTED],
+        )
+        counted = cursor.rowcount
+        cursor.execute(_tally_sql(whole_wave=True), [wave.pk, *[1] * 5, now, now, wave.pk])
+        cursor.execute(_respondent_sql(whole_wave=True), [wave.pk, 1, 1, now, now, wave.pk])
+    return counted

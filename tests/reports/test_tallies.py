@@ -1,0 +1,183 @@
+"""The tallies the report reads: kept in step by every writer, equal to a scan of the answers."""
+
+from __future__ import annotations
+
+import io
+import random
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from exchange.imports import ImportedResponse, ImportPlan
+from exchange.services import responses_import
+from reports.demo import fake_values
+from reports.models import RespondentTally, TalliedResponse, Tally
+from reports.report import as_json, wave_report
+from reports.tallies import stale_responses, tallies_add, tallies_rebuild, tallies_remove
+from surveys.definition.structure import structure_for
+from surveys.models import Answer, Partnership, Response, Wave
+from surveys.services.responses import response_reopen, response_submit
+from surveys.services.waves import wave_open
+from surveys.values import Ticked
+from tests.factories import PartnershipFactory, days
+from tests.reports.conftest import give
+
+GROUPS = ["strand-1", "strand-2", "", "strand-9"]  # blank and strand-9: not in the questionnaire's groups
+
+
+def _irregular_waves(wave: Wave, seed: int) -> Wave:
+    """A previous wave and `wave` with random answers written by every kind of writer."""
+    rng = random.Random(seed)
+    for n in range(14):
+        PartnershipFactory(acronym=f"R{seed}-{n:02d}", programme="escp-4i", group=rng.choice(GROUPS))
+    version = wave.version
+    previous = wave_open(version=version, slug=f"escp-4i-prev-{seed}", opens_at=days(-400), closes_at=days(-380))
+    for w in (wave, previous):  # every partnership of the programme is invited to both
+        for p in Partnership.objects.filter(programme="escp-4i"):
+            Response.objects.get_or_create(wave=w, partnership=p)
+    Wave.objects.filter(pk=wave.pk).update(previous=previous)
+    structure = structure_for(version)
+    acronyms = sorted(Partnership.objects.filter(programme="escp-4i").values_list("acronym", flat=True))
+
+    def values(w: Wave, acronym: str) -> dict[str, Any]:
+        return fake_values(
+            structure, seed=f"{seed}:{w.slug}:{acronym}", acronym=acronym, others=rng.sample(acronyms, 3)
+        )
+
+    for acronym in acronyms:
+        group = Partnership.objects.get(acronym=acronym).group
+        # strand-2 never completes the previous wave: an empty group there.
+        if group != "strand-2" and rng.random() < 0.7:
+            give(previous, acronym, values(previous, acronym), status=rng.choice(["submitted", "submitted", "draft"]))
+        response = Response.objects.get(wave=wave, partnership__acronym=acronym)
+        kind = rng.choice(["give", "submit", "reopen", "import", "import-over", "none"])
+        if kind == "give":
+            give(wave, acronym, values(wave, acronym), status=rng.choice(["submitted", "draft"]))
+        elif kind in ("submit", "reopen"):
+            give(wave, acronym, values(wave, acronym), status="draft")
+            response_submit(response_id=response.pk, contact=None)
+            if kind == "reopen":
+                response_reopen(response_id=response.pk)
+        elif kind.startswith("import"):
+            if kind == "import-over":  # an import replacing a submitted response's answers
+                give(wave, acronym, values(wave, acronym), status="submitted")
+            status = rng.choice(["submitted", "draft"])
+            imported = ImportedResponse(
+                acronym=acronym,
+                status=status,
+                submitted_at=days(-1) if status == "submitted" else None,
+                values=values(wave, acronym + "-imported"),
+            )
+            responses_import(wave=wave, plan=ImportPlan(responses=[imported]))
+    # Writers that bypass the services: a partnership moved in the register, a status set
+    # directly. The report's check recounts those responses.
+    moved = rng.choice(acronyms)
+    Partnership.objects.filter(acronym=moved).update(group="strand-9")
+    submitted = Response.objects.filter(wave=wave, status="submitted").order_by("pk").first()
+    if submitted is not None:
+        Response.objects.filter(pk=submitted.pk).update(status="draft", submitted_at=None)
+    wave.refresh_from_db()
+    return wave
+
+
+# The panel's counts come from a scan of the smaller part of the wave: the panel itself
+# (seeds 1 and 2, the latter with an empty panel) or the others, subtracted from the tallies
+# (seed 3). Sizes of these seeds' data: (panel, completed).
+@pytest.mark.parametrize(("seed", "sizes"), [(1, (3, 7)), (2, (0, 7)), (3, (4, 5))])
+def test_it_gives_the_same_report_from_the_tallies_as_from_a_scan_of_the_answers(
+    wave_4i: Wave, seed: int, sizes: tuple[int, int]
+) -> None:
+    wave = _irregular_waves(wave_4i, seed)
+    from_tallies = as_json(wave_report(wave))
+    panel = from_tallies["comparison"]["panel"]["size"]["total"]
+    assert (panel, from_tallies["population"]["completed"]["total"]) == sizes
+    assert from_tallies == as_json(wave_report(wave, scan=True))
+    previous = wave.previous
+    assert previous is not None
+    assert as_json(wave_report(previous)) == as_json(wave_report(previous, scan=True))
+    # The report's check recounted the responses changed behind the services' back.
+    assert stale_responses(wave_ids=[wave.pk, previous.pk]) == []
+
+
+def _count_queries(wave: Wave) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        wave_report(wave)
+    return len(ctx.captured_queries)
+
+
+def test_it_compares_with_the_same_number_of_queries_whatever_the_number_of_responses(wave_4i: Wave) -> None:
+    wave = _irregular_waves(wave_4i, 4)
+    wave_report(wave)  # the first report recounts what was changed behind the services' back
+    few = _count_queries(wave)
+    for n in range(8):
+        partnership = PartnershipFactory(acronym=f"MORE{n}", programme="escp-4i", group="strand-1")
+        for w in (wave, wave.previous):
+            w.responses.create(partnership=partnership)  # type: ignore[union-attr]
+        give(wave, f"MORE{n}", {"A1": {"intelligence": Ticked()}, "A4": Decimal(n)})
+        if n % 2:
+            give(wave.previous, f"MORE{n}", {"A4": Decimal(n + 1)})  # type: ignore[arg-type]
+    assert _count_queries(wave) == few
+    assert few <= 24
+
+
+def test_it_counts_a_submission_once_and_takes_it_out_when_reopened(wave_4i: Wave) -> None:
+    response = give(wave_4i, "GCA", {"A1": {"intelligence": Ticked(), "events_missions": Ticked()}}, status="draft")
+    assert not tallies_add(response_id=response.pk)  # a draft is not counted
+    Response.objects.filter(pk=response.pk).update(status="submitted", submitted_at=days(0))
+    assert tallies_add(response_id=response.pk)
+    assert not tallies_add(response_id=response.pk)  # already counted: nothing added twice
+    rows = Tally.objects.filter(wave=wave_4i, question__code="A1")
+    assert sorted(rows.values_list("option_id", "group", "n")) == sorted(
+        (o, "strand-1", 1) for o in Answer.objects.filter(response=response).values_list("option_id", flat=True)
+    )
+    assert RespondentTally.objects.get(wave=wave_4i, question__code="A1").respondents == 1
+    response_reopen(response_id=response.pk)
+    assert not Tally.objects.filter(wave=wave_4i).exists()
+    assert not RespondentTally.objects.filter(wave=wave_4i).exists()
+    assert not TalliedResponse.objects.exists()
+    assert not tallies_remove(response_id=response.pk)
+
+
+def test_it_takes_a_response_out_under_the_group_it_was_counted_in(wave_4i: Wave) -> None:
+    response = give(wave_4i, "GCA", {"A4": Decimal(3)})
+    Partnership.objects.filter(acronym="GCA").update(group="strand-2")
+    assert stale_responses(wave_ids=[wave_4i.pk]) == [response.pk]
+    a4 = as_json(wave_report(wave_4i))["questions"]["A4"]
+    assert a4["sum"] == {"total": 3, "strand-1": 0, "strand-2": 3}
+    assert set(Tally.objects.filter(wave=wave_4i).values_list("group", flat=True)) == {"strand-2"}
+
+
+def test_it_rebuilds_tallies_after_a_bulk_load(wave_4i: Wave) -> None:
+    give(wave_4i, "GCA", {"A1": {"intelligence": Ticked()}, "A2": ["CN", "US"], "A4": Decimal(2)})
+    give(wave_4i, "ELBE", {"A1": {"intelligence": Ticked()}, "A2": ["CN"]})
+    expected = as_json(wave_report(wave_4i, scan=True))
+    # A bulk load that bypassed the services: the answers are there, the tallies are not.
+    Tally.objects.all().delete()
+    RespondentTally.objects.all().delete()
+    assert tallies_rebuild(wave=wave_4i) == 2
+    assert as_json(wave_report(wave_4i)) == expected
+    assert Tally.objects.get(wave=wave_4i, country="CN").n == 2
+
+
+def test_it_has_a_command_that_rebuilds_and_checks(wave_4i: Wave) -> None:
+    response = give(wave_4i, "GCA", {"A2": ["CN"]})
+    out = io.StringIO()
+    call_command("rebuild_tallies", "--check", stdout=out)
+    assert "escp-4i-2019: tallies match the answers" in out.getvalue()
+    # An answer changed behind the services' back: only a rebuild sees it.
+    Answer.objects.filter(response=response, question__code="A2").update(country="JP")
+    with pytest.raises(CommandError, match="rebuild_tallies --wave SLUG"):
+        call_command("rebuild_tallies", "--check", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("rebuild_tallies", "--wave", "escp-4i-2019", stdout=out)
+    assert "escp-4i-2019: 1 submitted responses counted" in out.getvalue()
+    assert list(as_json(wave_report(wave_4i))["questions"]["A2"]["countries"]) == ["JP"]
+
+
+def test_it_names_the_known_waves_when_the_slug_is_wrong(wave_4i: Wave) -> None:
+    with pytest.raises(CommandError, match=r"No wave 'nope'\. Known waves: escp-4i-2019"):
+        call_command("rebuild_tallies", "--wave", "nope")
