@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 import smtplib
 import time
 import uuid
@@ -33,9 +32,8 @@ from django.utils import timezone
 
 from outreach.emails import Trio, format_moment, render, trios_for_wave
 from outreach.models import DeadlineExtension, Kind, Message, OutreachPolicy
-from surveys.models import AccessKey, Invitation, Response, Wave
-from surveys.models.waves import hash_key
-from surveys.services.waves import invitations_sync
+from surveys.models import Invitation, Response, Wave
+from surveys.services.waves import access_keys_mint, invitations_sync
 
 log = logging.getLogger(__name__)
 
@@ -392,15 +390,10 @@ def messages_send(*, message_ids: list[int], connection: Any = None) -> SendRepo
 
 
 def _keys_mint(invitations: list[Invitation]) -> list[str]:
-    """A fresh personal link key per message, in one INSERT (the format of `access_key_mint`)."""
-    keys = [secrets.token_urlsafe(32) for _ in invitations]
+    """A fresh personal link key per message, in one INSERT."""
     with transaction.atomic():
         _commit_without_waiting_for_disk()
-        AccessKey.objects.bulk_create(
-            AccessKey(invitation=invitation, key_hash=hash_key(key))
-            for invitation, key in zip(invitations, keys, strict=True)
-        )
-    return keys
+        return access_keys_mint(invitations=invitations)
 
 
 def _release(ids: list[int], token: uuid.UUID, *, delay: dt.timedelta, error: str | None = None) -> int:

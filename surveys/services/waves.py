@@ -73,9 +73,17 @@ def invitations_sync(*, wave: Wave) -> int:
 
 def access_key_mint(*, invitation: Invitation) -> str:
     """A fresh personal link key (256 random bits) for an invitation; only its hash is kept."""
-    key = secrets.token_urlsafe(32)
-    AccessKey.objects.create(invitation=invitation, key_hash=hash_key(key))
-    return key
+    return access_keys_mint(invitations=[invitation])[0]
+
+
+def access_keys_mint(*, invitations: list[Invitation]) -> list[str]:
+    """Fresh keys for several invitations (one each, in order), in one INSERT."""
+    keys = [secrets.token_urlsafe(32) for _ in invitations]
+    AccessKey.objects.bulk_create(
+        AccessKey(invitation=invitation, key_hash=hash_key(key))
+        for invitation, key in zip(invitations, keys, strict=True)
+    )
+    return keys
 
 
 def invitation_revoke(*, invitation: Invitation) -> None:
