@@ -326,11 +326,16 @@ def measure(slug: str, labels: bool) -> None:
         size = path.stat().st_size
     sampler.stop()
     peak = max(sampler.peak, current_rss())
+    # The writer process (exchange.pipeline), joined by now: its own peak, in KiB on Linux.
+    # Forked from this process, it shares most of its pages, so the sum overstates.
+    writer = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     print(
         json.dumps(
             {
                 "seconds": seconds,
                 "peak_mb": peak / 2**20,
+                "writer_peak_mb": writer / 2**20,
+                "total_peak_mb": (peak + writer) / 2**20,
                 "before_mb": before / 2**20,
                 "responses": summary.responses,
                 "file_mb": size / 1e6,
@@ -362,8 +367,8 @@ def main() -> int:
                 results[(size, labels)] = result
                 print(
                     f"export {size:>7} responses, {'texts' if labels else 'codes':<5}: {result['seconds']:6.2f} s, "
-                    f"peak memory {result['peak_mb']:6.1f} MB (before the export: {result['before_mb']:.1f} MB), "
-                    f"file {result['file_mb']:.1f} MB",
+                    f"peak memory {result['peak_mb']:6.1f} MB (before the export: {result['before_mb']:.1f} MB) "
+                    f"+ writer process {result['writer_peak_mb']:6.1f} MB, file {result['file_mb']:.1f} MB",
                     flush=True,
                 )
         ok = True
@@ -372,9 +377,10 @@ def main() -> int:
             print(f"target: 10,000 with codes under 2 s: {seconds:.2f} s {'OK' if seconds < 2 else 'MISSED'}")
             ok &= seconds < 2
         if 10000 in SIZES and 100000 in SIZES:
-            ratio = results[(100000, False)]["peak_mb"] / results[(10000, False)]["peak_mb"]
+            ratio = results[(100000, False)]["total_peak_mb"] / results[(10000, False)]["total_peak_mb"]
             print(
-                f"target: peak memory at 100,000 / at 10,000 at most 1.3: {ratio:.2f} {'OK' if ratio <= 1.3 else 'MISSED'}"
+                "target: peak memory (both processes) at 100,000 / at 10,000 at most 1.3: "
+                f"{ratio:.2f} {'OK' if ratio <= 1.3 else 'MISSED'}"
             )
             ok &= ratio <= 1.3
         return 0 if ok else 1

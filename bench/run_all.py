@@ -21,7 +21,7 @@ def main() -> int:
         if only and not any(name in script.name for name in only):
             continue
         print(f"\n=== {script.name}", flush=True)
-        if subprocess.call([sys.executable, str(script)], cwd=HERE.parent) != 0:  # noqa: S603
+        if subprocess.call([sys.executable, str(script)], cwd=HERE.parent) != 0:
             failed.append(script.name)
     if failed:
         print(f"\nFailed: {', '.join(failed)}")

@@ -226,6 +226,10 @@ LOGGING = {
 # The Observatory's name, shown in pages and emails.
 ORGANISATION_NAME = os.getenv("ORGANISATION_NAME", "European Observatory for Clusters and Industrial Change")
 
+# Excel export: render the workbook in a forked writer process beside the one reading the
+# database (docs/exchange.md, "Scale"); off: everything in one process.
+EXCHANGE_WRITER_PROCESS = envbool("EXCHANGE_WRITER_PROCESS", "true")
+
 # Outreach (invitations, reminders, deadlines; docs/outreach.md).
 # Messages per task (sent over one SMTP connection).
 OUTREACH_BATCH_SIZE = envint("OUTREACH_BATCH_SIZE", "100")

@@ -58,6 +58,9 @@ _LEVELS = 3  # rating matrix: matrix row id -> column; option id -> cell
 _COUNTRIES = 4  # countries: collected in `plan[1]`, joined in id order once all are read
 _PARTNERSHIP = 5  # partnership: acronym (or "ACRONYM (name)" with labels), else the text typed
 
+# The loop of `collect` tests these kinds as literals (constants, not global lookups).
+assert (_VALUE, _TICKS, _CHOICE, _LEVELS, _COUNTRIES, _PARTNERSHIP) == (0, 1, 2, 3, 4, 5)
+
 _VALUE_FIELDS: dict[str, int] = {T.NUMBER: _NUMBER, T.TEXT: _TEXT, T.LONG_TEXT: _TEXT, T.DATE: _DATE}
 
 Cells = dict[int, Any]
@@ -149,63 +152,77 @@ class AnswerCells:
         countries: list[tuple[Cells, int]] = []  # where a list of (answer id, code) waits to be joined
         current = None
         top: Cells = {}
-        for a in answers:
-            if a[_RESPONSE] != current:
-                current = a[_RESPONSE]
+        # Unpacked into locals rather than indexed: this loop runs once per answer row.
+        for (
+            response_id,
+            question_id,
+            option_id,
+            matrix_row_id,
+            row_id,
+            partnership_id,
+            country,
+            text,
+            comment,
+            number,
+            date,
+            answer_id,
+        ) in answers:
+            if response_id != current:
+                current = response_id
                 entry = result.get(current)
                 if entry is None:
                     entry = result[current] = ({}, [[] for _ in range(sheets)])
                 top = entry[0]
-            row_id = a[_REPEAT_ROW]
             if row_id is None:
                 cells = top
-                plan = top_plans.get(a[_QUESTION])
+                plan = top_plans.get(question_id)
             else:
                 repeat = rows.get(row_id)
                 if repeat is None:
                     continue
                 cells = repeat[0]
-                plan = repeat[1].get(a[_QUESTION])
+                plan = repeat[1].get(question_id)
             if plan is None:
                 continue
             kind = plan[0]
-            if kind == _VALUE:
-                cells[plan[1]] = a[plan[2]]
-            elif kind == _TICKS:
-                columns = plan[1].get(a[_OPTION])
+            if kind == 1:  # _TICKS
+                columns = plan[1].get(option_id)
                 if columns is None:
                     continue
-                tick, comment, number, other = columns
+                tick, comment_column, number_column, other = columns
                 cells[tick] = 1
-                if comment is not None:
-                    cells[comment] = a[_COMMENT]
-                if number is not None:
-                    cells[number] = a[_NUMBER]
+                if comment_column is not None:
+                    cells[comment_column] = comment
+                if number_column is not None:
+                    cells[number_column] = number
                 if other is not None:
-                    cells[other] = a[_TEXT]
-            elif kind == _CHOICE:
-                cell = plan[2].get(a[_OPTION])
+                    cells[other] = text
+            elif kind == 0:  # _VALUE
+                field = plan[2]
+                cells[plan[1]] = text if field == _TEXT else number if field == _NUMBER else date
+            elif kind == 2:  # _CHOICE
+                cell = plan[2].get(option_id)
                 if cell is None:
                     continue
                 cells[plan[1]] = cell
                 if plan[3] is not None:
-                    cells[plan[3]] = a[_TEXT]
-            elif kind == _LEVELS:
-                column = plan[1].get(a[_MATRIX_ROW])
-                cell = plan[2].get(a[_OPTION])
+                    cells[plan[3]] = text
+            elif kind == 3:  # _LEVELS
+                column = plan[1].get(matrix_row_id)
+                cell = plan[2].get(option_id)
                 if column is not None and cell is not None:
                     cells[column] = cell
-            elif kind == _COUNTRIES:
+            elif kind == 4:  # _COUNTRIES
                 codes = cells.get(plan[1])
                 if codes is None:
-                    cells[plan[1]] = [(a[_ID], a[_COUNTRY])]
+                    cells[plan[1]] = [(answer_id, country)]
                     countries.append((cells, plan[1]))
                 else:
-                    codes.append((a[_ID], a[_COUNTRY]))
-            elif a[_PARTNERSHIP_ID] is not None:  # _PARTNERSHIP, registered
-                linked.append((cells, plan[1], a[_PARTNERSHIP_ID]))
+                    codes.append((answer_id, country))
+            elif partnership_id is not None:  # _PARTNERSHIP, registered
+                linked.append((cells, plan[1], partnership_id))
             else:  # _PARTNERSHIP, typed
-                cells[plan[1]] = a[_TEXT]
+                cells[plan[1]] = text
 
         for cells, column in countries:
             cells[column] = self.countries_cell([code for _, code in sorted(cells[column])])

@@ -16,8 +16,9 @@ from typing import Any, BinaryIO
 
 from django.db.models import QuerySet
 
-from exchange.answer_cells import AnswerCells, Cells
+from exchange.answer_cells import AnswerCells
 from exchange.layout import CODEBOOK, PARTNERSHIPS, CellWriter, SheetLayout, workbook_layout
+from exchange.pipeline import RowSink, Workbook, new_workbook
 from exchange.resources import (
     CodebookResource,
     PartnershipRow,
@@ -25,7 +26,7 @@ from exchange.resources import (
     codebook_entries,
     message_dates,
 )
-from exchange.xlsx import SheetRows, StreamingWorkbook
+from surveys.bulk import fetch_tuples
 from surveys.definition.structure import structure_for
 from surveys.models import Answer, Contact, Partnership, RepeatRow, Response, Wave
 
@@ -92,7 +93,7 @@ def wave_export(
     structure = structure_for(wave.version)
     layout = workbook_layout(structure)
     writer = CellWriter(labels=labels)
-    book = StreamingWorkbook(
+    book = new_workbook(
         properties={
             FORMAT_PROPERTY: "labels" if labels else "codes",
             WAVE_PROPERTY: wave.slug,
@@ -111,11 +112,11 @@ def wave_export(
 def _partnerships(ids: set[int]) -> dict[int, tuple[str, str]]:
     return {
         pid: (acronym, name)
-        for pid, acronym, name in Partnership.objects.filter(id__in=ids).values_list("id", "acronym", "name")
+        for pid, acronym, name in Partnership.objects.filter(id__any_of=ids).values_list("id", "acronym", "name")
     }
 
 
-def _sheet(book: StreamingWorkbook, layout: SheetLayout, labels: bool, freeze: int) -> SheetRows:
+def _sheet(book: Workbook, layout: SheetLayout, labels: bool, freeze: int) -> RowSink:
     return book.add_sheet(
         layout.name,
         layout.headers,
@@ -126,7 +127,7 @@ def _sheet(book: StreamingWorkbook, layout: SheetLayout, labels: bool, freeze: i
 
 
 def _write(
-    book: StreamingWorkbook,
+    book: Workbook,
     wave: Wave,
     structure: Any,
     layout: Any,
@@ -139,7 +140,6 @@ def _write(
     responses_sheet = _sheet(book, layout.responses, labels, freeze=1)
     answer_cells = AnswerCells(layout, writer)
     repeat_sheets = [_sheet(book, sheet_layout, labels, freeze=3) for _, sheet_layout in layout.repeats]
-    empty: tuple[Cells, list[list[Cells]]] = ({}, [[] for _ in repeat_sheets])
     codebook = CodebookResource()
     codebook_sheet = book.add_sheet(
         CODEBOOK, codebook.get_export_headers(), widths=CodebookResource.WIDTHS, freeze_columns=0
@@ -154,15 +154,17 @@ def _write(
 
     for rows in _response_chunks(wave, status, chunk):
         ids = [r[0] for r in rows]
-        repeat_rows = (
-            RepeatRow.objects.filter(response_id__in=ids)
+        repeat_rows = fetch_tuples(
+            RepeatRow.objects.filter(response_id__any_of=ids)
             .order_by("response_id", "question_id", "position")
             .values_list("response_id", "id", "question_id")
         )
         # No ORDER BY: sorting a chunk's answers costs the database more than it saves here
         # (`collect` takes them in any order). Read at once rather than through a
         # server-side cursor, which costs a third more for a chunk's few MB.
-        answers = Answer.objects.filter(response_id__in=ids).order_by().values_list(*answer_cells.fields)
+        answers = fetch_tuples(
+            Answer.objects.filter(response_id__any_of=ids).order_by().values_list(*answer_cells.fields)
+        )
         by_response = answer_cells.collect(repeat_rows, answers, _partnerships)
         contacts: dict[int, list[str]] = defaultdict(list)
         partnership_ids = [r[1] for r in rows]
@@ -170,7 +172,7 @@ def _write(
         # (unique on wave and contact): no scan of the wave's invitations per chunk.
         for partnership_id, name, email in (
             Contact.objects.filter(
-                partnership_id__in=partnership_ids, invitations__wave=wave, invitations__revoked_at__isnull=True
+                partnership_id__any_of=partnership_ids, invitations__wave=wave, invitations__revoked_at__isnull=True
             )
             .order_by("partnership_id", "name")
             .values_list("partnership_id", "name", "email")
@@ -179,17 +181,21 @@ def _write(
         sent = message_dates(wave, partnership_ids, zone)
 
         for response_id, partnership_id, acronym, name, group, state, submitted_at in rows:
-            top, repeats = by_response.pop(response_id, empty)
+            found = by_response.pop(response_id, None)
+            top, repeats = found if found is not None else ({}, [[] for _ in repeat_sheets])
             shown_status = status_labels[state] if labels else state
             submitted = submitted_at.replace(microsecond=0) if submitted_at else None
-            responses_sheet.write([(0, acronym), (1, group), (2, shown_status), (3, submitted), *sorted(top.items())])
+            # The cells dicts are this response's own (fresh from `collect`): filled in place.
+            top[0], top[1], top[2], top[3] = acronym, group, shown_status, submitted
+            responses_sheet.write(top)
             for sheet, sheet_rows in zip(repeat_sheets, repeats, strict=True):
                 for position, cells in enumerate(sheet_rows, start=1):
-                    sheet.write([(0, acronym), (1, group), (2, position), *sorted(cells.items())])
+                    cells[0], cells[1], cells[2] = acronym, group, position
+                    sheet.write(cells)
                 repeat_total += len(sheet_rows)
             dates = sent.get(partnership_id, {})
             partnerships_sheet.write(
-                list(
+                dict(
                     enumerate(
                         status_resource.row_cells(
                             PartnershipRow(
@@ -209,5 +215,5 @@ def _write(
             total += 1
 
     for entry in codebook_entries(structure, layout):
-        codebook_sheet.write(list(enumerate(codebook.export_resource(entry))))
+        codebook_sheet.write(dict(enumerate(codebook.export_resource(entry))))
     return ExportSummary(responses=total, repeat_rows=repeat_total)

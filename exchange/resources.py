@@ -164,7 +164,7 @@ def message_dates(wave: Wave, partnership_ids: list[int], zone: Any) -> dict[int
     sent = (
         message.objects.filter(
             wave=wave,
-            contact__partnership_id__in=partnership_ids,
+            contact__partnership_id__any_of=partnership_ids,
             kind__in=["invitation", "reminder"],
             sent_at__isnull=False,
         )

@@ -2,8 +2,8 @@
 
 XlsxWriter makes the workbook: sheets, styles, column widths, frozen header rows, filters
 and document properties. The data rows of every sheet, though, are rendered here straight
-to SpreadsheetML in temporary files and spliced into XlsxWriter's sheets when the workbook
-is closed. XlsxWriter spends about 5 µs per cell (it checks, tracks dimensions and renders
+to SpreadsheetML, compressed as they come into temporary files (`exchange.deflate`) and
+spliced into XlsxWriter's sheets when the workbook is closed. XlsxWriter spends about 5 µs per cell (it checks, tracks dimensions and renders
 each cell through several calls); a wave of 10,000 Annex A responses has most of a million
 cells, so XlsxWriter alone would take longer than the whole export may. Rendering a row
 here is one string join, and memory stays flat because rows go to disk as they come.
@@ -23,19 +23,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from django.conf import settings
 from xlsxwriter.utility import xl_col_to_name
+
+from exchange.deflate import LEVEL, PIECE, DeflatedPart, write_member
 
 # Characters that make Excel (or a spreadsheet that re-saves as CSV) treat a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,9 +48,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 # Excel's limit for the text of one cell.
 CELL_TEXT_MAX = 32767
-# Deflate at level 1: the sheets are large and repetitive, level 1 compresses them to about
-# a tenth at several times the speed of the default level.
-COMPRESS_LEVEL = 1
 
 
 def xml_text(value: str) -> str:
@@ -83,7 +81,7 @@ class Styles:
 
 @dataclass
 class SheetRows:
-    """The data rows of one sheet, rendered to a temporary file as they come."""
+    """The data rows of one sheet, rendered and compressed to a temporary file as they come."""
 
     name: str
     headers: list[str]
@@ -94,19 +92,24 @@ class SheetRows:
     styles: Styles
     zone: ZoneInfo
     rows: int = 0
-    _fh: IO[str] | None = field(default=None, repr=False)
+    part: DeflatedPart = field(init=False, repr=False)
+    _pending: list[str] = field(default_factory=list, repr=False)
+    _pending_size: int = 0
     _letters: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        self._fh = self.path.open("w", encoding="utf-8", newline="")
+        self.part = DeflatedPart(self.path)
         self._letters = [xl_col_to_name(i) for i in range(len(self.headers))]
 
     @property
     def header_rows(self) -> int:
         return 2 if self.header_texts is not None else 1
 
-    def write(self, cells: Sequence[tuple[int, Any]]) -> None:
-        """Write one row: (column index, value) pairs in column order; None and "" are skipped.
+    def write(self, cells: dict[int, Any]) -> None:
+        """Write one row: column index -> value, in any order; None and "" are skipped.
+
+        A dict because rows may cross a process boundary (`exchange.pipeline`): a dict
+        pickles in half the time of a list of pairs, and the sort happens here.
 
         The common cells (a plain text, a whole number) take one type check, a few string
         tests and one format; the rest go through `_cell`.
@@ -116,7 +119,7 @@ class SheetRows:
         letters = self._letters
         parts = [f'<row r="{number}">']
         append = parts.append
-        for col, value in cells:
+        for col, value in sorted(cells.items()):
             kind = type(value)
             if kind is str:
                 # A plain text needs nothing but `<t>`: printable (so no control character
@@ -143,8 +146,17 @@ class SheetRows:
             elif value is not None:
                 append(self._cell(f"{letters[col]}{number}", value))
         append("</row>")
-        assert self._fh is not None
-        self._fh.write("".join(parts))
+        row = "".join(parts)
+        self._pending.append(row)
+        self._pending_size += len(row)
+        if self._pending_size >= PIECE:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self.part.write("".join(self._pending).encode())
+            self._pending.clear()
+            self._pending_size = 0
 
     def _text(self, ref: str, value: str) -> str:
         if len(value) > CELL_TEXT_MAX:
@@ -173,9 +185,8 @@ class SheetRows:
         raise TypeError(f"{self.name}!{ref}: cannot write a {type(value).__name__}")
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        self._flush()
+        self.part.close()
 
 
 class StreamingWorkbook:
@@ -249,7 +260,7 @@ class StreamingWorkbook:
         self._book.close()
         with (
             zipfile.ZipFile(self._frame_path) as frame,
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as out,
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as out,
         ):
             for info in frame.infolist():
                 match = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
@@ -264,11 +275,7 @@ class StreamingWorkbook:
         last_col = xl_col_to_name(max(len(sheet.headers) - 1, 0))
         xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_col}{last_row}"/>', xml, count=1)
         head, tail = xml.split("</sheetData>", 1)
-        with out.open(name, "w", force_zip64=True) as member:
-            member.write(head.encode())
-            with sheet.path.open("rb") as rows:
-                shutil.copyfileobj(rows, member, 1 << 20)
-            member.write(b"</sheetData>" + tail.encode())
+        write_member(out, name, head.encode(), sheet.part, ("</sheetData>" + tail).encode())
 
     def discard(self) -> None:
         for sheet in self.sheets:

@@ -1,0 +1,235 @@
+"""The export's workbook written by a second process, beside the one that reads.
+
+An export spends its time in two halves of about the same size: reading answer rows and
+turning them into cells (this process, with the database), and rendering the cells as
+SpreadsheetML and compressing it (`exchange.xlsx`). Python runs one of them at a time in a
+process, so the second half runs in a forked child: rows go to it in batches through a
+pipe, and a machine with two cores does both halves at once. The reader works in bursts
+(a chunk of responses read, then their rows at once), so batches wait in a bounded queue
+that a thread of this process writes to the pipe (without the GIL while the pipe is full):
+the reader runs ahead by up to QUEUED batches, and a slow writer holds it back there, so
+memory stays flat.
+
+The child only renders and writes files: it never touches the database (its copy of the
+parent's connection stays unused), so it sees exactly the rows the parent read, in the
+parent's transaction. An error in the child (a text too long for a cell) comes back to
+the parent as the same exception, at the next batch or at `save`.
+
+Where a child cannot be forked (no `fork` start method, or this is itself a daemonic
+worker process such as a Celery pool process) or `EXCHANGE_WRITER_PROCESS` is off, the
+workbook is written in this process: same files, one core.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import queue
+import shutil
+import tempfile
+import threading
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from exchange.xlsx import StreamingWorkbook
+
+# Rows per message to the writer: large enough that pickling is done in bulk, small enough
+# that the writer starts early and the pipe holds little.
+BATCH = 200
+# Batches waiting for the pipe, at most (a batch of Annex A rows pickles to about 0.3 MB).
+QUEUED = 32
+
+
+class RowSink(Protocol):
+    rows: int
+
+    def write(self, cells: dict[int, Any]) -> None: ...
+
+
+class Workbook(Protocol):
+    """What the export needs of a workbook, in this process or in the writer process."""
+
+    zone: ZoneInfo
+
+    def add_sheet(
+        self,
+        name: str,
+        headers: list[str],
+        *,
+        widths: Sequence[float],
+        header_texts: list[str] | None = None,
+        freeze_columns: int = 1,
+    ) -> RowSink: ...
+
+    def save(self, target: str | Path | BinaryIO) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+def writer_process_possible() -> bool:
+    return (
+        getattr(settings, "EXCHANGE_WRITER_PROCESS", True)
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def new_workbook(*, properties: dict[str, str]) -> Workbook:
+    """A workbook written by a child process when one can be forked, else in this process."""
+    if writer_process_possible():
+        return ForkedWorkbook(properties=properties)
+    return StreamingWorkbook(properties=properties)
+
+
+class _Sheet:
+    def __init__(self, book: ForkedWorkbook, index: int) -> None:
+        self._book = book
+        self._index = index
+        self.rows = 0
+
+    def write(self, cells: dict[int, Any]) -> None:
+        self.rows += 1
+        self._book._queue(self._index, cells)
+
+
+class ForkedWorkbook:
+    """A `StreamingWorkbook` in a forked child, fed through a pipe."""
+
+    def __init__(self, *, properties: dict[str, str]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._conn, child_end = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child_end, properties), daemon=True)
+        self._process.start()
+        child_end.close()
+        self._batch: list[tuple[int, dict[int, Any]]] = []
+        self._sheets = 0
+        self._done = False
+        self.zone = ZoneInfo(settings.TIME_ZONE)
+        self._outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED)
+        self._pump = threading.Thread(target=self._pump_batches, name="export-writer-pipe", daemon=True)
+        self._pump.start()
+
+    def _pump_batches(self) -> None:
+        """Thread: the queued messages to the pipe, in order, until None."""
+        broken = False
+        while (data := self._outbox.get()) is not None:
+            if not broken:
+                try:
+                    self._conn.send_bytes(data)
+                except OSError:  # the writer died: its error, or its exit code, is read by save
+                    broken = True
+
+    def add_sheet(
+        self,
+        name: str,
+        headers: list[str],
+        *,
+        widths: Sequence[float],
+        header_texts: list[str] | None = None,
+        freeze_columns: int = 1,
+    ) -> _Sheet:
+        self._send(("sheet", (name, headers, list(widths), header_texts, freeze_columns)))
+        self._sheets += 1
+        return _Sheet(self, self._sheets - 1)
+
+    def _queue(self, index: int, cells: dict[int, Any]) -> None:
+        self._batch.append((index, cells))
+        if len(self._batch) >= BATCH:
+            self._send_batch()
+
+    def _send_batch(self) -> None:
+        if self._batch:
+            self._send(("rows", self._batch))
+            self._batch = []
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        # An error the writer met since the last batch stops the export now.
+        if self._conn.poll():
+            self._reply()
+        self._outbox.put(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+    def _reply(self) -> None:
+        try:
+            kind, payload = self._conn.recv()
+        except EOFError:
+            self._finish()
+            raise RuntimeError(f"The export's writer process stopped (exit code {self._process.exitcode}).") from None
+        if kind == "error":
+            self._finish()
+            raise payload
+
+    def save(self, target: str | Path | BinaryIO) -> None:
+        self._send_batch()
+        if isinstance(target, str | Path):
+            self._send(("save", str(target)))
+            self._reply()
+        else:
+            # The child writes a file; a file object of this process gets its bytes after.
+            with tempfile.NamedTemporaryFile(prefix="escp-export-", suffix=".xlsx") as spool:
+                self._send(("save", spool.name))
+                self._reply()
+                with open(spool.name, "rb") as written:
+                    shutil.copyfileobj(written, target, 1 << 20)
+        self._finish()
+
+    def discard(self) -> None:
+        if not self._done:
+            self._outbox.put(pickle.dumps(("discard", None)))
+            self._finish()
+
+    def _finish(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._outbox.put(None)
+        self._pump.join()
+        self._conn.close()
+        self._process.join(timeout=30)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+
+def _serve(conn: Connection, properties: dict[str, str]) -> None:
+    """The child: apply the parent's messages to a StreamingWorkbook until save or discard."""
+    book = StreamingWorkbook(properties=properties)
+    sheets: list[RowSink] = []
+    failed = False
+    try:
+        while True:
+            try:
+                kind, payload = conn.recv()
+            except EOFError:  # the parent went away
+                return
+            if kind == "rows":
+                if failed:
+                    continue
+                try:
+                    for index, cells in payload:
+                        sheets[index].write(cells)
+                except Exception as error:  # sent back to the parent, raised there
+                    failed = True
+                    conn.send(("error", error))
+            elif kind == "sheet":
+                name, headers, widths, header_texts, freeze = payload
+                sheets.append(
+                    book.add_sheet(name, headers, widths=widths, header_texts=header_texts, freeze_columns=freeze)
+                )
+            elif kind == "save" and not failed:
+                try:
+                    book.save(payload)
+                except Exception as error:  # as above
+                    conn.send(("error", error))
+                else:
+                    conn.send(("saved", None))
+                return
+            else:  # discard, or save after an error already sent
+                return
+    finally:
+        book.discard()
+        conn.close()

@@ -1,0 +1,122 @@
+"""The export's writer process and its compressed-as-written sheets give the same workbook
+as writing in one process, and its errors reach the caller."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import zipfile
+import zlib
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from exchange import pipeline
+from exchange.deflate import DeflatedPart, crc32_combine, write_member
+from exchange.export import wave_export
+from exchange.xlsx import StreamingWorkbook
+from surveys.models import Response, Wave
+from tests.exchange.conftest import answer, read_cells
+
+
+@pytest.mark.parametrize(("first", "second"), [(b"", b""), (b"abc", b""), (b"", b"xyz"), (b"head", b"tail" * 1000)])
+def test_crc32_combine_gives_the_crc_of_the_concatenation(first: bytes, second: bytes) -> None:
+    assert crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
+
+
+def test_crc32_combine_on_random_lengths() -> None:
+    rng = random.Random(5)
+    for _ in range(20):
+        a = rng.randbytes(rng.randint(0, 5000))
+        b = rng.randbytes(rng.randint(1, 70000))
+        assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+def test_a_member_compressed_in_three_parts_reads_back_whole(tmp_path: Path) -> None:
+    body = DeflatedPart(tmp_path / "body")
+    pieces = [f"<row r='{i}'>{'x' * (i % 50)}</row>".encode() for i in range(20000)]
+    for piece in pieces:
+        body.write(piece)
+    target = BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("before.txt", "one")
+        write_member(out, "sheet.xml", b"<head>", body, b"</head>")
+        out.writestr("after.txt", "two")
+    with zipfile.ZipFile(target) as back:
+        assert back.testzip() is None  # every CRC checks out
+        assert back.read("sheet.xml") == b"<head>" + b"".join(pieces) + b"</head>"
+        assert back.read("after.txt") == b"two"
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(BytesIO(data)) as book:
+        # The document properties hold the time of writing.
+        return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
+
+
+def _export(wave: Wave, *, process: bool, labels: bool = False) -> bytes:
+    target = BytesIO()
+    with override_settings(EXCHANGE_WRITER_PROCESS=process):
+        wave_export(wave=wave, target=target, labels=labels)
+    return target.getvalue()
+
+
+@pytest.mark.parametrize("labels", [False, True])
+def test_the_writer_process_writes_the_same_workbook(answered_wave: Wave, labels: bool) -> None:
+    forked = _export(answered_wave, process=True, labels=labels)
+    alone = _export(answered_wave, process=False, labels=labels)
+    assert _members(forked) == _members(alone)
+    acronyms = [row[0] for row in read_cells(BytesIO(forked))["responses"][1:]]
+    assert {"GCA", "ELBE"} <= set(acronyms) and acronyms == sorted(acronyms)
+
+
+def test_the_writer_process_is_used_where_it_can_be_forked() -> None:
+    with override_settings(EXCHANGE_WRITER_PROCESS=True):
+        book = pipeline.new_workbook(properties={})
+        try:
+            assert isinstance(book, pipeline.ForkedWorkbook)
+        finally:
+            book.discard()
+    with override_settings(EXCHANGE_WRITER_PROCESS=False):
+        book = pipeline.new_workbook(properties={})
+        assert isinstance(book, StreamingWorkbook)
+        book.discard()
+
+
+def test_a_daemonic_process_writes_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Celery pool process may not have children of its own.
+    monkeypatch.setattr(pipeline.multiprocessing.current_process(), "daemon", True)
+    assert not pipeline.writer_process_possible()
+
+
+@pytest.mark.parametrize("process", [True, False])
+def test_an_error_of_the_writer_reaches_the_caller(every_type_wave: Wave, process: bool, tmp_path: Path) -> None:
+    answer(
+        every_type_wave,
+        "GCA",
+        {"T1": "x" * 40000},
+        status=Response.Status.SUBMITTED,
+        submitted_at=dt.datetime(2019, 5, 20, tzinfo=dt.UTC),
+    )
+    target = tmp_path / "out.xlsx"
+    with override_settings(EXCHANGE_WRITER_PROCESS=process), pytest.raises(ValueError, match="40000 characters"):
+        wave_export(wave=every_type_wave, target=target)
+    assert not target.exists() or target.stat().st_size == 0
+
+
+def test_rows_sent_in_many_batches_arrive_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "BATCH", 7)
+    monkeypatch.setattr(pipeline, "QUEUED", 2)
+    book = pipeline.ForkedWorkbook(properties={})
+    first = book.add_sheet("first", ["n", "text"], widths=[5, 10])
+    second = book.add_sheet("second", ["n"], widths=[5])
+    for n in range(1, 501):
+        first.write({0: n, 1: f"row {n}"})
+        if n % 3 == 0:
+            second.write({0: n})
+    book.save(tmp_path / "book.xlsx")
+    cells = read_cells(tmp_path / "book.xlsx")
+    assert cells["first"][1:] == [[n, f"row {n}"] for n in range(1, 501)]
+    assert cells["second"][1:] == [[n] for n in range(3, 501, 3)]

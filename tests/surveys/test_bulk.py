@@ -1,0 +1,56 @@
+"""`any_of` and `fetch_tuples`: the same rows as `__in` and a plain `values_list`, in one
+counted query (on PostgreSQL: one array parameter, binary results)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from surveys.bulk import fetch_tuples
+from surveys.models import Contact, Partnership
+
+
+@pytest.fixture
+def partnerships(db: None) -> list[Partnership]:
+    return [
+        Partnership.objects.create(acronym=f"P{i}", name=f"Partnership {i}", programme="escp-4i", group="strand-1")
+        for i in range(5)
+    ]
+
+
+def test_any_of_selects_the_rows_whose_value_is_listed(partnerships: list[Partnership]) -> None:
+    wanted = [partnerships[1].pk, partnerships[3].pk, 10**9]
+    rows = Partnership.objects.filter(pk__any_of=wanted).order_by("acronym").values_list("acronym", flat=True)
+    assert list(rows) == ["P1", "P3"]
+
+
+def test_any_of_an_empty_list_selects_nothing_without_a_query(
+    partnerships: list[Partnership], django_assert_num_queries: object
+) -> None:
+    with django_assert_num_queries(0):  # type: ignore[operator]
+        assert list(Partnership.objects.filter(pk__any_of=[])) == []
+
+
+def test_any_of_on_a_foreign_key(partnerships: list[Partnership]) -> None:
+    Contact.objects.create(partnership=partnerships[2], name="Ann", email="ann@example.org")
+    Contact.objects.create(partnership=partnerships[4], name="Bob", email="bob@example.org")
+    names = Contact.objects.filter(partnership_id__any_of=[partnerships[2].pk]).values_list("name", flat=True)
+    assert list(names) == ["Ann"]
+
+
+def test_fetch_tuples_gives_the_rows_of_values_list_in_one_counted_query(
+    partnerships: list[Partnership], django_assert_num_queries: object
+) -> None:
+    Partnership.objects.filter(acronym="P0").update(created_at=dt.datetime(2019, 5, 1, tzinfo=dt.UTC))
+    query = Partnership.objects.filter(pk__any_of=[p.pk for p in partnerships[:2]]).order_by("acronym")
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        rows = fetch_tuples(query.values_list("id", "acronym", "created_at"))
+    assert rows == list(query.values_list("id", "acronym", "created_at"))
+    assert rows[0][2] == dt.datetime(2019, 5, 1, tzinfo=dt.UTC)
+    assert [type(v) for v in rows[0]] == [int, str, dt.datetime]
+
+
+def test_fetch_tuples_of_nothing(partnerships: list[Partnership]) -> None:
+    assert fetch_tuples(Partnership.objects.filter(pk__any_of=[]).values_list("id")) == []
+    assert fetch_tuples(Partnership.objects.filter(acronym="none").values_list("id")) == []
