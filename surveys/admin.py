@@ -215,7 +215,15 @@ class WaveAdmin(admin.ModelAdmin):
     list_filter = ["version__questionnaire"]
     search_fields = ["slug", "title"]
     # The deadline changes through outreach's extension, which tells the contacts.
-    readonly_fields = ["version", "closes_at", "closed_at", "responses_link", "messages_link", "excel_link", "report_link"]
+    readonly_fields = [
+        "version",
+        "closes_at",
+        "closed_at",
+        "responses_link",
+        "messages_link",
+        "excel_link",
+        "report_link",
+    ]
     actions: list[Any] = [
         outreach.send_invitations,
         outreach.send_reminders,
@@ -317,7 +325,9 @@ class WaveAdmin(admin.ModelAdmin):
 
     @admin.display(description="Report")
     def report_link(self, obj: Wave) -> SafeString:
-        return format_html('<a href="{}">Dashboard of this wave’s indicators</a>', reverse("reports:dashboard", args=[obj.slug]))
+        return format_html(
+            '<a href="{}">Dashboard of this wave’s indicators</a>', reverse("reports:dashboard", args=[obj.slug])
+        )
 
 
 @admin.register(Response)
