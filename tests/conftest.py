@@ -60,15 +60,15 @@ def make_persona(wave: Wave, contact: Contact) -> Persona:
 
 @pytest.fixture
 def register_4i(db: None) -> dict[str, Contact]:
-    gca = PartnershipFactory(acronym="GCA", group="strand-1")
-    elbe = PartnershipFactory(acronym="ELBE", group="strand-1")
-    ec2i = PartnershipFactory(acronym="EC2i", group="strand-2")
-    PartnershipFactory(acronym="BioXclusters", programme="escp-other", group="")
+    gca = PartnershipFactory.create(acronym="GCA", group="strand-1")
+    elbe = PartnershipFactory.create(acronym="ELBE", group="strand-1")
+    ec2i = PartnershipFactory.create(acronym="EC2i", group="strand-2")
+    PartnershipFactory.create(acronym="BioXclusters", programme="escp-other", group="")
     return {
-        "coordinator": ContactFactory(partnership=gca, name="Ada Coordinator", email="ada@gca.example.org"),
-        "colleague": ContactFactory(partnership=gca, name="Ben Colleague", email="ben@gca.example.org"),
-        "outsider": ContactFactory(partnership=elbe, name="Cleo Outsider", email="cleo@elbe.example.org"),
-        "strand2": ContactFactory(partnership=ec2i, name="Dan Strand", email="dan@ec2i.example.org"),
+        "coordinator": ContactFactory.create(partnership=gca, name="Ada Coordinator", email="ada@gca.example.org"),
+        "colleague": ContactFactory.create(partnership=gca, name="Ben Colleague", email="ben@gca.example.org"),
+        "outsider": ContactFactory.create(partnership=elbe, name="Cleo Outsider", email="cleo@elbe.example.org"),
+        "strand2": ContactFactory.create(partnership=ec2i, name="Dan Strand", email="dan@ec2i.example.org"),
     }
 
 
@@ -81,11 +81,11 @@ def wave_4i(questionnaires: dict[str, Questionnaire], register_4i: dict[str, Con
 
 @pytest.fixture
 def register_s3(db: None) -> dict[str, Contact]:
-    med = PartnershipFactory(acronym="S3martMed", programme="escp-s3", group="s3")
-    agri = PartnershipFactory(acronym="S3-AGRI", programme="escp-s3", group="s3")
+    med = PartnershipFactory.create(acronym="S3martMed", programme="escp-s3", group="s3")
+    agri = PartnershipFactory.create(acronym="S3-AGRI", programme="escp-s3", group="s3")
     return {
-        "coordinator": ContactFactory(partnership=med, name="Eva S3", email="eva@s3martmed.example.org"),
-        "other": ContactFactory(partnership=agri, name="Finn S3", email="finn@agri.example.org"),
+        "coordinator": ContactFactory.create(partnership=med, name="Eva S3", email="eva@s3martmed.example.org"),
+        "other": ContactFactory.create(partnership=agri, name="Finn S3", email="finn@agri.example.org"),
     }
 
 
@@ -114,5 +114,5 @@ def outsider(wave_4i: Wave, register_4i: dict[str, Contact]) -> Persona:
 @pytest.fixture
 def staff_client(db: None) -> Client:
     client = Client()
-    client.force_login(StaffFactory())
+    client.force_login(StaffFactory.create())
     return client

@@ -6,12 +6,13 @@ import datetime as dt
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from surveys.models import Contact, Partnership
 
 
-class PartnershipFactory(factory.django.DjangoModelFactory):
+class PartnershipFactory(factory.django.DjangoModelFactory[Partnership]):
     class Meta:
         model = Partnership
         django_get_or_create = ("acronym",)
@@ -22,7 +23,7 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
     group = "strand-1"
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     class Meta:
         model = Contact
 
@@ -31,7 +32,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: f"{o.name.lower().replace(' ', '.')}@example.org")
 
 
-class StaffFactory(factory.django.DjangoModelFactory):
+class StaffFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from surveys.models import Answer, Response
@@ -45,7 +47,7 @@ def test_a_number_must_be_whole(client, s3):
 
 
 def test_it_completes_annex_b(client, s3):
-    steps = [
+    steps: list[tuple[str, dict[str, Any]]] = [
         ("respondent", {"R1": "Eva"}),
         ("strategy", {"B1": ["roadmap"], "B1.roadmap.comment": "Adopted in March"}),
         ("interregional", {"B2": ["coaching", "other"], "B2.other.text": "Hackathon"}),
