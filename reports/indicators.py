@@ -8,12 +8,13 @@ questionnaire does not list (a partnership moved in the register) is added after
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 Number = int | float | Decimal
+Exact = int | Decimal  # a number kept exact (statistics never see floats)
 Breakdown = dict[str, Any]
 
 TOTAL = "total"
@@ -71,7 +72,7 @@ def median(values: Sequence[Decimal]) -> Decimal | None:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def mean(total: Decimal | None, count: int) -> Decimal | None:
+def mean(total: Exact | None, count: int) -> Decimal | None:
     if not count or total is None:
         return None
     return Decimal(total) / count
@@ -79,21 +80,53 @@ def mean(total: Decimal | None, count: int) -> Decimal | None:
 
 def number_stats(values: Iterable[tuple[str, Decimal]], groups: Sequence[str]) -> dict[str, Breakdown]:
     """Sum, count, mean, median, minimum and maximum of numbers, per group and in total."""
-    by_group: dict[str, list[Decimal]] = defaultdict(list)
-    for group, value in values:
-        by_group[group_key(group)].append(value)
-    keys = [TOTAL, *groups]
-    series = {TOTAL: [v for vs in by_group.values() for v in vs], **{g: by_group.get(g, []) for g in groups}}
+    return counted_number_stats(Counter(values), groups)
+
+
+def counted_number_stats(counts: Mapping[tuple[str, Exact], int], groups: Sequence[str]) -> dict[str, Breakdown]:
+    """`number_stats` from how many times each (group, value) occurs: a wave's numbers take
+    a few dozen values, so the statistics walk these instead of every partnership's.
+
+    Values are ints or Decimals (never floats): every figure stays exact.
+    """
+    by_group: dict[str, dict[Exact, int]] = defaultdict(dict)
+    total: dict[Exact, int] = {}
+    for (group, value), n in counts.items():
+        of_group = by_group[group_key(group)]
+        of_group[value] = of_group.get(value, 0) + n
+        total[value] = total.get(value, 0) + n
     stats: dict[str, Breakdown] = {name: {} for name in ("count", "sum", "mean", "median", "min", "max")}
-    for key in keys:
-        vs = series[key]
-        stats["count"][key] = len(vs)
-        stats["sum"][key] = sum(vs, Decimal(0))
-        stats["mean"][key] = mean(sum(vs, Decimal(0)), len(vs))
-        stats["median"][key] = median(vs)
-        stats["min"][key] = min(vs) if vs else None
-        stats["max"][key] = max(vs) if vs else None
+    for key in [TOTAL, *groups]:
+        occurrences = sorted((total if key == TOTAL else by_group.get(key, {})).items())
+        count = sum(n for _, n in occurrences)
+        value_sum = sum((v * n for v, n in occurrences), Decimal(0))
+        stats["count"][key] = count
+        stats["sum"][key] = value_sum
+        stats["mean"][key] = mean(value_sum, count)
+        stats["median"][key] = _counted_median(occurrences, count)
+        stats["min"][key] = occurrences[0][0] if occurrences else None
+        stats["max"][key] = occurrences[-1][0] if occurrences else None
     return stats
+
+
+def _counted_median(occurrences: Sequence[tuple[Exact, int]], count: int) -> Decimal | None:
+    """`median` of the values that occur so many times each (in ascending order)."""
+    if not count:
+        return None
+    middle = count // 2
+    wanted = [middle - 1, middle] if count % 2 == 0 else [middle]
+    found: list[Exact] = []
+    seen = 0
+    for value, n in occurrences:
+        seen += n
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+        if not wanted:
+            break
+    if len(found) == 1:
+        return Decimal(found[0])
+    return (Decimal(found[0]) + Decimal(found[1])) / 2
 
 
 def scale_scores(level_codes: Sequence[str]) -> dict[str, Decimal] | None:
@@ -142,10 +175,27 @@ def ranked(breakdowns: Mapping[str, Breakdown]) -> dict[str, Breakdown]:
     return dict(sorted(breakdowns.items(), key=lambda item: (-item[1][TOTAL], item[0])))
 
 
+class PlainDict(dict[str, Any]):
+    """A dict whose values are already JSON-ready (ints, floats, texts, None, and plain
+    dicts and lists of them): `plain` takes it as it is instead of walking it. The report's
+    per-partnership figures are built this way (hundreds of thousands of values each)."""
+
+
+class PlainList(list[Any]):
+    """A list whose items are already JSON-ready (see `PlainDict`)."""
+
+
 def side_by_side(previous: Mapping[str, Number], current: Mapping[str, Number]) -> dict[str, dict[str, Number | None]]:
     """Per-partnership figures of two waves, for every partnership in either, sorted by name."""
-    names = sorted(set(previous) | set(current), key=str.casefold)
-    return {name: {"previous": previous.get(name), "current": current.get(name)} for name in names}
+    names = list(previous)
+    names.extend(name for name in current if name not in previous)
+    # Both come in name order already: the sort merges two runs.
+    names.sort(key=str.casefold)
+    before, now = previous.get, current.get
+    pairs = {name: {"previous": before(name), "current": now(name)} for name in names}
+    if isinstance(previous, PlainDict) and isinstance(current, PlainDict):
+        return PlainDict(pairs)
+    return pairs
 
 
 def collaboration_pairs(edges: Iterable[tuple[str, str, str]]) -> list[dict[str, Any]]:
@@ -160,28 +210,47 @@ def collaboration_pairs(edges: Iterable[tuple[str, str, str]]) -> list[dict[str,
     for reporter, named, purpose in edges:
         if not named or named == reporter:
             continue
-        purposes = reported.setdefault((reporter, named), [])
+        purposes = reported.get((reporter, named))
+        if purposes is None:
+            purposes = reported[(reporter, named)] = []
         if purpose and purpose not in purposes:
             purposes.append(purpose)
+    # Names compared case-insensitively, each folded once (a wave names tens of thousands).
+    folded: dict[str, str] = {}
+    for reporter, named in reported:
+        if reporter not in folded:
+            folded[reporter] = reporter.casefold()
+        if named not in folded:
+            folded[named] = named.casefold()
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
     for (reporter, named), purposes in reported.items():
-        key = tuple(sorted((reporter, named), key=str.casefold))
-        pair = pairs.setdefault(
-            key,  # type: ignore[arg-type]
-            {"partnerships": list(key), "reported_by": [], "purposes": {}, "reciprocal": False},
-        )
-        pair["reported_by"].append(reporter)
+        key = (named, reporter) if folded[named] < folded[reporter] else (reporter, named)
+        pair = pairs.get(key)
+        if pair is None:
+            pairs[key] = {
+                "partnerships": list(key),
+                "reported_by": [reporter],
+                "purposes": {reporter: purposes},
+                "reciprocal": False,
+            }
+            continue
+        # The other side: a pair has two sides at most, sorted by name.
+        by = pair["reported_by"]
+        if folded[reporter] < folded[by[0]]:
+            by.insert(0, reporter)
+        else:
+            by.append(reporter)
         pair["purposes"][reporter] = purposes
-    for pair in pairs.values():
-        pair["reported_by"].sort(key=str.casefold)
-        pair["reciprocal"] = len(pair["reported_by"]) == 2
-    return [pairs[key] for key in sorted(pairs, key=lambda k: (k[0].casefold(), k[1].casefold()))]
+        pair["reciprocal"] = True
+    return [pairs[key] for key in sorted(pairs, key=lambda k: (folded[k[0]], folded[k[1]]))]
 
 
 def plain(value: Any) -> Any:
     """Numbers for JSON: Decimals become whole numbers when whole, else floats (4 decimals)."""
     # Exact types first: a large report holds millions of values, most of them plain.
     kind = type(value)
+    if kind is PlainDict or kind is PlainList:
+        return value
     if kind is dict:
         return {k: plain(v) for k, v in value.items()}
     if kind is int or kind is str or kind is float or value is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from surveys.models import Question, Response, Wave
+from surveys.models import Partnership, Question, Response, Wave
 
 
 class TalliedResponse(models.Model):
@@ -99,3 +99,91 @@ class RespondentTally(models.Model):
 
     def __str__(self) -> str:
         return f"respondents of question {self.question_id} in {self.group or 'no group'}: {self.respondents}"
+
+
+class ResponseFigure(models.Model):
+    """A figure of one tallied response that the report shows per partnership: the number
+    answered to a number question (`option_id` 0) or beside an option (A8's "number of
+    agreements"), or the rows of a repeat table (`rows`, `number` NULL).
+
+    Kept with the tallies (added and taken out with the response), under the group it was
+    counted in, so that the report reads one wave's few hundred thousand figures by the wave
+    index instead of walking the answer rows of a few questions across every wave.
+    """
+
+    # No index of its own: the read index below starts with it.
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No index of its own: the unique key below starts with it.
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The response's partnership, whose acronym the report reads from the register (a renamed
+    # partnership shows under its new name). A copy of the response's own foreign key: no
+    # constraint or index of its own to maintain on every insert.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    group = models.CharField(max_length=32, blank=True)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    option_id = models.BigIntegerField(default=0)
+    number = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    rows = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # One figure per response, question and option; its leading response column serves
+            # `tallies_remove` (delete by response).
+            models.UniqueConstraint(fields=["response", "question", "option_id"], name="responsefigure_unique_key"),
+        ]
+        indexes = [
+            # The report's read: a wave's figures in the order it groups them, without a sort.
+            models.Index(fields=["wave", "question", "option_id", "partnership"], name="responsefigure_read_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"figure of response {self.response_id} to question {self.question_id}"
+
+
+class NamedPartnership(models.Model):
+    """A tallied response naming another partnership (a partnership question, or a
+    partnership field of a repeat table such as A7), with the purpose written in the same
+    table row: the edges of the report's collaborations, read by the wave index.
+
+    `purpose` is the row's text fields, each stripped, joined with " · " in the fields' order
+    (computed when the response is tallied: its answers cannot change while it is counted).
+    """
+
+    # No index of its own: the read index below starts with it.
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No index of its own: the unique key below starts with it.
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The response's partnership and the one named (NULL: named in free text, in `text`):
+    # copies of foreign keys the response and the answer hold, without constraints or indexes.
+    reporter = models.ForeignKey(
+        Partnership, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    group = models.CharField(max_length=32, blank=True)  # the reporter's group when counted
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    repeat_row_id = models.BigIntegerField(default=0)  # 0: a question outside repeat tables
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False, null=True
+    )
+    text = models.TextField(blank=True)
+    purpose = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # One answer per response, question and table row; serves `tallies_remove` too.
+            models.UniqueConstraint(
+                fields=["response", "question", "repeat_row_id"], name="namedpartnership_unique_key"
+            ),
+        ]
+        indexes = [
+            # The report's read: a wave's answers by reporter, question and row, without a sort.
+            models.Index(fields=["wave", "reporter", "question", "repeat_row_id"], name="namedpartnership_read_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"response {self.response_id} names {self.partnership_id or repr(self.text)}"

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     Count,
@@ -36,11 +37,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
-from surveys.models import Answer, Question, RepeatRow, Response, Wave
+from surveys.bulk import fetch_tuples
+from surveys.models import Answer, Partnership, Question, RepeatRow, Response, Wave
 
-from .models import RespondentTally, Tally
+from .models import NamedPartnership, RespondentTally, ResponseFigure, Tally
 
 GROUP = "response__partnership__group"
 ACRONYM = "response__partnership__acronym"
@@ -56,6 +58,9 @@ class Scope:
     panel_with: int | None = None
     # Only the submitted responses in the panel ("panel") or not in it ("others").
     members: str | None = None
+    # Those responses when the caller knows them already: the scan then walks their answer
+    # rows by the response index, without working out who is in the panel again.
+    response_ids: tuple[int, ...] | None = None
 
     def _flagged(self, qs: QuerySet[Any], prefix: str) -> QuerySet[Any]:
         if self.panel_with is None or self.members is not None:
@@ -100,7 +105,11 @@ class Scope:
         return qs.annotate(plain_question=F("question_id") + 0).filter(plain_question__in=question_ids)
 
     def answers(self) -> QuerySet[Answer]:
-        if self.members is not None:
+        if self.response_ids is not None:
+            # An id that no response has stands for "none": the query still runs, so that a
+            # report makes the same queries whoever is in the panel.
+            qs = Answer.objects.filter(response_id__any_of=list(self.response_ids) or [0])
+        elif self.members is not None:
             qs = Answer.objects.filter(response_id__in=self.member_ids())
         else:
             qs = Answer.objects.filter(response__wave_id=self.wave_id, response__status=Response.Status.SUBMITTED)
@@ -134,6 +143,13 @@ class CountRow:
     texts: int
 
 
+# A figure shown per partnership: (question, option (0 or None: none), partnership id, group,
+# whole, fraction). `whole` is the number when it is a whole one (the rows of a repeat table,
+# most numbers), else None and `fraction` holds the number: a Decimal is read and built only
+# for the few numbers that need one. The rows of a question and option come together.
+FigureRow = tuple[int, int | None, int, str, int | None, Decimal | None]
+
+
 @dataclass
 class WaveRows:
     """Every row the indicators of a wave need; the last column of each says `in panel`."""
@@ -142,10 +158,8 @@ class WaveRows:
     counts: list[CountRow] = field(default_factory=list)
     # question, group, panel, respondents, respondents with a non-exclusive option
     respondents: list[tuple[int, str, bool, int, int]] = field(default_factory=list)
-    # question, acronym, group, panel, rows
-    repeat_rows: list[tuple[int, str, str, bool, int]] = field(default_factory=list)
-    # question, option (None for a number question), acronym, group, panel, number
-    numbers: list[tuple[int, int | None, str, str, bool, Decimal]] = field(default_factory=list)
+    # Numbers and rows of repeat tables per partnership, by question and option (see FigureRow)
+    figures: list[FigureRow] = field(default_factory=list)
     dates: list[tuple[int, dt.date, str, bool, int]] = field(default_factory=list)  # question, date, group, panel, rows
 
 
@@ -213,17 +227,21 @@ def respondents(
     return [(q, g, bool(p), n, ne) for q, g, p, n, ne in rows]
 
 
-def repeat_rows_per_partnership(scope: Scope) -> list[tuple[int, str, str, bool, int]]:
+def repeat_rows_per_partnership(scope: Scope) -> list[FigureRow]:
     rows = (
         scope.repeat_rows()
-        .values_list("question_id", ACRONYM, GROUP, "in_panel")
+        .values_list("question_id", "response__partnership_id", GROUP)
         .annotate(n=Count("id"))
-        .order_by("question_id", ACRONYM)
+        .order_by("question_id")
     )
-    return [(q, a, g, bool(p), n) for q, a, g, p, n in rows]
+    return [(q, None, p, g, n, None) for q, p, g, n in rows]
 
 
-def numbers(scope: Scope, *, question_ids: list[int]) -> list[tuple[int, int | None, str, str, bool, Decimal]]:
+def _whole(number: Decimal) -> int | None:
+    return int(number) if number == number.to_integral_value() else None
+
+
+def numbers(scope: Scope, *, question_ids: list[int]) -> list[FigureRow]:
     """Every number answered to these questions (outside repeat tables) with its partnership:
     medians and per-partnership figures need the values themselves. One row per response
     and number at most: the rows grow with the responses, the query count does not."""
@@ -232,10 +250,57 @@ def numbers(scope: Scope, *, question_ids: list[int]) -> list[tuple[int, int | N
     rows = (
         scope.answers()
         .filter(question_id__in=question_ids, repeat_row__isnull=True, number__isnull=False)
-        .values_list("question_id", "option_id", ACRONYM, GROUP, "in_panel", "number")
-        .order_by("question_id", "option_id", ACRONYM)
+        .values_list("question_id", "option_id", "response__partnership_id", GROUP, "number")
+        .order_by("question_id", "option_id")
     )
-    return [(q, o, a, g, bool(p), Decimal(v)) for q, o, a, g, p, v in rows]
+    return [
+        (q, o, p, g, w, None if w is not None else Decimal(v)) for q, o, p, g, v in rows for w in [_whole(Decimal(v))]
+    ]
+
+
+def figures(wave_id: int) -> list[FigureRow]:
+    """The per-partnership figures of a wave's tallied responses (`ResponseFigure`): numbers
+    and rows of repeat tables, one row per response and figure, read by the wave index."""
+    whole_number = Cast("number", BigIntegerField())
+    rows = (
+        ResponseFigure.objects.filter(wave_id=wave_id)
+        .annotate(
+            # Whole numbers come as ints: parsing a numeric costs psycopg three times an int.
+            whole=Case(
+                When(number__isnull=True, then=F("rows")),
+                When(number=whole_number, then=whole_number),
+                default=None,
+                output_field=BigIntegerField(),
+            ),
+            fraction=Case(When(~Q(number=whole_number), then=F("number")), default=None),
+        )
+        .values_list("question_id", "option_id", "partnership_id", "group", "whole", "fraction")
+        # The order of the read index: no sort (partnerships are put in acronym order in Python,
+        # where the register's order is known).
+        .order_by("question_id", "option_id", "partnership_id")
+    )
+    return fetch_tuples(rows)
+
+
+def submitted_responses(wave_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
+    """The completed responses of these waves, (response, partnership) by wave: the panel of
+    a comparison, and the responses of its smaller part. One query."""
+    rows = (
+        Response.objects.filter(wave_id__in=wave_ids, status=Response.Status.SUBMITTED)
+        .values_list("wave_id", "id", "partnership_id")
+        .order_by()
+    )
+    out: dict[int, list[tuple[int, int]]] = {wave_id: [] for wave_id in wave_ids}
+    for wave_id, response_id, partnership_id in fetch_tuples(rows):
+        out[wave_id].append((response_id, partnership_id))
+    return out
+
+
+def register() -> list[tuple[int, str, str]]:
+    """Every partnership of the register: (id, acronym, group). One query, the size of the
+    register: the report names and orders partnerships from it instead of joining it to
+    every figure row."""
+    return fetch_tuples(Partnership.objects.values_list("id", "acronym", "group").order_by())
 
 
 def dates(scope: Scope, *, question_ids: list[int]) -> list[tuple[int, dt.date, str, bool, int]]:
@@ -328,8 +393,7 @@ def wave_rows(scope: Scope, *, kinds: QuestionKinds) -> WaveRows:
         population=population(scope),
         counts=answer_counts(scope),
         respondents=respondents(scope, question_ids=kinds.several_rows, exclusive_option_ids=kinds.exclusive_options),
-        repeat_rows=repeat_rows_per_partnership(scope),
-        numbers=numbers(scope, question_ids=kinds.numbered),
+        figures=[*numbers(scope, question_ids=kinds.numbered), *repeat_rows_per_partnership(scope)],
         dates=dates(scope, question_ids=kinds.dated),
     )
 
@@ -337,40 +401,25 @@ def wave_rows(scope: Scope, *, kinds: QuestionKinds) -> WaveRows:
 # Collaborations and qualitative answers ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NamedPartnership:
-    """A completed response naming another partnership (a partnership question or field)."""
-
-    question_id: int
-    repeat_row_id: int | None
-    reporter: str
-    reporter_group: str
-    named: str  # acronym of a registered partnership, "" when named in free text
-    named_group: str
-    text: str
+# A partnership named by a completed response: (reporter's acronym, reporter's group, acronym
+# of the partnership named ("" when named in free text), its group, the free text, the purpose
+# written in the same table row), ordered by reporter, question and table row.
+NamedRow = tuple[str, str, str, str, str, str]
+# The same, as kept with the tallies: (reporter's id, group, id of the partnership named or None,
+# free text, purpose), ordered by reporter id, question and table row.
+TalliedNamedRow = tuple[int, str, int | None, str, str]
 
 
-def named_partnerships(scope: Scope) -> list[NamedPartnership]:
+def named_partnerships(scope: Scope) -> list[tuple[int | None, str, str, str, str, str]]:
+    """Answers naming a partnership, from a scan: (table row, reporter, reporter's group,
+    named, named's group, text); the purposes come from `repeat_row_texts`."""
     rows = (
         scope.answers()
         .filter(question__type=Question.Type.PARTNERSHIP)
-        .values_list(
-            "question_id",
-            "repeat_row_id",
-            ACRONYM,
-            GROUP,
-            "partnership__acronym",
-            "partnership__group",
-            "text",
-        )
+        .values_list("repeat_row_id", ACRONYM, GROUP, "partnership__acronym", "partnership__group", "text")
         .order_by(ACRONYM, "question_id", "repeat_row_id")
     )
-    return [
-        NamedPartnership(
-            question_id=q, repeat_row_id=r, reporter=a, reporter_group=g, named=na or "", named_group=ng or "", text=t
-        )
-        for q, r, a, g, na, ng, t in rows
-    ]
+    return [(r, a, g, na or "", ng or "", t) for r, a, g, na, ng, t in rows]
 
 
 def repeat_row_texts(scope: Scope, *, repeat_question_ids: list[int]) -> list[tuple[int, int, str]]:
@@ -386,6 +435,17 @@ def repeat_row_texts(scope: Scope, *, repeat_question_ids: list[int]) -> list[tu
         .order_by("repeat_row_id", "question__position")
     )
     return list(rows)
+
+
+def tallied_named_partnerships(wave_id: int) -> list[TalliedNamedRow]:
+    """The partnerships named by a wave's tallied responses, with their purposes
+    (`NamedPartnership`, kept with the tallies): one read in the order of its index."""
+    rows = (
+        NamedPartnership.objects.filter(wave_id=wave_id)
+        .values_list("reporter_id", "group", "partnership_id", "text", "purpose")
+        .order_by("reporter_id", "question_id", "repeat_row_id")
+    )
+    return fetch_tuples(rows)
 
 
 def text_answers(scope: Scope, *, group: str | None = None, question_ids: list[int] | None = None) -> QuerySet[Answer]:

@@ -15,6 +15,11 @@ Python, so two responses of a wave submitted at the same moment cannot lose each
 counts; the rows are upserted in key order so that two such transactions take their row
 locks in the same order and cannot deadlock (PostgreSQL).
 
+Beside the counts, the figures the report shows per partnership (`ResponseFigure`: numbers,
+option numbers, rows of repeat tables) and the partnerships each response names
+(`NamedPartnership`, with the purposes of the table row) are copied per response, by the
+same services, with one `INSERT … SELECT` each; taking a response out deletes its rows.
+
 `tallies_sync` finds, in one query, the responses whose tallied state disagrees with their
 status or their partnership's current group (a writer that bypassed the services, a
 partnership moved in the register) and recounts those; `tallies_rebuild` recomputes a whole
@@ -32,7 +37,7 @@ from django.utils import timezone
 
 from surveys.models import Response, Wave
 
-from .models import RespondentTally, TalliedResponse, Tally
+from .models import NamedPartnership, RespondentTally, ResponseFigure, TalliedResponse, Tally
 
 SUBMITTED = Response.Status.SUBMITTED
 
@@ -40,6 +45,9 @@ TALLY_KEY = ["wave_id", '"group"', "question_id", "option_id", "matrix_row_id", 
 TALLY_SUMS = ["n", "number_sum", "number_n", "comments", "texts"]
 RESPONDENT_KEY = ["wave_id", '"group"', "question_id"]
 RESPONDENT_SUMS = ["respondents", "non_exclusive"]
+# What Python's `str.strip()` takes off (the scan of the answers strips purposes in Python):
+# given to SQL's trim as the set of characters to remove, so both agree on every text.
+WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
 
 def _year_sql() -> str:
@@ -105,6 +113,82 @@ def _respondent_sql(*, whole_wave: bool) -> str:
     return _upsert("reports_respondenttally", RESPONDENT_KEY, RESPONDENT_SUMS).format(select=select)
 
 
+def _source(*, whole_wave: bool, table: str) -> tuple[str, str, str]:
+    """The rows of `table` (answers or repeat rows, alias `a`) of one response, or of every
+    tallied response of a wave; with the group they are counted under (a query parameter
+    for one response)."""
+    if whole_wave:
+        joined = f"{table} a JOIN reports_talliedresponse t ON t.response_id = a.response_id"
+        return 't."group"', joined, "t.wave_id = %s"
+    return "%s", f"{table} a", "a.response_id = %s"
+
+
+def _figure_sql(*, whole_wave: bool) -> list[str]:
+    """Numbers of number questions and options (outside repeat tables), and the rows of each
+    repeat table, per response: two INSERT … SELECT."""
+    group, source, where = _source(whole_wave=whole_wave, table="surveys_answer")
+    columns = (
+        'wave_id, response_id, partnership_id, "group", question_id, option_id, number, "rows", created_at, updated_at'
+    )
+    numbers = (
+        f"INSERT INTO reports_responsefigure ({columns}) "  # noqa: S608 (constants only)
+        f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, COALESCE(a.option_id, 0), a.number, 0, "
+        f"%s, %s FROM {source} JOIN surveys_response r ON r.id = a.response_id WHERE {where} "
+        "AND a.repeat_row_id IS NULL AND a.matrix_row_id IS NULL AND a.number IS NOT NULL "
+        # A whole wave is written in the order of the report's read index: the read then walks
+        # the table's pages in order instead of jumping between them for each row.
+        f"{'ORDER BY a.question_id, COALESCE(a.option_id, 0), r.partnership_id' if whole_wave else ''}"
+    )
+    group, source, where = _source(whole_wave=whole_wave, table="surveys_repeatrow")
+    group_by = 't."group", ' if whole_wave else ""
+    rows = (
+        f"INSERT INTO reports_responsefigure ({columns}) "  # noqa: S608 (constants only)
+        f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, 0, NULL, COUNT(*), %s, %s "
+        f"FROM {source} JOIN surveys_response r ON r.id = a.response_id WHERE {where} "
+        f"GROUP BY a.response_id, r.partnership_id, {group_by}a.question_id "
+        f"{'ORDER BY a.question_id, r.partnership_id' if whole_wave else ''}"
+    )
+    return [numbers, rows]
+
+
+def _purpose_sql() -> str:
+    """The purpose of a named partnership's table row: the row's text fields, stripped, in
+    the fields' order, joined with " · " (as `report.collaborations` joins them from a scan)."""
+    texts = (
+        "FROM surveys_answer p JOIN surveys_question pq ON pq.id = p.question_id "
+        "WHERE p.repeat_row_id = a.repeat_row_id AND pq.type IN ('text', 'long_text') AND p.text <> ''"
+    )
+    if connection.vendor == "postgresql":
+        joined = f"SELECT string_agg(btrim(p.text, %s), ' · ' ORDER BY pq.position, p.id) {texts}"
+    else:
+        # SQLite (before 3.44) has no ORDER BY inside an aggregate: it concatenates the rows
+        # of an ordered subquery in their order.
+        joined = f"SELECT group_concat(s, ' · ') FROM (SELECT trim(p.text, %s) AS s {texts} ORDER BY pq.position, p.id)"  # noqa: S608
+    return f"CASE WHEN a.repeat_row_id IS NULL THEN '' ELSE COALESCE(({joined}), '') END"
+
+
+def _named_sql(*, whole_wave: bool) -> str:
+    """Answers to partnership questions and fields, with their row's purpose."""
+    group, source, where = _source(whole_wave=whole_wave, table="surveys_answer")
+    return (
+        'INSERT INTO reports_namedpartnership (wave_id, response_id, reporter_id, "group", question_id, '  # noqa: S608
+        "repeat_row_id, partnership_id, text, purpose, created_at, updated_at) "
+        f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, COALESCE(a.repeat_row_id, 0), "
+        f"a.partnership_id, a.text, {_purpose_sql()}, %s, %s "
+        f"FROM {source} JOIN surveys_response r ON r.id = a.response_id "
+        f"JOIN surveys_question q ON q.id = a.question_id WHERE {where} AND q.type = 'partnership' "
+        f"{'ORDER BY r.partnership_id, a.question_id, COALESCE(a.repeat_row_id, 0)' if whole_wave else ''}"
+    )
+
+
+def _copy(cursor: CursorWrapper, *, response_id: int, wave_id: int, group: str) -> None:
+    """Copy a response's per-partnership figures and named partnerships."""
+    now = timezone.now()
+    for sql in _figure_sql(whole_wave=False):
+        cursor.execute(sql, [wave_id, group, now, now, response_id])
+    cursor.execute(_named_sql(whole_wave=False), [wave_id, group, WHITESPACE, now, now, response_id])
+
+
 def _apply(cursor: CursorWrapper, *, response_id: int, wave_id: int, group: str, sign: int) -> None:
     now = timezone.now()
     cursor.execute(_tally_sql(whole_wave=False), [wave_id, group, *[sign] * 5, now, now, response_id])
@@ -130,6 +214,7 @@ def tallies_add(*, response_id: int) -> bool:
         if row is None:
             return False
         _apply(cursor, response_id=response_id, wave_id=row[0], group=row[1], sign=1)
+        _copy(cursor, response_id=response_id, wave_id=row[0], group=row[1])
     return True
 
 
@@ -146,6 +231,8 @@ def tallies_remove(*, response_id: int) -> bool:
             return False
         wave_id, group = row
         _apply(cursor, response_id=response_id, wave_id=wave_id, group=group, sign=-1)
+    ResponseFigure.objects.filter(response_id=response_id).delete()
+    NamedPartnership.objects.filter(response_id=response_id).delete()
     # Keys nobody holds any more would otherwise list a country or a year with 0.
     Tally.objects.filter(wave_id=wave_id, group=group, n=0).delete()
     RespondentTally.objects.filter(wave_id=wave_id, group=group, respondents=0).delete()
@@ -192,6 +279,8 @@ def tallies_rebuild(*, wave: Wave) -> int:
     Tally.objects.filter(wave=wave).delete()
     RespondentTally.objects.filter(wave=wave).delete()
     TalliedResponse.objects.filter(wave=wave).delete()
+    ResponseFigure.objects.filter(wave=wave).delete()
+    NamedPartnership.objects.filter(wave=wave).delete()
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -203,4 +292,14 @@ def tallies_rebuild(*, wave: Wave) -> int:
         counted = cursor.rowcount
         cursor.execute(_tally_sql(whole_wave=True), [wave.pk, *[1] * 5, now, now, wave.pk])
         cursor.execute(_respondent_sql(whole_wave=True), [wave.pk, 1, 1, now, now, wave.pk])
+        copy_wave(cursor, wave_id=wave.pk)
     return counted
+
+
+def copy_wave(cursor: CursorWrapper, *, wave_id: int) -> None:
+    """Copy the per-partnership figures and named partnerships of every tallied response of
+    a wave (which has none yet): `tallies_rebuild`, and the migration that added them."""
+    now = timezone.now()
+    for sql in _figure_sql(whole_wave=True):
+        cursor.execute(sql, [wave_id, now, now, wave_id])
+    cursor.execute(_named_sql(whole_wave=True), [wave_id, WHITESPACE, now, now, wave_id])

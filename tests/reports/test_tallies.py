@@ -10,19 +10,20 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from exchange.imports import ImportedResponse, ImportPlan
 from exchange.services import responses_import
 from reports.demo import fake_values
-from reports.models import RespondentTally, TalliedResponse, Tally
+from reports.models import NamedPartnership, RespondentTally, ResponseFigure, TalliedResponse, Tally
 from reports.report import as_json, wave_report
 from reports.tallies import stale_responses, tallies_add, tallies_rebuild, tallies_remove
 from surveys.definition.structure import structure_for
-from surveys.models import Answer, Partnership, Response, Wave
+from surveys.models import Answer, Partnership, RepeatRow, Response, Wave
 from surveys.services.responses import response_reopen, response_submit
 from surveys.services.waves import wave_open
-from surveys.values import Ticked
+from surveys.values import PartnershipValue, Ticked
 from tests.factories import PartnershipFactory, days
 from tests.reports.conftest import give
 
@@ -103,6 +104,112 @@ def test_it_gives_the_same_report_from_the_tallies_as_from_a_scan_of_the_answers
     assert stale_responses(wave_ids=[wave.pk, previous.pk]) == []
 
 
+def _figures_from_answers(wave: Wave) -> set[tuple[Any, ...]]:
+    """What `ResponseFigure` must hold for a wave, from its answer rows: (response,
+    partnership, group, question, option, number, rows)."""
+    submitted = {"response__wave": wave, "response__status": "submitted"}
+    numbers = Answer.objects.filter(
+        **submitted, repeat_row__isnull=True, matrix_row__isnull=True, number__isnull=False
+    ).values_list(
+        "response_id", "response__partnership_id", "response__partnership__group", "question_id", "option_id", "number"
+    )
+    tables = (
+        RepeatRow.objects.filter(**submitted)
+        .values_list("response_id", "response__partnership_id", "response__partnership__group", "question_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(r, p, g, q, o or 0, v, 0) for r, p, g, q, o, v in numbers} | {
+        (r, p, g, q, 0, None, n) for r, p, g, q, n in tables
+    }
+
+
+def _named_from_answers(wave: Wave) -> set[tuple[Any, ...]]:
+    """What `NamedPartnership` must hold for a wave: (response, reporter, group, question,
+    table row, partnership named, text, purpose: the row's texts stripped, in field order)."""
+    submitted = {"response__wave": wave, "response__status": "submitted"}
+    texts: dict[int, list[str]] = {}
+    for row, text in (
+        Answer.objects.filter(**submitted, repeat_row__isnull=False, question__type__in=["text", "long_text"])
+        .exclude(text="")
+        .order_by("repeat_row_id", "question__position")
+        .values_list("repeat_row_id", "text")
+    ):
+        texts.setdefault(row, []).append(text.strip())
+    named = Answer.objects.filter(**submitted, question__type="partnership").values_list(
+        "response_id",
+        "response__partnership_id",
+        "response__partnership__group",
+        "question_id",
+        "repeat_row_id",
+        "partnership_id",
+        "text",
+    )
+    return {
+        (r, p, g, q, row or 0, n, t, " · ".join(texts.get(row, [])) if row else "") for r, p, g, q, row, n, t in named
+    }
+
+
+def _kept_figures(wave: Wave) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    figures = ResponseFigure.objects.filter(wave=wave).values_list(
+        "response_id", "partnership_id", "group", "question_id", "option_id", "number", "rows"
+    )
+    named = NamedPartnership.objects.filter(wave=wave).values_list(
+        "response_id", "reporter_id", "group", "question_id", "repeat_row_id", "partnership_id", "text", "purpose"
+    )
+    return set(figures), set(named)
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_it_keeps_the_figures_and_named_partnerships_of_each_counted_response(wave_4i: Wave, seed: int) -> None:
+    wave = _irregular_waves(wave_4i, seed)
+    wave_report(wave)  # recounts what was changed behind the services' back
+    expected = (_figures_from_answers(wave), _named_from_answers(wave))
+    assert expected[0] and expected[1]  # the random data holds some of each
+    assert _kept_figures(wave) == expected
+    # A rebuild writes the same rows again.
+    ResponseFigure.objects.all().delete()
+    NamedPartnership.objects.all().delete()
+    tallies_rebuild(wave=wave)
+    assert _kept_figures(wave) == expected
+
+
+def test_it_copies_figures_and_purposes_when_submitted_and_drops_them_when_reopened(wave_4i: Wave) -> None:
+    response = give(
+        wave_4i,
+        "GCA",
+        {
+            "A4": Decimal("2.5"),
+            "A5": [{"organisation": "Shenzhen Cluster"}, {"organisation": "Foo"}],
+            "A7": [
+                # Python's strip() takes off a no-break space and a newline: so must the SQL.
+                {"partnership": PartnershipValue("ELBE"), "purpose": "\u00a0 Joint mission \n"},
+                {"partnership": PartnershipValue(text=" Foo Cluster ")},
+            ],
+            "A8": {"partnership_agreements": Ticked(number=Decimal(4))},
+        },
+    )
+    figures = ResponseFigure.objects.filter(response=response)
+    assert sorted((f.question.code, f.number, f.rows) for f in figures) == [
+        ("A4", Decimal("2.5"), 0),
+        ("A5", None, 2),
+        ("A7", None, 2),
+        ("A8", Decimal(4), 0),
+    ]
+    named = NamedPartnership.objects.filter(response=response).order_by("repeat_row_id")
+    assert [(n.partnership.acronym if n.partnership else None, n.text, n.purpose) for n in named] == [
+        ("ELBE", "", "Joint mission"),
+        (None, " Foo Cluster ", ""),
+    ]
+    report = as_json(wave_report(wave_4i))
+    assert report == as_json(wave_report(wave_4i, scan=True))
+    assert report["questions"]["A4"]["by_partnership"] == {"GCA": 2.5}
+    assert report["collaborations"]["pairs"][0]["purposes"] == {"GCA": ["Joint mission"]}
+    response_reopen(response_id=response.pk)
+    assert not ResponseFigure.objects.exists()
+    assert not NamedPartnership.objects.exists()
+
+
 def _count_queries(wave: Wave) -> int:
     with CaptureQueriesContext(connection) as ctx:
         wave_report(wave)
@@ -116,7 +223,7 @@ def test_it_compares_with_the_same_number_of_queries_whatever_the_number_of_resp
     for n in range(8):
         partnership = PartnershipFactory(acronym=f"MORE{n}", programme="escp-4i", group="strand-1")
         for w in (wave, wave.previous):
-            w.responses.create(partnership=partnership)  # type: ignore[union-attr]
+            w.responses.create(partnership=partnership)  # type: ignore[union-attr,misc]
         give(wave, f"MORE{n}", {"A1": {"intelligence": Ticked()}, "A4": Decimal(n)})
         if n % 2:
             give(wave.previous, f"MORE{n}", {"A4": Decimal(n + 1)})  # type: ignore[arg-type]
