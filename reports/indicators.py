@@ -9,8 +9,9 @@ questionnaire does not list (a partnership moved in the register) is added after
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any
 
 Number = int | float | Decimal
@@ -198,13 +199,14 @@ def side_by_side(previous: Mapping[str, Number], current: Mapping[str, Number]) 
     return pairs
 
 
-def collaboration_pairs(edges: Iterable[tuple[str, str, str]]) -> list[dict[str, Any]]:
+def collaboration_pairs(edges: Iterable[tuple[str, str, str]], *, registered: Container[str]) -> list[dict[str, Any]]:
     """Pairs of partnerships from (reporter, named, purpose) edges.
 
     A pair is reciprocal when each side names the other; otherwise it is reported by one side
-    only. A partnership named in free text (not in the register) is kept under its text and
+    only. A partnership named in free text (not in `registered`) is kept under its text and
     can only be reported by one side. Purposes are kept per reporting side, in the order
-    given, without blanks or repeats.
+    given, without blanks or repeats. Pairs come sorted by their names, compared
+    case-insensitively (then as written, so that "ABC" and "abc" still have an order).
     """
     reported: dict[tuple[str, str], list[str]] = {}
     for reporter, named, purpose in edges:
@@ -215,34 +217,29 @@ def collaboration_pairs(edges: Iterable[tuple[str, str, str]]) -> list[dict[str,
             purposes = reported[(reporter, named)] = []
         if purpose and purpose not in purposes:
             purposes.append(purpose)
-    # Names compared case-insensitively, each folded once (a wave names tens of thousands).
-    folded: dict[str, str] = {}
-    for reporter, named in reported:
-        if reporter not in folded:
-            folded[reporter] = reporter.casefold()
-        if named not in folded:
-            folded[named] = named.casefold()
-    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    # Every name ranked once (a wave names tens of thousands): pairs and sides are then
+    # ordered by comparing ints.
+    names = {name for key in reported for name in key}
+    rank = {name: i for i, name in enumerate(sorted(names, key=lambda name: (name.casefold(), name)))}
+    pairs: list[tuple[int, dict[str, Any]]] = []
+    width = len(rank)
     for (reporter, named), purposes in reported.items():
-        key = (named, reporter) if folded[named] < folded[reporter] else (reporter, named)
-        pair = pairs.get(key)
-        if pair is None:
-            pairs[key] = {
-                "partnerships": list(key),
-                "reported_by": [reporter],
-                "purposes": {reporter: purposes},
-                "reciprocal": False,
-            }
-            continue
-        # The other side: a pair has two sides at most, sorted by name.
-        by = pair["reported_by"]
-        if folded[reporter] < folded[by[0]]:
-            by.insert(0, reporter)
+        back = reported.get((named, reporter))
+        if back is None:
+            a, b = (reporter, named) if rank[reporter] < rank[named] else (named, reporter)
+            pair = {"partnerships": [a, b], "reported_by": [reporter], "purposes": {reporter: purposes}}
+            reciprocal = False
+        elif rank[reporter] < rank[named]:
+            a, b = reporter, named
+            pair = {"partnerships": [a, b], "reported_by": [a, b], "purposes": {reporter: purposes, named: back}}
+            reciprocal = True
         else:
-            by.append(reporter)
-        pair["purposes"][reporter] = purposes
-        pair["reciprocal"] = True
-    return [pairs[key] for key in sorted(pairs, key=lambda k: (folded[k[0]], folded[k[1]]))]
+            continue  # the other side of a reciprocal pair, which the first side makes
+        pair["reciprocal"] = reciprocal
+        pair["registered"] = [a in registered, b in registered]
+        pairs.append((rank[a] * width + rank[b], pair))
+    pairs.sort(key=itemgetter(0))
+    return [pair for _, pair in pairs]
 
 
 def plain(value: Any) -> Any:

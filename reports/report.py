@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import compress, groupby, islice
+from itertools import compress, groupby, islice, repeat
 from operator import gt, itemgetter
 from typing import Any
 
@@ -115,8 +115,9 @@ def figure_series(
         order = register.in_order(columns[0])
         if order is not None:
             columns = [[column[i] for i in order] for column in columns]
-        partnerships, groups, wholes, fractions = columns
+        partnerships, wholes, fractions = columns
         acronyms = list(map(register.acronym.__getitem__, partnerships))
+        groups = list(map(register.group.__getitem__, partnerships))
         if None in wholes:  # a number with decimals: kept exact for the statistics
             values: Sequence[int | Decimal] = [
                 w if w is not None else f for w, f in zip(wholes, fractions, strict=True)
@@ -456,20 +457,65 @@ class FetchedRows:
 
 
 @dataclass(frozen=True)
+class WaveResponses:
+    """Every response of a wave, as columns (ids, partnerships, statuses by their position in
+    `selectors.STATUSES`), and the completed ones."""
+
+    partnerships: Sequence[int]
+    statuses: Sequence[int | None]
+    submitted: list[tuple[int, int]]  # (response, partnership)
+    completed: set[int]  # partnerships
+
+    @classmethod
+    def read(cls, wave_id: int) -> WaveResponses:
+        rows = selectors.wave_responses(wave_id)
+        ids, partnerships, statuses = zip(*rows, strict=True) if rows else ((), (), ())
+        submitted = list(compress(zip(ids, partnerships, strict=True), map(SUBMITTED_INDEX.__eq__, statuses)))
+        return cls(
+            partnerships=partnerships,
+            statuses=statuses,
+            submitted=submitted,
+            completed={p for _, p in submitted},
+        )
+
+
+SUBMITTED_INDEX = selectors.STATUSES.index(Response.Status.SUBMITTED)
+
+
+@dataclass(frozen=True)
 class Context:
-    """What the rows of both waves of a report are read with: the register, and the
-    completed responses of each wave ((response, partnership) by wave id)."""
+    """What the rows of both waves of a report are read with: the register, and every
+    response of each wave (by wave id), read once."""
 
     register: Register
-    submitted: dict[int, list[tuple[int, int]]]
+    responses: dict[int, WaveResponses]
 
     @classmethod
     def read(cls, wave_ids: list[int]) -> Context:
-        return cls(register=Register.read(), submitted=selectors.submitted_responses(wave_ids))
+        return cls(register=Register.read(), responses={w: WaveResponses.read(w) for w in wave_ids})
+
+    def submitted(self, wave: Wave) -> list[tuple[int, int]]:
+        """The completed responses of a wave: (response, partnership)."""
+        return self.responses[wave.pk].submitted
 
     def completed(self, wave: Wave) -> set[int]:
         """Partnerships that completed this wave."""
-        return {p for _, p in self.submitted[wave.pk]}
+        return self.responses[wave.pk].completed
+
+    def population(self, wave: Wave, *, panel_with: Wave | None) -> list[tuple[str, str, bool, int]]:
+        """The wave's responses per group (the register's), status and whether the
+        partnership completed `panel_with`: the rows of `selectors.population`."""
+        responses = self.responses[wave.pk]
+        partnerships = responses.partnerships
+        groups = map(self.register.group.__getitem__, partnerships)
+        in_panel = (
+            map(self.completed(panel_with).__contains__, partnerships)
+            if panel_with
+            else repeat(False, len(partnerships))
+        )
+        counts = Counter(zip(groups, responses.statuses, in_panel, strict=True))
+        status = dict(enumerate(selectors.STATUSES))
+        return [(g, status.get(s, ""), p, n) for (g, s, p), n in counts.items()]  # type: ignore[arg-type]
 
 
 def fetch_rows(wave: Wave, *, structure: Structure, context: Context, panel_with: Wave | None = None) -> FetchedRows:
@@ -481,16 +527,15 @@ def fetch_rows(wave: Wave, *, structure: Structure, context: Context, panel_with
     own answer rows when the panel is the smaller part: either way the scan covers the
     smaller part only.
     """
-    scope = Scope(wave_id=wave.pk, panel_with=panel_with.pk if panel_with else None)
     kinds = question_kinds(structure)
-    population = selectors.population(scope)
+    population = context.population(wave, panel_with=panel_with)
     whole_sums = _tallied_sums(wave)
     whole = whole_sums.fill(WaveRows(population=population), panel=False)
     panel = None
     panel_ids = None
     if panel_with is not None:
         panel_ids = context.completed(panel_with)
-        submitted = context.submitted[wave.pk]
+        submitted = context.submitted(wave)
         inside = [r for r, p in submitted if p in panel_ids]
         members = "panel" if len(inside) < len(submitted) - len(inside) else "others"
         ids = inside if members == "panel" else [r for r, p in submitted if p not in panel_ids]
@@ -587,30 +632,22 @@ def collaborations(wave: Wave, *, structure: Structure, register: Register, scan
     """Pairs of partnerships named in partnership questions and fields, with purposes (from
     the copies kept with the tallies; `scan=True`: from the answers, the reference)."""
     named = _scanned_named(Scope(wave_id=wave.pk), structure) if scan else _tallied_named(wave, register)
-    edges = []
     groups: dict[str, str] = {}
-    unregistered: set[str] = set()
-    for reporter, reporter_group, acronym, named_group, text, purpose in named:
+    for reporter, reporter_group, acronym, named_group, _, _ in named:
         groups[reporter] = reporter_group or ind.UNGROUPED
         if acronym:
             groups[acronym] = named_group or ind.UNGROUPED
-            target = acronym
-        else:
-            target = text.strip()
-            if target:
-                unregistered.add(target)
-        edges.append((reporter, target, purpose))
-    pairs = ind.collaboration_pairs(edges)
-    for pair in pairs:
-        a, b = pair["partnerships"]
-        pair["registered"] = [a in groups, b in groups]
-    # Partnerships named in free text are nodes too, without a group.
+    # A partnership named in free text goes under its text, as a node without a group.
+    edges = [(reporter, acronym or text.strip(), purpose) for reporter, _, acronym, _, text, purpose in named]
+    unregistered = {text.strip() for _, _, acronym, _, text, _ in named if not acronym} - {""}
+    pairs = ind.collaboration_pairs(edges, registered=groups)
     nodes = {**{name: "" for name in unregistered if name not in groups}, **groups}
+    reciprocal = sum(1 for p in pairs if p["reciprocal"])
     return {
         "pairs": ind.PlainList(pairs),
         "partnerships": ind.PlainDict(sorted(nodes.items(), key=lambda item: item[0].casefold())),
-        "reciprocal": sum(1 for p in pairs if p["reciprocal"]),
-        "one_sided": sum(1 for p in pairs if not p["reciprocal"]),
+        "reciprocal": reciprocal,
+        "one_sided": len(pairs) - reciprocal,
     }
 
 

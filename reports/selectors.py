@@ -23,13 +23,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    BigIntegerField,
     BooleanField,
     Case,
     Count,
     Exists,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -37,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 
 from surveys.bulk import fetch_tuples
 from surveys.models import Answer, Partnership, Question, RepeatRow, Response, Wave
@@ -143,11 +143,12 @@ class CountRow:
     texts: int
 
 
-# A figure shown per partnership: (question, option (0 or None: none), partnership id, group,
-# whole, fraction). `whole` is the number when it is a whole one (the rows of a repeat table,
-# most numbers), else None and `fraction` holds the number: a Decimal is read and built only
-# for the few numbers that need one. The rows of a question and option come together.
-FigureRow = tuple[int, int | None, int, str, int | None, Decimal | None]
+# A figure shown per partnership: (question, option (0 or None: none), partnership id, whole,
+# fraction). `whole` is the number when it is a whole one (the rows of a repeat table, most
+# numbers), else None and `fraction` holds the number: a Decimal is read and built only for
+# the few numbers that need one. The rows of a question and option come together. The group
+# a figure counts under is its partnership's, from the register (the report has it already).
+FigureRow = tuple[int, int | None, int, int | None, Decimal | None]
 
 
 @dataclass
@@ -230,11 +231,11 @@ def respondents(
 def repeat_rows_per_partnership(scope: Scope) -> list[FigureRow]:
     rows = (
         scope.repeat_rows()
-        .values_list("question_id", "response__partnership_id", GROUP)
+        .values_list("question_id", "response__partnership_id")
         .annotate(n=Count("id"))
         .order_by("question_id")
     )
-    return [(q, None, p, g, n, None) for q, p, g, n in rows]
+    return [(q, None, p, n, None) for q, p, n in rows]
 
 
 def _whole(number: Decimal) -> int | None:
@@ -250,31 +251,22 @@ def numbers(scope: Scope, *, question_ids: list[int]) -> list[FigureRow]:
     rows = (
         scope.answers()
         .filter(question_id__in=question_ids, repeat_row__isnull=True, number__isnull=False)
-        .values_list("question_id", "option_id", "response__partnership_id", GROUP, "number")
+        .values_list("question_id", "option_id", "response__partnership_id", "number")
         .order_by("question_id", "option_id")
     )
-    return [
-        (q, o, p, g, w, None if w is not None else Decimal(v)) for q, o, p, g, v in rows for w in [_whole(Decimal(v))]
-    ]
+    return [(q, o, p, w, None if w is not None else Decimal(v)) for q, o, p, v in rows for w in [_whole(Decimal(v))]]
 
 
 def figures(wave_id: int) -> list[FigureRow]:
     """The per-partnership figures of a wave's tallied responses (`ResponseFigure`): numbers
     and rows of repeat tables, one row per response and figure, read by the wave index."""
-    whole_number = Cast("number", BigIntegerField())
     rows = (
         ResponseFigure.objects.filter(wave_id=wave_id)
-        .annotate(
-            # Whole numbers come as ints: parsing a numeric costs psycopg three times an int.
-            whole=Case(
-                When(number__isnull=True, then=F("rows")),
-                When(number=whole_number, then=whole_number),
-                default=None,
-                output_field=BigIntegerField(),
-            ),
-            fraction=Case(When(~Q(number=whole_number), then=F("number")), default=None),
-        )
-        .values_list("question_id", "option_id", "partnership_id", "group", "whole", "fraction")
+        # Whole figures come as ints (parsing a numeric costs psycopg three times an int): a
+        # Decimal is read only for a number with decimals.
+        .annotate(fraction=Case(When(whole__isnull=True, then=F("number")), default=None))
+        # No group: the register's, which a sync has made the one each figure counts under.
+        .values_list("question_id", "option_id", "partnership_id", "whole", "fraction")
         # The order of the read index: no sort (partnerships are put in acronym order in Python,
         # where the register's order is known).
         .order_by("question_id", "option_id", "partnership_id")
@@ -282,18 +274,23 @@ def figures(wave_id: int) -> list[FigureRow]:
     return fetch_tuples(rows)
 
 
-def submitted_responses(wave_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
-    """The completed responses of these waves, (response, partnership) by wave: the panel of
-    a comparison, and the responses of its smaller part. One query."""
+# The statuses of responses as `wave_responses` gives them: by their position here.
+STATUSES: tuple[str, ...] = tuple(Response.Status.values)
+
+
+def wave_responses(wave_id: int) -> list[tuple[int, int, int | None]]:
+    """Every response of a wave: (response, partnership, status as its position in
+    `STATUSES`). The report takes the population, the panel and the completed responses from
+    them (the partnerships' groups come from the register)."""
+    # A small int is read and compared faster than a text, hundreds of thousands of times.
+    status = Case(*(When(status=s, then=Value(i)) for i, s in enumerate(STATUSES)), output_field=IntegerField())
     rows = (
-        Response.objects.filter(wave_id__in=wave_ids, status=Response.Status.SUBMITTED)
-        .values_list("wave_id", "id", "partnership_id")
+        Response.objects.filter(wave_id=wave_id)
+        .annotate(status_index=status)
+        .values_list("id", "partnership_id", "status_index")
         .order_by()
     )
-    out: dict[int, list[tuple[int, int]]] = {wave_id: [] for wave_id in wave_ids}
-    for wave_id, response_id, partnership_id in fetch_tuples(rows):
-        out[wave_id].append((response_id, partnership_id))
-    return out
+    return fetch_tuples(rows)
 
 
 def register() -> list[tuple[int, str, str]]:

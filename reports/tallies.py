@@ -128,11 +128,15 @@ def _figure_sql(*, whole_wave: bool) -> list[str]:
     repeat table, per response: two INSERT … SELECT."""
     group, source, where = _source(whole_wave=whole_wave, table="surveys_answer")
     columns = (
-        'wave_id, response_id, partnership_id, "group", question_id, option_id, number, "rows", created_at, updated_at'
+        'wave_id, response_id, partnership_id, "group", question_id, option_id, number, "rows", whole, '
+        "created_at, updated_at"
     )
+    # The same test on SQLite (which truncates a cast) and PostgreSQL (which rounds): only a
+    # number equal to its cast is whole.
+    whole = "CASE WHEN a.number = CAST(a.number AS BIGINT) THEN CAST(a.number AS BIGINT) END"
     numbers = (
         f"INSERT INTO reports_responsefigure ({columns}) "  # noqa: S608 (constants only)
-        f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, COALESCE(a.option_id, 0), a.number, 0, "
+        f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, COALESCE(a.option_id, 0), a.number, 0, {whole}, "
         f"%s, %s FROM {source} JOIN surveys_response r ON r.id = a.response_id WHERE {where} "
         "AND a.repeat_row_id IS NULL AND a.matrix_row_id IS NULL AND a.number IS NOT NULL "
         # A whole wave is written in the order of the report's read index: the read then walks
@@ -143,7 +147,7 @@ def _figure_sql(*, whole_wave: bool) -> list[str]:
     group_by = 't."group", ' if whole_wave else ""
     rows = (
         f"INSERT INTO reports_responsefigure ({columns}) "  # noqa: S608 (constants only)
-        f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, 0, NULL, COUNT(*), %s, %s "
+        f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, 0, NULL, COUNT(*), COUNT(*), %s, %s "
         f"FROM {source} JOIN surveys_response r ON r.id = a.response_id WHERE {where} "
         f"GROUP BY a.response_id, r.partnership_id, {group_by}a.question_id "
         f"{'ORDER BY a.question_id, r.partnership_id' if whole_wave else ''}"

@@ -5,15 +5,8 @@ from django.db import migrations, models
 
 
 def copy_tallied_responses(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """Fill the new tables for the responses already tallied (their answers are unchanged
-    since they were counted), with the same SQL as `tallies_rebuild`."""
-    from reports.tallies import copy_wave
-
-    TalliedResponse = apps.get_model("reports", "TalliedResponse")
-    wave_ids = TalliedResponse.objects.values_list("wave_id", flat=True).distinct().order_by("wave_id")
-    with schema_editor.connection.cursor() as cursor:
-        for wave_id in list(wave_ids):
-            copy_wave(cursor, wave_id=wave_id)
+    """Nothing any more: the copy of the responses already tallied moved to 0003, which runs
+    the current SQL of `tallies_rebuild` once the tables have every column it writes."""
 
 
 class Migration(migrations.Migration):

@@ -93,7 +93,8 @@ def test_it_marks_pairs_named_by_both_sides_as_reciprocal() -> None:
             ("ELBE", "GCA", "Mission to Canada"),
             ("ELBE", "Foo Cluster", ""),
             ("EC2i", "EC2i", "itself"),
-        ]
+        ],
+        registered={"GCA", "ELBE", "EC2i"},
     )
     assert pairs == [
         {
@@ -101,13 +102,25 @@ def test_it_marks_pairs_named_by_both_sides_as_reciprocal() -> None:
             "reported_by": ["ELBE"],
             "purposes": {"ELBE": []},
             "reciprocal": False,
+            "registered": [True, False],
         },
         {
             "partnerships": ["ELBE", "GCA"],
             "reported_by": ["ELBE", "GCA"],
             "purposes": {"GCA": ["Joint mission"], "ELBE": ["Mission to Canada"]},
             "reciprocal": True,
+            "registered": [True, True],
         },
+    ]
+
+
+def test_it_pairs_partnerships_whose_names_differ_only_in_case() -> None:
+    pairs = ind.collaboration_pairs(
+        [("abc", "ABC", ""), ("b", "ABC", "x"), ("ABC", "abc", "")], registered={"abc", "ABC", "b"}
+    )
+    assert [(p["partnerships"], p["reported_by"], p["reciprocal"]) for p in pairs] == [
+        (["ABC", "abc"], ["ABC", "abc"], True),
+        (["ABC", "b"], ["b"], False),
     ]
 
 
