@@ -3,8 +3,8 @@
 `surveys.values.values_from_rows` turns answer rows into values and `CellWriter` turns values
 into cells. Both stay the definition (the import maps cells back to values through the same
 layout), but an export of tens of thousands of responses would build and drop a value object
-per answer. Here each question's columns are looked up once per workbook, by question id,
-and one pass over a chunk's answer rows fills every response's cells. The result must be
+per answer. Here each question's columns are looked up once per workbook, by option id
+(for rows with an option) or question id, and one pass over a chunk's answer rows fills every response's cells. The result must be
 exactly the cells that `CellWriter.cells(values_from_rows(...))` gives:
 tests/exchange/test_answer_cells.py compares the two for every question type, in both modes.
 """
@@ -35,68 +35,57 @@ ANSWER_FIELDS = (
     "date",
     "id",
 )
-(
-    _RESPONSE,
-    _QUESTION,
-    _OPTION,
-    _MATRIX_ROW,
-    _REPEAT_ROW,
-    _PARTNERSHIP_ID,
-    _COUNTRY,
-    _TEXT,
-    _COMMENT,
-    _NUMBER,
-    _DATE,
-    _ID,
-) = range(12)
-
-# What a question's plan does with one of its answer rows.
-_VALUE = 0  # the answer's field `plan[2]` into column `plan[1]` (number, text, date)
-_TICKS = 1  # multi choice: option id -> (tick, comment, number, other text) columns
-_CHOICE = 2  # single choice, yes/no: option id -> cell, into `plan[1]`; its text into `plan[3]`
-_LEVELS = 3  # rating matrix: matrix row id -> column; option id -> cell
-_COUNTRIES = 4  # countries: collected in `plan[1]`, joined in id order once all are read
-_PARTNERSHIP = 5  # partnership: acronym (or "ACRONYM (name)" with labels), else the text typed
+# What a plan does with an answer row. Rows that carry an option (ticks, choices, scale
+# levels) are planned by option id, which is unique across questions: one lookup finds the
+# option's columns, and its question is checked against the row's. The others by question id.
+_TICK = 0  # multi choice: (question, _TICK, tick, comment, number, other text) columns
+_CHOICE = 1  # single choice, yes/no: (question, _CHOICE, column, cell, other text column)
+_LEVEL = 2  # rating matrix: (question, _LEVEL, matrix row id -> column, cell)
+_TEXT_VALUE = 3  # text, long text: (_TEXT_VALUE, column)
+_NUMBER_VALUE = 4  # number: (_NUMBER_VALUE, column)
+_DATE_VALUE = 5  # date: (_DATE_VALUE, column)
+_COUNTRIES = 6  # countries: (_COUNTRIES, column); collected, joined in id order once all are read
+_PARTNERSHIP = 7  # partnership: (_PARTNERSHIP, column): acronym (or "ACRONYM (name)"), else the text typed
 
 # The loop of `collect` tests these kinds as literals (constants, not global lookups).
-assert (_VALUE, _TICKS, _CHOICE, _LEVELS, _COUNTRIES, _PARTNERSHIP) == (0, 1, 2, 3, 4, 5)
+assert tuple(range(8)) == (_TICK, _CHOICE, _LEVEL, _TEXT_VALUE, _NUMBER_VALUE, _DATE_VALUE, _COUNTRIES, _PARTNERSHIP)
 
-_VALUE_FIELDS: dict[str, int] = {T.NUMBER: _NUMBER, T.TEXT: _TEXT, T.LONG_TEXT: _TEXT, T.DATE: _DATE}
+_VALUE_KINDS: dict[str, int] = {
+    T.NUMBER: _NUMBER_VALUE,
+    T.TEXT: _TEXT_VALUE,
+    T.LONG_TEXT: _TEXT_VALUE,
+    T.DATE: _DATE_VALUE,
+    T.COUNTRIES: _COUNTRIES,
+    T.PARTNERSHIP: _PARTNERSHIP,
+}
 
 Cells = dict[int, Any]
 
 
 class SheetPlan:
-    """For one sheet: each question id (or field id) -> how its answer rows become cells."""
+    """For one sheet: how answer rows become cells, by option id and by question id."""
 
     def __init__(self, sheet: SheetLayout, writer: CellWriter) -> None:
+        self.by_option: dict[int, tuple[Any, ...]] = {}
         self.by_question: dict[int, tuple[Any, ...]] = {}
         writer.prepare(sheet)
         for nc in sheet.nodes:
             node = nc.node
             qtype = node.type
-            by_code = {o.code: o.pk for o in node.options}
-            cells = {by_code[code]: cell for code, cell in nc.option_cells.items()}
-            plan: tuple[Any, ...]
+            cells = {o.pk: nc.option_cells[o.code] for o in node.options}
             if qtype == T.MULTI_CHOICE:
-                plan = (
-                    _TICKS,
-                    {
-                        oc.option.pk: (oc.tick, oc.comment, oc.number, nc.other_text if oc.option.is_other else None)
-                        for oc in nc.options
-                    },
-                )
+                for oc in nc.options:
+                    other = nc.other_text if oc.option.is_other else None
+                    self.by_option[oc.option.pk] = (node.id, _TICK, oc.tick, oc.comment, oc.number, other)
             elif qtype in (T.SINGLE_CHOICE, T.YES_NO):
-                plan = (_CHOICE, nc.value, cells, nc.other_text)
+                for pk, cell in cells.items():
+                    self.by_option[pk] = (node.id, _CHOICE, nc.value, cell, nc.other_text)
             elif qtype == T.RATING_MATRIX:
-                plan = (_LEVELS, {row.pk: col for row, col in nc.rows}, cells)
-            elif qtype == T.COUNTRIES:
-                plan = (_COUNTRIES, nc.value)
-            elif qtype == T.PARTNERSHIP:
-                plan = (_PARTNERSHIP, nc.value)
+                columns = {row.pk: col for row, col in nc.rows}
+                for pk, cell in cells.items():
+                    self.by_option[pk] = (node.id, _LEVEL, columns, cell)
             else:
-                plan = (_VALUE, nc.value, _VALUE_FIELDS[qtype])
-            self.by_question[node.id] = plan
+                self.by_question[node.id] = (_VALUE_KINDS[qtype], nc.value)
 
 
 class AnswerCells:
@@ -134,7 +123,7 @@ class AnswerCells:
         """
         result: dict[int, tuple[Cells, list[list[Cells]]]] = {}
         sheets = len(self.repeats)
-        rows: dict[int, tuple[Cells, dict[int, tuple[Any, ...]]]] = {}
+        rows: dict[int, tuple[Cells, dict[int, tuple[Any, ...]], dict[int, tuple[Any, ...]]]] = {}
         repeat_of = self._repeat_of
         for response_id, row_id, question_id in repeat_rows:
             sheet = repeat_of.get(question_id)
@@ -145,14 +134,17 @@ class AnswerCells:
                 entry = result[response_id] = ({}, [[] for _ in range(sheets)])
             cells: Cells = {}
             entry[1][sheet].append(cells)
-            rows[row_id] = (cells, self.repeats[sheet].by_question)
+            sheet_plan = self.repeats[sheet]
+            rows[row_id] = (cells, sheet_plan.by_option, sheet_plan.by_question)
 
-        top_plans = self.responses.by_question
+        top_options, top_questions = self.responses.by_option, self.responses.by_question
         linked: list[tuple[Cells, int, int]] = []  # (cells, column, partnership id)
         countries: list[tuple[Cells, int]] = []  # where a list of (answer id, code) waits to be joined
         current = None
         top: Cells = {}
-        # Unpacked into locals rather than indexed: this loop runs once per answer row.
+        # Unpacked into locals rather than indexed: this loop runs once per answer row. Empty
+        # comments, texts and numbers are not stored: the sheet writer skips them anyway, and
+        # every cell stored is pickled to the writer process.
         for (
             response_id,
             question_id,
@@ -174,45 +166,48 @@ class AnswerCells:
                     entry = result[current] = ({}, [[] for _ in range(sheets)])
                 top = entry[0]
             if row_id is None:
-                cells = top
-                plan = top_plans.get(question_id)
+                cells, by_option, by_question = top, top_options, top_questions
             else:
                 repeat = rows.get(row_id)
                 if repeat is None:
                     continue
-                cells = repeat[0]
-                plan = repeat[1].get(question_id)
+                cells, by_option, by_question = repeat
+            if option_id is not None:
+                plan = by_option.get(option_id)
+                if plan is not None and plan[0] == question_id:
+                    kind = plan[1]
+                    if kind == 0:  # _TICK
+                        cells[plan[2]] = 1
+                        if comment and plan[3] is not None:
+                            cells[plan[3]] = comment
+                        if number is not None and plan[4] is not None:
+                            cells[plan[4]] = number
+                        if text and plan[5] is not None:
+                            cells[plan[5]] = text
+                    elif kind == 1:  # _CHOICE
+                        cells[plan[2]] = plan[3]
+                        if text and plan[4] is not None:
+                            cells[plan[4]] = text
+                    else:  # _LEVEL
+                        column = plan[2].get(matrix_row_id)
+                        if column is not None:
+                            cells[column] = plan[3]
+                    continue
+            # No option, or not one of this question's: a value (as `values_from_rows` reads it).
+            plan = by_question.get(question_id)
             if plan is None:
                 continue
             kind = plan[0]
-            if kind == 1:  # _TICKS
-                columns = plan[1].get(option_id)
-                if columns is None:
-                    continue
-                tick, comment_column, number_column, other = columns
-                cells[tick] = 1
-                if comment_column is not None:
-                    cells[comment_column] = comment
-                if number_column is not None:
-                    cells[number_column] = number
-                if other is not None:
-                    cells[other] = text
-            elif kind == 0:  # _VALUE
-                field = plan[2]
-                cells[plan[1]] = text if field == _TEXT else number if field == _NUMBER else date
-            elif kind == 2:  # _CHOICE
-                cell = plan[2].get(option_id)
-                if cell is None:
-                    continue
-                cells[plan[1]] = cell
-                if plan[3] is not None:
-                    cells[plan[3]] = text
-            elif kind == 3:  # _LEVELS
-                column = plan[1].get(matrix_row_id)
-                cell = plan[2].get(option_id)
-                if column is not None and cell is not None:
-                    cells[column] = cell
-            elif kind == 4:  # _COUNTRIES
+            if kind == 3:  # _TEXT_VALUE
+                if text:
+                    cells[plan[1]] = text
+            elif kind == 4:  # _NUMBER_VALUE
+                if number is not None:
+                    cells[plan[1]] = number
+            elif kind == 5:  # _DATE_VALUE
+                if date is not None:
+                    cells[plan[1]] = date
+            elif kind == 6:  # _COUNTRIES
                 codes = cells.get(plan[1])
                 if codes is None:
                     cells[plan[1]] = [(answer_id, country)]
@@ -221,7 +216,7 @@ class AnswerCells:
                     codes.append((answer_id, country))
             elif partnership_id is not None:  # _PARTNERSHIP, registered
                 linked.append((cells, plan[1], partnership_id))
-            else:  # _PARTNERSHIP, typed
+            elif text:  # _PARTNERSHIP, typed
                 cells[plan[1]] = text
 
         for cells, column in countries:

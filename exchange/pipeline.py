@@ -22,6 +22,7 @@ workbook is written in this process: same files, one core.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import pickle
 import queue
@@ -197,6 +198,9 @@ class ForkedWorkbook:
 
 def _serve(conn: Connection, properties: dict[str, str]) -> None:
     """The child: apply the parent's messages to a StreamingWorkbook until save or discard."""
+    # The rows unpickled here hold no reference cycles, and the child lives for one export:
+    # the cyclic collector would only traverse them again and again (see exchange.export).
+    gc.disable()
     book = StreamingWorkbook(properties=properties)
     sheets: list[RowSink] = []
     failed = False
