@@ -186,12 +186,18 @@ class PlainList(list[Any]):
     """A list whose items are already JSON-ready (see `PlainDict`)."""
 
 
+def name_order(name: str) -> tuple[str, str]:
+    """The order in which partnerships are listed: by name, case-insensitively, then as
+    written (so that "ABC" and "abc" still have an order)."""
+    return name.casefold(), name
+
+
 def side_by_side(previous: Mapping[str, Number], current: Mapping[str, Number]) -> dict[str, dict[str, Number | None]]:
-    """Per-partnership figures of two waves, for every partnership in either, sorted by name."""
+    """Per-partnership figures of two waves, for every partnership in either, in name order."""
     names = list(previous)
     names.extend(name for name in current if name not in previous)
     # Both come in name order already: the sort merges two runs.
-    names.sort(key=str.casefold)
+    names.sort(key=name_order)
     before, now = previous.get, current.get
     pairs = {name: {"previous": before(name), "current": now(name)} for name in names}
     if isinstance(previous, PlainDict) and isinstance(current, PlainDict):
@@ -220,8 +226,9 @@ def collaboration_pairs(edges: Iterable[tuple[str, str, str]], *, registered: Co
     # Every name ranked once (a wave names tens of thousands): pairs and sides are then
     # ordered by comparing ints.
     names = {name for key in reported for name in key}
-    rank = {name: i for i, name in enumerate(sorted(names, key=lambda name: (name.casefold(), name)))}
+    rank = {name: i for i, name in enumerate(sorted(names, key=name_order))}
     pairs: list[tuple[int, dict[str, Any]]] = []
+    pair: dict[str, Any]
     width = len(rank)
     for (reporter, named), purposes in reported.items():
         back = reported.get((named, reporter))

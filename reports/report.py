@@ -21,6 +21,7 @@ import gc
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +38,7 @@ from surveys.models import Partnership, Question, Response, Wave
 
 from . import indicators as ind
 from . import selectors, tallies
+from .reads import ReadAhead
 from .selectors import CountRow, Scope, WaveRows
 
 T = Question.Type
@@ -75,7 +77,7 @@ def _json_number(whole: int | None, fraction: Decimal | None) -> int | float:
 @dataclass(frozen=True)
 class Register:
     """The partnerships of the register by id: acronym, group, and rank in acronym order
-    (by code point, the same on every database), read once per report."""
+    (`ind.name_order`, the same on every database), read once per report."""
 
     acronym: dict[int, str]
     group: dict[int, str]
@@ -83,7 +85,7 @@ class Register:
 
     @classmethod
     def read(cls) -> Register:
-        rows = sorted(selectors.register(), key=itemgetter(1))
+        rows = sorted(selectors.register(), key=lambda row: ind.name_order(row[1]))
         return cls(
             acronym={p: a for p, a, _ in rows},
             group={p: g for p, _, g in rows},
@@ -424,13 +426,33 @@ class _Sums:
         return rows
 
 
-def _tallied_sums(wave: Wave) -> _Sums:
-    sums = _Sums()
-    counts = selectors.tally_counts(wave.pk)
-    sums.add_counts(c for c, _ in counts)
-    sums.add_years((c.question_id, y, c.group, c.n) for c, y in counts if y)
-    sums.add_respondents(selectors.tally_respondents(wave.pk))
-    return sums
+@dataclass(frozen=True)
+class Tallied:
+    """What the report of a wave reads from its tallies, submitted to `reads` at once (read
+    ahead on a second connection where that is possible: see `reports.reads`). A sync that
+    recounted responses rewrote them: submit again after it."""
+
+    counts: Future[list[tuple[CountRow, int]]]
+    respondents: Future[list[tuple[int, str, int, int]]]
+    figures: Future[list[selectors.FigureRow]]
+    named: Future[list[selectors.TalliedNamedRow]] | None  # the collaborations of the wave reported
+
+    @classmethod
+    def submit(cls, reads: ReadAhead, wave: Wave, *, named: bool) -> Tallied:
+        return cls(
+            counts=reads.submit(selectors.tally_counts, wave.pk),
+            respondents=reads.submit(selectors.tally_respondents, wave.pk),
+            figures=reads.submit(selectors.figures, wave.pk),
+            named=reads.submit(selectors.tallied_named_partnerships, wave.pk) if named else None,
+        )
+
+    def sums(self) -> _Sums:
+        sums = _Sums()
+        counts = self.counts.result()
+        sums.add_counts(c for c, _ in counts)
+        sums.add_years((c.question_id, y, c.group, c.n) for c, y in counts if y)
+        sums.add_respondents(self.respondents.result())
+        return sums
 
 
 def _scanned_sums(scope: Scope, kinds: selectors.QuestionKinds) -> _Sums:
@@ -518,7 +540,9 @@ class Context:
         return [(g, status.get(s, ""), p, n) for (g, s, p), n in counts.items()]  # type: ignore[arg-type]
 
 
-def fetch_rows(wave: Wave, *, structure: Structure, context: Context, panel_with: Wave | None = None) -> FetchedRows:
+def fetch_rows(
+    wave: Wave, *, structure: Structure, context: Context, tallied: Tallied, panel_with: Wave | None = None
+) -> FetchedRows:
     """The rows of a wave from its tallies, and those of its panel with `panel_with`.
 
     Numbers and repeat rows per partnership are read from the figures kept with the tallies
@@ -529,7 +553,7 @@ def fetch_rows(wave: Wave, *, structure: Structure, context: Context, panel_with
     """
     kinds = question_kinds(structure)
     population = context.population(wave, panel_with=panel_with)
-    whole_sums = _tallied_sums(wave)
+    whole_sums = tallied.sums()
     whole = whole_sums.fill(WaveRows(population=population), panel=False)
     panel = None
     panel_ids = None
@@ -543,7 +567,7 @@ def fetch_rows(wave: Wave, *, structure: Structure, context: Context, panel_with
         part = _scanned_sums(part_scope, kinds)
         panel_sums = part if members == "panel" else whole_sums.minus(part)
         panel = panel_sums.fill(WaveRows(population=population), panel=True)
-    series, panel_series = figure_series(selectors.figures(wave.pk), panel_ids, context.register)
+    series, panel_series = figure_series(tallied.figures.result(), panel_ids, context.register)
     return FetchedRows(
         whole=whole, panel=panel, acronyms=context.register.acronym, series=series, panel_series=panel_series
     )
@@ -607,10 +631,9 @@ def _scanned_named(scope: Scope, structure: Structure) -> list[selectors.NamedRo
     ]
 
 
-def _tallied_named(wave: Wave, register: Register) -> list[selectors.NamedRow]:
+def _tallied_named(rows: list[selectors.TalliedNamedRow], register: Register) -> list[selectors.NamedRow]:
     """The partnerships named in a wave, with their purposes, from the copies kept with the
     tallies, in the order of a scan (by reporter's acronym, question and table row)."""
-    rows = selectors.tallied_named_partnerships(wave.pk)
     order = register.in_order([r[0] for r in rows])
     if order is not None:
         rows = [rows[i] for i in order]  # a stable sort: each reporter's answers keep their order
@@ -628,10 +651,8 @@ def _tallied_named(wave: Wave, register: Register) -> list[selectors.NamedRow]:
     ]
 
 
-def collaborations(wave: Wave, *, structure: Structure, register: Register, scan: bool = False) -> dict[str, Any]:
-    """Pairs of partnerships named in partnership questions and fields, with purposes (from
-    the copies kept with the tallies; `scan=True`: from the answers, the reference)."""
-    named = _scanned_named(Scope(wave_id=wave.pk), structure) if scan else _tallied_named(wave, register)
+def collaborations(named: list[selectors.NamedRow]) -> dict[str, Any]:
+    """Pairs of partnerships named in partnership questions and fields, with purposes."""
     groups: dict[str, str] = {}
     for reporter, reporter_group, acronym, named_group, _, _ in named:
         groups[reporter] = reporter_group or ind.UNGROUPED
@@ -694,14 +715,40 @@ def wave_report(wave: Wave, *, scan: bool = False) -> dict[str, Any]:
 
 def _wave_report(wave: Wave, *, scan: bool) -> dict[str, Any]:
     wave = Wave.objects.select_related("version__questionnaire", "previous__version").get(pk=wave.pk)
+    with ReadAhead() as reads:
+        return _assemble(wave, reads=reads, scan=scan)
+
+
+def _assemble(wave: Wave, *, reads: ReadAhead, scan: bool) -> dict[str, Any]:
     structure = structure_for(wave.version)
     previous = wave.previous
-    fetch = scanned_rows if scan else fetch_rows
     wave_ids = [wave.pk] + ([previous.pk] if previous else [])
-    if not scan:
-        tallies.tallies_sync(wave_ids=wave_ids)
-    context = Context.read(wave_ids)
-    fetched = fetch(wave, structure=structure, context=context, panel_with=previous)
+    if scan:
+
+        def fetch(w: Wave, structure: Structure, other: Wave | None) -> FetchedRows:
+            return scanned_rows(w, structure=structure, context=context, panel_with=other)
+
+        context = Context.read(wave_ids)
+        named = _scanned_named(Scope(wave_id=wave.pk), structure)
+    else:
+        # The tallies are read ahead at once, while this connection checks them and reads the
+        # register and the responses. A check that recounted responses (rare: a writer that
+        # bypassed the services, a partnership moved) had them read again.
+        def read_tallies() -> dict[int, Tallied]:
+            return {w.pk: Tallied.submit(reads, w, named=w == wave) for w in filter(None, (wave, previous))}
+
+        tallied = read_tallies()
+        if tallies.tallies_sync(wave_ids=wave_ids):
+            tallied = read_tallies()
+
+        def fetch(w: Wave, structure: Structure, other: Wave | None) -> FetchedRows:
+            return fetch_rows(w, structure=structure, context=context, tallied=tallied[w.pk], panel_with=other)
+
+        context = Context.read(wave_ids)
+        named_rows = tallied[wave.pk].named
+        assert named_rows is not None
+        named = _tallied_named(named_rows.result(), context.register)
+    fetched = fetch(wave, structure, previous)
     current = build_indicators(fetched, structure=structure, groups=list(wave.version.groups))
     report: dict[str, Any] = {
         "wave": wave.slug,
@@ -710,13 +757,13 @@ def _wave_report(wave: Wave, *, scan: bool) -> dict[str, Any]:
         "version": wave.version.number,
         "previous_wave": previous.slug if previous else None,
         **current,
-        "collaborations": collaborations(wave, structure=structure, register=context.register, scan=scan),
+        "collaborations": collaborations(named),
     }
     if previous is None:
         return report
     groups = current["groups"]
     prev_structure = structure_for(previous.version)
-    prev = fetch(previous, structure=prev_structure, context=context, panel_with=wave)
+    prev = fetch(previous, prev_structure, wave)
     before = build_indicators(prev, structure=prev_structure, groups=groups)
     panel_now = build_indicators(fetched, structure=structure, groups=groups, panel_only=True)
     panel_before = build_indicators(prev, structure=prev_structure, groups=groups, panel_only=True)

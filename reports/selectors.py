@@ -254,7 +254,8 @@ def numbers(scope: Scope, *, question_ids: list[int]) -> list[FigureRow]:
         .values_list("question_id", "option_id", "response__partnership_id", "number")
         .order_by("question_id", "option_id")
     )
-    return [(q, o, p, w, None if w is not None else Decimal(v)) for q, o, p, v in rows for w in [_whole(Decimal(v))]]
+    # (`v is not None` holds for every row: it only tells the type checker so.)
+    return [(q, o, p, w, None if w is not None else v) for q, o, p, v in rows if v is not None for w in [_whole(v)]]
 
 
 def figures(wave_id: int) -> list[FigureRow]:

@@ -1,0 +1,69 @@
+"""Reading ahead on a second connection (reports.reads): only where it cannot change what a
+report sees, and giving the same report as reading on one connection."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test import override_settings
+
+from reports.reads import ReadAhead
+from reports.report import as_json, wave_report
+from surveys.models import Wave
+from tests.reports.test_tallies import _irregular_waves
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="reads ahead on PostgreSQL only")
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _own_connection() -> BaseDatabaseWrapper:
+    return connections["default"]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_it_reads_on_a_second_connection_outside_a_transaction_and_closes_it() -> None:
+    with ReadAhead() as reads:
+        assert reads.parallel
+        assert reads.submit(_backend_pid).result() != _backend_pid()
+        other = reads.submit(_own_connection).result()
+        assert other is not connections["default"]
+        assert other.connection is not None
+    assert other.connection is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_reads_on_this_connection_inside_a_transaction() -> None:
+    with transaction.atomic(), ReadAhead() as reads:
+        assert not reads.parallel
+        assert reads.submit(_own_connection).result() is connections["default"]
+
+
+@pytest.mark.django_db
+def test_it_reads_on_this_connection_on_sqlite_or_when_turned_off() -> None:
+    with override_settings(REPORT_READ_AHEAD=False), ReadAhead() as reads:
+        assert not reads.parallel
+    with ReadAhead() as reads:
+        assert not reads.parallel  # a test runs in a transaction (and maybe on SQLite)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_it_gives_the_same_report_when_reading_ahead(wave_4i: Wave) -> None:
+    # Waves with a previous one, and responses changed behind the services' back, which the
+    # report recounts (on this connection) before the tallies are read (on the other).
+    wave = _irregular_waves(wave_4i, 3)
+    assert not connection.in_atomic_block
+    ahead = as_json(wave_report(wave))
+    with override_settings(REPORT_READ_AHEAD=False):
+        assert as_json(wave_report(wave)) == ahead
+    assert as_json(wave_report(wave, scan=True)) == ahead
+    assert ahead["comparison"]["panel"]["size"]["total"] == 4
