@@ -186,18 +186,20 @@ class PlainList(list[Any]):
     """A list whose items are already JSON-ready (see `PlainDict`)."""
 
 
-def name_order(name: str) -> tuple[str, str]:
-    """The order in which partnerships are listed: by name, case-insensitively, then as
-    written (so that "ABC" and "abc" still have an order)."""
-    return name.casefold(), name
+def sort_names(names: list[str]) -> None:
+    """Sort partnership names in place in the order in which they are listed: by name,
+    case-insensitively, then as written (so that "ABC" and "abc" still have an order). Two
+    sorts that run in C (as written, then a stable sort by the case-folded name) instead of
+    a Python key per name."""
+    names.sort()
+    names.sort(key=str.casefold)
 
 
 def side_by_side(previous: Mapping[str, Number], current: Mapping[str, Number]) -> dict[str, dict[str, Number | None]]:
     """Per-partnership figures of two waves, for every partnership in either, in name order."""
     names = list(previous)
     names.extend(name for name in current if name not in previous)
-    # Both come in name order already: the sort merges two runs.
-    names.sort(key=name_order)
+    sort_names(names)
     before, now = previous.get, current.get
     pairs = {name: {"previous": before(name), "current": now(name)} for name in names}
     if isinstance(previous, PlainDict) and isinstance(current, PlainDict):
@@ -211,22 +213,26 @@ def collaboration_pairs(edges: Iterable[tuple[str, str, str]], *, registered: Co
     A pair is reciprocal when each side names the other; otherwise it is reported by one side
     only. A partnership named in free text (not in `registered`) is kept under its text and
     can only be reported by one side. Purposes are kept per reporting side, in the order
-    given, without blanks or repeats. Pairs come sorted by their names, compared
-    case-insensitively (then as written, so that "ABC" and "abc" still have an order).
+    given, without blanks or repeats. Pairs come sorted by their names (`sort_names`).
+
+    The arrays of a pair are tuples (JSON arrays all the same): the garbage collector stops
+    watching a tuple of texts, and then the dict holding it, after one look, whereas it
+    would walk lists at every later collection, and a wave has tens of thousands of pairs.
     """
-    reported: dict[tuple[str, str], list[str]] = {}
+    reported: dict[tuple[str, str], tuple[str, ...]] = {}
     for reporter, named, purpose in edges:
         if not named or named == reporter:
             continue
         purposes = reported.get((reporter, named))
         if purposes is None:
-            purposes = reported[(reporter, named)] = []
-        if purpose and purpose not in purposes:
-            purposes.append(purpose)
+            reported[(reporter, named)] = (purpose,) if purpose else ()
+        elif purpose and purpose not in purposes:
+            reported[(reporter, named)] = (*purposes, purpose)
     # Every name ranked once (a wave names tens of thousands): pairs and sides are then
     # ordered by comparing ints.
-    names = {name for key in reported for name in key}
-    rank = {name: i for i, name in enumerate(sorted(names, key=name_order))}
+    names = list({name for key in reported for name in key})
+    sort_names(names)
+    rank = {name: i for i, name in enumerate(names)}
     pairs: list[tuple[int, dict[str, Any]]] = []
     pair: dict[str, Any]
     width = len(rank)
@@ -234,16 +240,16 @@ def collaboration_pairs(edges: Iterable[tuple[str, str, str]], *, registered: Co
         back = reported.get((named, reporter))
         if back is None:
             a, b = (reporter, named) if rank[reporter] < rank[named] else (named, reporter)
-            pair = {"partnerships": [a, b], "reported_by": [reporter], "purposes": {reporter: purposes}}
+            pair = {"partnerships": (a, b), "reported_by": (reporter,), "purposes": {reporter: purposes}}
             reciprocal = False
         elif rank[reporter] < rank[named]:
             a, b = reporter, named
-            pair = {"partnerships": [a, b], "reported_by": [a, b], "purposes": {reporter: purposes, named: back}}
+            pair = {"partnerships": (a, b), "reported_by": (a, b), "purposes": {reporter: purposes, named: back}}
             reciprocal = True
         else:
             continue  # the other side of a reciprocal pair, which the first side makes
         pair["reciprocal"] = reciprocal
-        pair["registered"] = [a in registered, b in registered]
+        pair["registered"] = (a in registered, b in registered)
         pairs.append((rank[a] * width + rank[b], pair))
     pairs.sort(key=itemgetter(0))
     return [pair for _, pair in pairs]

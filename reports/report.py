@@ -77,7 +77,7 @@ def _json_number(whole: int | None, fraction: Decimal | None) -> int | float:
 @dataclass(frozen=True)
 class Register:
     """The partnerships of the register by id: acronym, group, and rank in acronym order
-    (`ind.name_order`, the same on every database), read once per report."""
+    (`ind.sort_names`, the same on every database), read once per report."""
 
     acronym: dict[int, str]
     group: dict[int, str]
@@ -85,11 +85,14 @@ class Register:
 
     @classmethod
     def read(cls) -> Register:
-        rows = sorted(selectors.register(), key=lambda row: ind.name_order(row[1]))
+        rows = selectors.register()
+        acronyms = [a for _, a, _ in rows]
+        ind.sort_names(acronyms)
+        position = {a: i for i, a in enumerate(acronyms)}  # acronyms are unique
         return cls(
             acronym={p: a for p, a, _ in rows},
             group={p: g for p, _, g in rows},
-            rank={p: i for i, (p, _, _) in enumerate(rows)},
+            rank={p: position[a] for p, a, _ in rows},
         )
 
     def in_order(self, ids: Sequence[int]) -> list[int] | None:

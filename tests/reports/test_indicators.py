@@ -98,18 +98,18 @@ def test_it_marks_pairs_named_by_both_sides_as_reciprocal() -> None:
     )
     assert pairs == [
         {
-            "partnerships": ["ELBE", "Foo Cluster"],
-            "reported_by": ["ELBE"],
-            "purposes": {"ELBE": []},
+            "partnerships": ("ELBE", "Foo Cluster"),
+            "reported_by": ("ELBE",),
+            "purposes": {"ELBE": ()},
             "reciprocal": False,
-            "registered": [True, False],
+            "registered": (True, False),
         },
         {
-            "partnerships": ["ELBE", "GCA"],
-            "reported_by": ["ELBE", "GCA"],
-            "purposes": {"GCA": ["Joint mission"], "ELBE": ["Mission to Canada"]},
+            "partnerships": ("ELBE", "GCA"),
+            "reported_by": ("ELBE", "GCA"),
+            "purposes": {"GCA": ("Joint mission",), "ELBE": ("Mission to Canada",)},
             "reciprocal": True,
-            "registered": [True, True],
+            "registered": (True, True),
         },
     ]
 
@@ -119,9 +119,15 @@ def test_it_pairs_partnerships_whose_names_differ_only_in_case() -> None:
         [("abc", "ABC", ""), ("b", "ABC", "x"), ("ABC", "abc", "")], registered={"abc", "ABC", "b"}
     )
     assert [(p["partnerships"], p["reported_by"], p["reciprocal"]) for p in pairs] == [
-        (["ABC", "abc"], ["ABC", "abc"], True),
-        (["ABC", "b"], ["b"], False),
+        (("ABC", "abc"), ("ABC", "abc"), True),
+        (("ABC", "b"), ("b",), False),
     ]
+
+
+def test_it_sorts_names_case_insensitively_then_as_written() -> None:
+    names = ["b", "abc", "ABC", "a-z", "Abc", "Éco", "eco"]
+    ind.sort_names(names)
+    assert names == ["a-z", "ABC", "Abc", "abc", "b", "eco", "Éco"]
 
 
 def test_it_puts_per_partnership_figures_side_by_side() -> None:

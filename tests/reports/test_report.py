@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -88,7 +89,7 @@ def test_it_sums_the_numbers_of_an_option(report_4i: dict[str, Any]) -> None:
 
 
 def test_it_lists_collaborations_reciprocal_or_one_sided(report_4i: dict[str, Any]) -> None:
-    collaborations = report_4i["collaborations"]
+    collaborations = json.loads(json.dumps(report_4i["collaborations"]))  # as the JSON contract gives it
     assert [(p["partnerships"], p["reciprocal"]) for p in collaborations["pairs"]] == [
         (["ELBE", "Foo Cluster"], False),
         (["ELBE", "GCA"], True),

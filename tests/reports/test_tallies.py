@@ -204,7 +204,7 @@ def test_it_copies_figures_and_purposes_when_submitted_and_drops_them_when_reope
     report = as_json(wave_report(wave_4i))
     assert report == as_json(wave_report(wave_4i, scan=True))
     assert report["questions"]["A4"]["by_partnership"] == {"GCA": 2.5}
-    assert report["collaborations"]["pairs"][0]["purposes"] == {"GCA": ["Joint mission"]}
+    assert report["collaborations"]["pairs"][0]["purposes"] == {"GCA": ("Joint mission",)}
     response_reopen(response_id=response.pk)
     assert not ResponseFigure.objects.exists()
     assert not NamedPartnership.objects.exists()
