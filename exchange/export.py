@@ -28,7 +28,7 @@ from exchange.resources import (
     codebook_entries,
     message_dates,
 )
-from surveys.bulk import fetch_tuples
+from surveys.bulk import IdList, fetch_tuples, iter_tuples
 from surveys.definition.structure import structure_for
 from surveys.models import Answer, Contact, Partnership, RepeatRow, Response, Wave
 
@@ -60,8 +60,8 @@ def _responses(wave: Wave, status: str) -> QuerySet[Response]:
 def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
     """Responses of the wave in acronym order, `size` at a time.
 
-    One query read through a cursor (server-side on PostgreSQL): paging with LIMIT would
-    sort the wave's responses again for every page.
+    One query read through a server-side cursor (binary rows on PostgreSQL): paging with
+    LIMIT would sort the wave's responses again for every page.
     """
     rows = (
         _responses(wave, status)
@@ -76,14 +76,7 @@ def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[
             "submitted_at",
         )
     )
-    chunk: list[tuple[Any, ...]] = []
-    for row in rows.iterator(chunk_size=size):
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    yield from iter_tuples(rows, size)
 
 
 @contextmanager
@@ -139,7 +132,9 @@ def _export(wave: Wave, target: str | Path | BinaryIO, *, labels: bool, status: 
 def _partnerships(ids: set[int]) -> dict[int, tuple[str, str]]:
     return {
         pid: (acronym, name)
-        for pid, acronym, name in Partnership.objects.filter(id__any_of=ids).values_list("id", "acronym", "name")
+        for pid, acronym, name in fetch_tuples(
+            Partnership.objects.filter(id__any_of_ids=IdList(ids)).values_list("id", "acronym", "name")
+        )
     }
 
 
@@ -180,9 +175,10 @@ def _write(
     total = repeat_total = 0
 
     for rows in _response_chunks(wave, status, chunk):
-        ids = [r[0] for r in rows]
+        # Each query of the chunk takes its ids as one value (surveys.bulk.IdList).
+        ids = IdList(r[0] for r in rows)
         repeat_rows = fetch_tuples(
-            RepeatRow.objects.filter(response_id__any_of=ids)
+            RepeatRow.objects.filter(response_id__any_of_ids=ids)
             .order_by("response_id", "question_id", "position")
             .values_list("response_id", "id", "question_id")
         )
@@ -190,16 +186,18 @@ def _write(
         # (`collect` takes them in any order). Read at once rather than through a
         # server-side cursor, which costs a third more for a chunk's few MB.
         answers = fetch_tuples(
-            Answer.objects.filter(response_id__any_of=ids).order_by().values_list(*answer_cells.fields)
+            Answer.objects.filter(response_id__any_of_ids=ids).order_by().values_list(*answer_cells.fields)
         )
         by_response = answer_cells.collect(repeat_rows, answers, _partnerships)
         contacts: dict[int, list[str]] = defaultdict(list)
-        partnership_ids = [r[1] for r in rows]
+        partnership_ids = IdList(r[1] for r in rows)
         # From the contacts of these partnerships (index on partnership) to their invitation
         # (unique on wave and contact): no scan of the wave's invitations per chunk.
-        for partnership_id, name, email in (
+        for partnership_id, name, email in fetch_tuples(
             Contact.objects.filter(
-                partnership_id__any_of=partnership_ids, invitations__wave=wave, invitations__revoked_at__isnull=True
+                partnership_id__any_of_ids=partnership_ids,
+                invitations__wave=wave,
+                invitations__revoked_at__isnull=True,
             )
             .order_by("partnership_id", "name")
             .values_list("partnership_id", "name", "email")

@@ -8,7 +8,9 @@ pipe, and a machine with two cores does both halves at once. The reader works in
 (a chunk of responses read, then their rows at once), so batches wait in a bounded queue
 that a thread of this process writes to the pipe (without the GIL while the pipe is full):
 the reader runs ahead by up to QUEUED batches, and a slow writer holds it back there, so
-memory stays flat.
+memory stays flat. When the writer is behind by RENDER_HERE_FROM batches of cells, this
+process renders the next batches itself (the same `RowRenderer`) and sends their text,
+which the writer only compresses: the work moves to whichever half has time for it.
 
 The child only renders and writes files: it never touches the database (its copy of the
 parent's connection stays unused), so it sees exactly the rows the parent read, in the
@@ -37,13 +39,20 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from exchange.xlsx import StreamingWorkbook
+from exchange.xlsx import RowRenderer, SheetRows, StreamingWorkbook, workbook_styles
 
 # Rows per message to the writer: large enough that pickling is done in bulk, small enough
 # that the writer starts early and the pipe holds little.
 BATCH = 200
 # Batches waiting for the pipe, at most (a batch of Annex A rows pickles to about 0.3 MB).
 QUEUED = 32
+# From this many batches of cells waiting for the pipe, the writer is behind (about 4 ms of
+# its work each): this process renders the next batch itself and sends its text, which the
+# writer only compresses. Rendering here costs
+# this process more than pickling, but spares the writer the unpickling and the rendering,
+# so the two halves even out, whichever is slowed (by the data, or by other work on the
+# machine), and less is left queued for the writer when the reading is done.
+RENDER_HERE_FROM = 16
 
 
 class RowSink(Protocol):
@@ -95,7 +104,7 @@ class _Sheet:
 
     def write(self, cells: dict[int, Any]) -> None:
         self.rows += 1
-        self._book._queue(self._index, cells)
+        self._book._queue(self._index, self.rows, cells)
 
 
 class ForkedWorkbook:
@@ -108,22 +117,31 @@ class ForkedWorkbook:
         self._process.start()
         child_end.close()
         self._batch: list[tuple[int, dict[int, Any]]] = []
-        self._sheets = 0
+        self._numbers: list[int] = []  # the row number of each row of the batch in its sheet
+        self._renderers: list[RowRenderer] = []
         self._done = False
         self.zone = ZoneInfo(settings.TIME_ZONE)
-        self._outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED)
+        self._styles = workbook_styles()
+        self._outbox: queue.Queue[tuple[bytes, bool] | None] = queue.Queue(maxsize=QUEUED)
+        # Batches of cells (not text) put in the outbox, and taken out by the pump thread:
+        # each counter has one thread that writes it.
+        self._cells_queued = 0
+        self._cells_sent = 0
         self._pump = threading.Thread(target=self._pump_batches, name="export-writer-pipe", daemon=True)
         self._pump.start()
 
     def _pump_batches(self) -> None:
         """Thread: the queued messages to the pipe, in order, until None."""
         broken = False
-        while (data := self._outbox.get()) is not None:
+        while (item := self._outbox.get()) is not None:
+            data, cells = item
             if not broken:
                 try:
                     self._conn.send_bytes(data)
                 except OSError:  # the writer died: its error, or its exit code, is read by save
                     broken = True
+            if cells:
+                self._cells_sent += 1
 
     def add_sheet(
         self,
@@ -135,24 +153,45 @@ class ForkedWorkbook:
         freeze_columns: int = 1,
     ) -> _Sheet:
         self._send(("sheet", (name, headers, list(widths), header_texts, freeze_columns)))
-        self._sheets += 1
-        return _Sheet(self, self._sheets - 1)
+        header_rows = 2 if header_texts is not None else 1
+        self._renderers.append(
+            RowRenderer(name, len(headers), header_rows=header_rows, styles=self._styles, zone=self.zone)
+        )
+        return _Sheet(self, len(self._renderers) - 1)
 
-    def _queue(self, index: int, cells: dict[int, Any]) -> None:
+    def _queue(self, index: int, number: int, cells: dict[int, Any]) -> None:
         self._batch.append((index, cells))
+        self._numbers.append(number)
         if len(self._batch) >= BATCH:
             self._send_batch()
 
     def _send_batch(self) -> None:
-        if self._batch:
+        if not self._batch:
+            return
+        if self._cells_queued - self._cells_sent >= RENDER_HERE_FROM:
+            self._send(("text", self._rendered()))
+        else:
             self._send(("rows", self._batch))
-            self._batch = []
+            self._cells_queued += 1
+        self._batch = []
+        self._numbers = []
+
+    def _rendered(self) -> list[tuple[int, bytes, int]]:
+        """The batch as text: per sheet (in order of first row), its rows' SpreadsheetML and count."""
+        texts: dict[int, list[str]] = {}
+        renderers = self._renderers
+        for (index, cells), number in zip(self._batch, self._numbers, strict=True):
+            rows = texts.get(index)
+            if rows is None:
+                rows = texts[index] = []
+            rows.append(renderers[index].render(number, cells))
+        return [(index, "".join(rows).encode(), len(rows)) for index, rows in texts.items()]
 
     def _send(self, message: tuple[Any, ...]) -> None:
         # An error the writer met since the last batch stops the export now.
         if self._conn.poll():
             self._reply()
-        self._outbox.put(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+        self._outbox.put((pickle.dumps(message, pickle.HIGHEST_PROTOCOL), message[0] == "rows"))
 
     def _reply(self) -> None:
         try:
@@ -180,7 +219,7 @@ class ForkedWorkbook:
 
     def discard(self) -> None:
         if not self._done:
-            self._outbox.put(pickle.dumps(("discard", None)))
+            self._outbox.put((pickle.dumps(("discard", None)), False))
             self._finish()
 
     def _finish(self) -> None:
@@ -202,7 +241,7 @@ def _serve(conn: Connection, properties: dict[str, str]) -> None:
     # the cyclic collector would only traverse them again and again (see exchange.export).
     gc.disable()
     book = StreamingWorkbook(properties=properties)
-    sheets: list[RowSink] = []
+    sheets: list[SheetRows] = []
     failed = False
     try:
         while True:
@@ -219,6 +258,10 @@ def _serve(conn: Connection, properties: dict[str, str]) -> None:
                 except Exception as error:  # sent back to the parent, raised there
                     failed = True
                     conn.send(("error", error))
+            elif kind == "text":
+                if not failed:
+                    for index, data, count in payload:
+                        sheets[index].write_rendered(data, count)
             elif kind == "sheet":
                 name, headers, widths, header_texts, freeze = payload
                 sheets.append(

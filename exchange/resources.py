@@ -17,6 +17,7 @@ from django.apps import apps
 from import_export import fields, resources
 
 from exchange.layout import SheetLayout, WorkbookLayout, code_cell
+from surveys.bulk import IdList
 from surveys.definition.structure import QuestionNode, Structure
 from surveys.models import Question, Wave
 
@@ -145,7 +146,7 @@ class PartnershipStatusResource(resources.Resource):
         return row.submitted_at
 
 
-def message_dates(wave: Wave, partnership_ids: list[int], zone: Any) -> dict[int, dict[str, list[dt.date]]]:
+def message_dates(wave: Wave, partnership_ids: list[int] | IdList, zone: Any) -> dict[int, dict[str, list[dt.date]]]:
     """Days on which invitations and reminders went to each partnership's contacts.
 
     Read from the outreach app's `Message` rows (kind invitation/reminder, `sent_at`) when
@@ -164,7 +165,7 @@ def message_dates(wave: Wave, partnership_ids: list[int], zone: Any) -> dict[int
     sent = (
         message.objects.filter(
             wave=wave,
-            contact__partnership_id__any_of=partnership_ids,
+            contact__partnership_id__any_of_ids=partnership_ids,
             kind__in=["invitation", "reminder"],
             sent_at__isnull=False,
         )

@@ -28,6 +28,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -79,43 +80,28 @@ class Styles:
     text_quoted: int
 
 
-@dataclass
-class SheetRows:
-    """The data rows of one sheet, rendered and compressed to a temporary file as they come."""
+class RowRenderer:
+    """The data rows of one sheet as SpreadsheetML text, one row at a time.
 
-    name: str
-    headers: list[str]
-    header_texts: list[str] | None
-    widths: Sequence[float]
-    freeze_columns: int
-    path: Path
-    styles: Styles
-    zone: ZoneInfo
-    rows: int = 0
-    part: DeflatedPart = field(init=False, repr=False)
-    _pending: list[str] = field(default_factory=list, repr=False)
-    _pending_size: int = 0
-    _letters: list[str] = field(default_factory=list, repr=False)
+    Apart from `SheetRows` so that the export's reading process can render rows too, when
+    the writer process falls behind (`exchange.pipeline`): both render the same text.
+    """
 
-    def __post_init__(self) -> None:
-        self.part = DeflatedPart(self.path)
-        self._letters = [xl_col_to_name(i) for i in range(len(self.headers))]
+    def __init__(self, name: str, columns: int, *, header_rows: int, styles: Styles, zone: ZoneInfo) -> None:
+        self.name = name
+        self.header_rows = header_rows
+        self.styles = styles
+        self.zone = zone
+        self._letters = [xl_col_to_name(i) for i in range(columns)]
 
-    @property
-    def header_rows(self) -> int:
-        return 2 if self.header_texts is not None else 1
-
-    def write(self, cells: dict[int, Any]) -> None:
-        """Write one row: column index -> value, in any order; None and "" are skipped.
-
-        A dict because rows may cross a process boundary (`exchange.pipeline`): a dict
-        pickles in half the time of a list of pairs, and the sort happens here.
+    def render(self, row: int, cells: dict[int, Any]) -> str:
+        """Data row `row` (1 for the first under the headers): column index -> value, in any
+        order; None and "" are skipped.
 
         The common cells (a plain text, a whole number) take one type check, a few string
         tests and one format; the rest go through `_cell`.
         """
-        self.rows += 1
-        number = str(self.rows + self.header_rows)
+        number = str(row + self.header_rows)
         letters = self._letters
         parts = [f'<row r="{number}">']
         append = parts.append
@@ -146,17 +132,7 @@ class SheetRows:
             elif value is not None:
                 append(self._cell(f"{letters[col]}{number}", value))
         append("</row>")
-        row = "".join(parts)
-        self._pending.append(row)
-        self._pending_size += len(row)
-        if self._pending_size >= PIECE:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._pending:
-            self.part.write("".join(self._pending).encode())
-            self._pending.clear()
-            self._pending_size = 0
+        return "".join(parts)
 
     def _text(self, ref: str, value: str) -> str:
         if len(value) > CELL_TEXT_MAX:
@@ -184,9 +160,90 @@ class SheetRows:
             return f'<c r="{ref}" s="{self.styles.date}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
         raise TypeError(f"{self.name}!{ref}: cannot write a {type(value).__name__}")
 
+
+@dataclass
+class SheetRows:
+    """The data rows of one sheet, rendered and compressed to a temporary file as they come."""
+
+    name: str
+    headers: list[str]
+    header_texts: list[str] | None
+    widths: Sequence[float]
+    freeze_columns: int
+    path: Path
+    styles: Styles
+    zone: ZoneInfo
+    rows: int = 0
+    part: DeflatedPart = field(init=False, repr=False)
+    renderer: RowRenderer = field(init=False, repr=False)
+    _pending: list[str] = field(default_factory=list, repr=False)
+    _pending_size: int = 0
+
+    def __post_init__(self) -> None:
+        self.part = DeflatedPart(self.path)
+        self.renderer = RowRenderer(
+            self.name, len(self.headers), header_rows=self.header_rows, styles=self.styles, zone=self.zone
+        )
+
+    @property
+    def header_rows(self) -> int:
+        return 2 if self.header_texts is not None else 1
+
+    def write(self, cells: dict[int, Any]) -> None:
+        """Write one row: column index -> value, in any order; None and "" are skipped.
+
+        A dict because rows may cross a process boundary (`exchange.pipeline`): a dict
+        pickles in half the time of a list of pairs, and the sort happens here.
+        """
+        self.rows += 1
+        row = self.renderer.render(self.rows, cells)
+        self._pending.append(row)
+        self._pending_size += len(row)
+        if self._pending_size >= PIECE:
+            self._flush()
+
+    def write_rendered(self, data: bytes, rows: int) -> None:
+        """Append `rows` rows rendered elsewhere (by a `RowRenderer` of this sheet, numbered
+        from `self.rows + 1`), as UTF-8."""
+        self._flush()
+        self.part.write(data)
+        self.rows += rows
+
+    def _flush(self) -> None:
+        if self._pending:
+            self.part.write("".join(self._pending).encode())
+            self._pending.clear()
+            self._pending_size = 0
+
     def close(self) -> None:
         self._flush()
         self.part.close()
+
+
+def workbook_formats(book: xlsxwriter.Workbook) -> tuple[Styles, dict[str, Any]]:
+    """The formats of the export's workbooks, added to `book`: the styles that streamed rows
+    refer to by index, and the header formats by name.
+
+    Streamed rows refer to styles by index, so the indices are fixed now, before any row is
+    written (XlsxWriter numbers formats in the order they are first used): the same for
+    every workbook, which lets another process render rows for this one.
+    """
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    datetime = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    quoted = book.add_format({"quote_prefix": True})
+    headers = {
+        "header": book.add_format({"bold": True, "bg_color": "#DDE7F0", "bottom": 1}),
+        "header_text": book.add_format(
+            {"italic": True, "text_wrap": True, "valign": "top", "bg_color": "#F2F5F8", "bottom": 1}
+        ),
+    }
+    styles = Styles(date=date._get_xf_index(), datetime=datetime._get_xf_index(), text_quoted=quoted._get_xf_index())
+    return styles, headers
+
+
+def workbook_styles() -> Styles:
+    """The style indices that `StreamingWorkbook` gives its streamed rows."""
+    return workbook_formats(xlsxwriter.Workbook(BytesIO(), {"in_memory": True}))[0]
 
 
 class StreamingWorkbook:
@@ -202,20 +259,8 @@ class StreamingWorkbook:
         self._book = xlsxwriter.Workbook(str(self._frame_path))
         for name, value in (properties or {}).items():
             self._book.set_custom_property(name, value)
-        self._date = self._book.add_format({"num_format": "yyyy-mm-dd"})
-        self._datetime = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        self._quoted = self._book.add_format({"quote_prefix": True})
-        self._header = self._book.add_format({"bold": True, "bg_color": "#DDE7F0", "bottom": 1})
-        self._header_text = self._book.add_format(
-            {"italic": True, "text_wrap": True, "valign": "top", "bg_color": "#F2F5F8", "bottom": 1}
-        )
-        # Streamed rows refer to styles by index, so the indices are fixed now, before any
-        # row is written. XlsxWriter numbers formats in the order they are first used.
-        self.styles = Styles(
-            date=self._date._get_xf_index(),
-            datetime=self._datetime._get_xf_index(),
-            text_quoted=self._quoted._get_xf_index(),
-        )
+        self.styles, formats = workbook_formats(self._book)
+        self._header, self._header_text = formats["header"], formats["header_text"]
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.sheets: list[SheetRows] = []
 

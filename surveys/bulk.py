@@ -9,10 +9,18 @@
   connection (same transaction) as the ORM: psycopg then parses numbers, dates and texts
   from their binary form, about a third faster than the text rows of Django's cursor, and
   nothing is converted per row in Python.
+- The `any_of_ids` lookup with an `IdList` (`Answer.objects.filter(response_id__any_of_ids=IdList(ids))`):
+  `any_of` for lists of thousands of ids, read many times over. Django walks a list value
+  item by item (an item could be an expression) and psycopg dumps a list of ints item by
+  item in Python; an `IdList` is one value, passed on PostgreSQL as one array literal in
+  text (`= ANY(%s::bigint[])`), which psycopg sends as it is.
+- `iter_tuples(queryset, size)`: the rows of such a queryset `size` at a time, through one
+  server-side cursor with binary results on PostgreSQL (Django's `iterator()` elsewhere).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -40,9 +48,43 @@ class AnyOf(Lookup):
         return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
 
 
+class IdList:
+    """Integer ids for the `any_of_ids` lookup, as one value."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: Iterable[int]) -> None:
+        self.ids = [int(v) for v in ids]
+
+    def array_literal(self) -> str:
+        """The ids as PostgreSQL writes an array of them: `{1,2,3}`."""
+        return "{" + ",".join(map(str, self.ids)) + "}"
+
+
+class AnyOfIds(Lookup):
+    """`field__any_of_ids=IdList(ids)`: the row's value is one of these integers (as `any_of`)."""
+
+    lookup_name = "any_of_ids"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> IdList:
+        return self.rhs if isinstance(self.rhs, IdList) else IdList(self.rhs)
+
+    def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        ids: IdList = self.rhs
+        if not ids.ids:
+            raise EmptyResultSet
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::bigint[])", [*params, ids.array_literal()]
+        return f"{lhs} IN ({', '.join(['%s'] * len(ids.ids))})", [*params, *ids.ids]
+
+
 def register_lookups() -> None:
     IntegerField.register_lookup(AnyOf)
     ForeignKey.register_lookup(AnyOf)
+    IntegerField.register_lookup(AnyOfIds)
+    ForeignKey.register_lookup(AnyOfIds)
 
 
 def fetch_tuples(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
@@ -64,3 +106,33 @@ def fetch_tuples(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
     with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]
         cursor.execute(sql, params)
         return cursor.fetchall()  # type: ignore[no-any-return]
+
+
+def iter_tuples(queryset: QuerySet[Any, Any], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of a `values_list()` queryset of plain columns (as `fetch_tuples`), in lists
+    of up to `size`, read through one server-side cursor: memory stays flat however many."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        chunk: list[tuple[Any, ...]] = []
+        for row in queryset.iterator(chunk_size=size):
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+        return
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        return
+    connection.ensure_connection()
+    # As Django declares its own server-side cursors: held past the commit in autocommit
+    # mode, where each statement is a transaction of its own.
+    raw = connection.connection.cursor(
+        f"bulk_iter_tuples_{id(queryset)}", binary=True, withhold=connection.get_autocommit()
+    )
+    with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            yield rows

@@ -120,3 +120,41 @@ def test_rows_sent_in_many_batches_arrive_in_order(tmp_path: Path, monkeypatch: 
     cells = read_cells(tmp_path / "book.xlsx")
     assert cells["first"][1:] == [[n, f"row {n}"] for n in range(1, 501)]
     assert cells["second"][1:] == [[n] for n in range(3, 501, 3)]
+
+
+@pytest.mark.parametrize("render_here_from", [0, 1])
+def test_rows_rendered_by_the_reader_when_the_writer_is_behind_give_the_same_workbook(
+    answered_wave: Wave, monkeypatch: pytest.MonkeyPatch, render_here_from: int
+) -> None:
+    # 0: every batch rendered here; 1 with tiny batches: cells and text in turns.
+    monkeypatch.setattr(pipeline, "BATCH", 1)
+    monkeypatch.setattr(pipeline, "RENDER_HERE_FROM", render_here_from)
+    for labels in (False, True):
+        assert _members(_export(answered_wave, process=True, labels=labels)) == _members(
+            _export(answered_wave, process=False, labels=labels)
+        )
+
+
+def test_rows_rendered_by_the_reader_arrive_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "BATCH", 7)
+    monkeypatch.setattr(pipeline, "RENDER_HERE_FROM", 0)
+    book = pipeline.ForkedWorkbook(properties={})
+    first = book.add_sheet("first", ["n", "text"], widths=[5, 10], header_texts=["N", "Text"])
+    second = book.add_sheet("second", ["n"], widths=[5])
+    for n in range(1, 501):
+        first.write({1: f"=row {n}", 0: n})
+        if n % 3 == 0:
+            second.write({0: n})
+    book.save(tmp_path / "book.xlsx")
+    cells = read_cells(tmp_path / "book.xlsx")
+    assert cells["first"][2:] == [[n, f"=row {n}"] for n in range(1, 501)]
+    assert cells["second"][1:] == [[n] for n in range(3, 501, 3)]
+
+
+def test_an_error_met_rendering_in_the_reader_reaches_the_caller(
+    every_type_wave: Wave, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(pipeline, "RENDER_HERE_FROM", 0)
+    answer(every_type_wave, "GCA", {"T1": "x" * 40000}, status=Response.Status.DRAFT)
+    with override_settings(EXCHANGE_WRITER_PROCESS=True), pytest.raises(ValueError, match="40000 characters"):
+        wave_export(wave=every_type_wave, target=tmp_path / "out.xlsx")
