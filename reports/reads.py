@@ -1,17 +1,19 @@
-"""Reading ahead: the large reads of a report run on a second database connection, in a
-thread, while this thread builds indicators from the reads that are done.
+"""Reading ahead: the large reads of a report run on other database connections, in threads,
+while this thread builds indicators from the reads that are done.
 
 A report of 100,000 responses spends about a third of its time waiting for PostgreSQL (the
-per-partnership figures of both waves, the partnerships named, the responses and the
-register) and the rest in Python. On a machine with two cores the database can execute the
-next query on one core while Python works on the other: reads submitted here run in order
-on the second connection, and `Future.result()` waits only for what is not done yet.
+per-partnership figures of both waves, the partnerships named, the check of the tallies,
+the responses and the register) and the rest in Python. On a machine with two cores the
+database can execute queries on one core while Python works on the other. Reads go to
+*lanes*: each lane is a thread with a connection of its own and runs its reads in the order
+submitted; `Future.result()` waits only for what is not done yet.
 
 Only on PostgreSQL, and only outside a transaction: inside one (a test, a caller that wrote
-something not yet committed) a second connection would not see what the transaction wrote,
+something not yet committed) another connection would not see what the transaction wrote,
 so every read then runs at once on this connection, in the order submitted. Outside a
-transaction every query sees its own snapshot anyway, on one connection or two, so reading
-ahead changes nothing about what a report can see. `REPORT_READ_AHEAD = False` turns it off.
+transaction every query sees its own snapshot anyway, on one connection or three, so
+reading ahead changes nothing about what a report can see. `REPORT_READ_AHEAD = False`
+turns it off.
 """
 
 from __future__ import annotations
@@ -29,32 +31,36 @@ T = TypeVar("T")
 
 def can_read_ahead(alias: str = DEFAULT_DB_ALIAS) -> bool:
     connection = connections[alias]
-    return settings.REPORT_READ_AHEAD and connection.vendor == "postgresql" and not connection.in_atomic_block
+    return bool(settings.REPORT_READ_AHEAD) and connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 class ReadAhead:
-    """`with ReadAhead() as reads: future = reads.submit(selector, *args)`."""
+    """`with ReadAhead(lanes=2) as reads: future = reads.submit(selector, *args, lane=1)`."""
 
-    def __init__(self, *, parallel: bool | None = None) -> None:
+    def __init__(self, *, lanes: int = 1, parallel: bool | None = None) -> None:
         self.parallel = can_read_ahead() if parallel is None else parallel
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-reads") if self.parallel else None
+        self._lanes = (
+            [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"report-reads-{n}") for n in range(lanes)]
+            if self.parallel
+            else []
+        )
 
-    def submit(self, read: Callable[..., T], /, *args: Any) -> Future[T]:
-        if self._pool is not None:
-            return self._pool.submit(read, *args)
+    def submit(self, read: Callable[..., T], /, *args: Any, lane: int = 0, **kwargs: Any) -> Future[T]:
+        if self._lanes:
+            return self._lanes[lane].submit(read, *args, **kwargs)
         # Run now, on this connection; an error is raised here rather than by result().
         future: Future[T] = Future()
-        future.set_result(read(*args))
+        future.set_result(read(*args, **kwargs))
         return future
 
     def close(self) -> None:
-        if self._pool is None:
-            return
-        # The thread's connection is its own (Django's connections are per thread): closed
-        # there, after the reads, so that no connection is left open per report.
-        self._pool.submit(connections.close_all).result()
-        self._pool.shutdown()
-        self._pool = None
+        # A lane's connection is its own (Django's connections are per thread): closed by the
+        # lane, after its reads, so that no connection is left open per report.
+        closing = [lane.submit(connections.close_all) for lane in self._lanes]
+        for lane, closed in zip(self._lanes, closing, strict=True):
+            closed.result()
+            lane.shutdown()
+        self._lanes = []
 
     def __enter__(self) -> ReadAhead:
         return self

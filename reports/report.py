@@ -432,8 +432,8 @@ class _Sums:
 @dataclass(frozen=True)
 class Tallied:
     """What the report of a wave reads from its tallies, submitted to `reads` at once (read
-    ahead on a second connection where that is possible: see `reports.reads`). A sync that
-    recounted responses rewrote them: submit again after it."""
+    ahead on another connection where that is possible: see `reports.reads`). A recount of
+    stale responses rewrites them: submit again after one."""
 
     counts: Future[list[tuple[CountRow, int]]]
     respondents: Future[list[tuple[int, str, int, int]]]
@@ -443,10 +443,10 @@ class Tallied:
     @classmethod
     def submit(cls, reads: ReadAhead, wave: Wave, *, named: bool) -> Tallied:
         return cls(
-            counts=reads.submit(selectors.tally_counts, wave.pk),
-            respondents=reads.submit(selectors.tally_respondents, wave.pk),
-            figures=reads.submit(selectors.figures, wave.pk),
-            named=reads.submit(selectors.tallied_named_partnerships, wave.pk) if named else None,
+            counts=reads.submit(selectors.tally_counts, wave.pk, lane=TALLIES),
+            respondents=reads.submit(selectors.tally_respondents, wave.pk, lane=TALLIES),
+            figures=reads.submit(selectors.figures, wave.pk, lane=TALLIES),
+            named=reads.submit(selectors.tallied_named_partnerships, wave.pk, lane=TALLIES) if named else None,
         )
 
     def sums(self) -> _Sums:
@@ -708,18 +708,34 @@ def _collector_paused() -> Iterator[None]:
 def wave_report(wave: Wave, *, scan: bool = False) -> dict[str, Any]:
     """The whole report of a wave as plain data (Decimals kept; see `as_json`).
 
-    Read from the tallies, after recounting any response whose tallies are stale (see
-    `tallies.tallies_sync`). `scan=True` computes every count from the answer rows instead:
-    the reference, slow on large waves.
+    Read from the tallies, recounting any response whose tallies are stale (see
+    `tallies.stale_responses`). `scan=True` computes every count from the answer rows
+    instead: the reference, slow on large waves.
     """
     with _collector_paused():
         return _wave_report(wave, scan=scan)
 
 
+# Where the reads of a report go when it reads ahead: the check of the tallies beside the rest.
+CHECK, TALLIES = 0, 1
+
+
 def _wave_report(wave: Wave, *, scan: bool) -> dict[str, Any]:
     wave = Wave.objects.select_related("version__questionnaire", "previous__version").get(pk=wave.pk)
-    with ReadAhead() as reads:
-        return _assemble(wave, reads=reads, scan=scan)
+    if scan:
+        with ReadAhead(parallel=False) as reads:
+            return _assemble(wave, reads=reads, scan=True)
+    wave_ids = [wave.pk] + ([wave.previous_id] if wave.previous_id else [])
+    with ReadAhead(lanes=2) as reads:
+        checking = reads.submit(tallies.stale_responses, wave_ids=wave_ids, lane=CHECK)
+        if not reads.parallel:  # checked already: recounted before the tallies are read
+            tallies.tallies_recount(response_ids=checking.result())
+        report = _assemble(wave, reads=reads, scan=False)
+        if reads.parallel and tallies.tallies_recount(response_ids=checking.result()):
+            # Read ahead while the tallies were checked, and some were stale (rare: a writer
+            # that bypassed the services, a partnership moved): built again from the recount.
+            report = _assemble(wave, reads=reads, scan=False)
+        return report
 
 
 def _assemble(wave: Wave, *, reads: ReadAhead, scan: bool) -> dict[str, Any]:
@@ -734,15 +750,9 @@ def _assemble(wave: Wave, *, reads: ReadAhead, scan: bool) -> dict[str, Any]:
         context = Context.read(wave_ids)
         named = _scanned_named(Scope(wave_id=wave.pk), structure)
     else:
-        # The tallies are read ahead at once, while this connection checks them and reads the
-        # register and the responses. A check that recounted responses (rare: a writer that
-        # bypassed the services, a partnership moved) had them read again.
-        def read_tallies() -> dict[int, Tallied]:
-            return {w.pk: Tallied.submit(reads, w, named=w == wave) for w in filter(None, (wave, previous))}
-
-        tallied = read_tallies()
-        if tallies.tallies_sync(wave_ids=wave_ids):
-            tallied = read_tallies()
+        # The tallies are read ahead at once, while this connection reads the register and
+        # the responses.
+        tallied = {w.pk: Tallied.submit(reads, w, named=w == wave) for w in filter(None, (wave, previous))}
 
         def fetch(w: Wave, structure: Structure, other: Wave | None) -> FetchedRows:
             return fetch_rows(w, structure=structure, context=context, tallied=tallied[w.pk], panel_with=other)

@@ -257,19 +257,26 @@ def stale_responses(*, wave_ids: Iterable[int]) -> list[int]:
     )
 
 
-def tallies_sync(*, wave_ids: Iterable[int]) -> int:
-    """Recount the responses of these waves whose tallies are stale; returns how many.
-
-    A partnership moved to another group is subtracted under its old group and added under
-    the new one. What this cannot see is a submitted response whose answers were changed by
-    a writer that bypassed `tallies_remove`: `tallies_rebuild` repairs that.
-    """
-    stale = stale_responses(wave_ids=wave_ids)
-    for response_id in stale:
+def tallies_recount(*, response_ids: Iterable[int]) -> int:
+    """Take these responses out of the tallies and add them again as they are now, each in a
+    transaction of its own; returns how many. A partnership moved to another group is
+    subtracted under its old group and added under the new one."""
+    n = 0
+    for response_id in response_ids:
         with transaction.atomic():
             tallies_remove(response_id=response_id)
             tallies_add(response_id=response_id)
-    return len(stale)
+        n += 1
+    return n
+
+
+def tallies_sync(*, wave_ids: Iterable[int]) -> int:
+    """Recount the responses of these waves whose tallies are stale; returns how many.
+
+    What this cannot see is a submitted response whose answers were changed by a writer
+    that bypassed `tallies_remove`: `tallies_rebuild` repairs that.
+    """
+    return tallies_recount(response_ids=stale_responses(wave_ids=wave_ids))
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Reading ahead on a second connection (reports.reads): only where it cannot change what a
+"""Reading ahead on other connections (reports.reads): only where it cannot change what a
 report sees, and giving the same report as reading on one connection."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from reports.reads import ReadAhead
 from reports.report import as_json, wave_report
+from reports.tallies import stale_responses
 from surveys.models import Wave
 from tests.reports.test_tallies import _irregular_waves
 
@@ -30,14 +31,14 @@ def _own_connection() -> BaseDatabaseWrapper:
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_it_reads_on_a_second_connection_outside_a_transaction_and_closes_it() -> None:
-    with ReadAhead() as reads:
+def test_it_reads_on_a_connection_per_lane_outside_a_transaction_and_closes_them() -> None:
+    with ReadAhead(lanes=2) as reads:
         assert reads.parallel
-        assert reads.submit(_backend_pid).result() != _backend_pid()
-        other = reads.submit(_own_connection).result()
-        assert other is not connections["default"]
-        assert other.connection is not None
-    assert other.connection is None
+        pids = {_backend_pid(), reads.submit(_backend_pid).result(), reads.submit(_backend_pid, lane=1).result()}
+        assert len(pids) == 3
+        lanes = [reads.submit(_own_connection, lane=n).result() for n in (0, 1)]
+        assert all(lane.connection is not None and lane is not connections["default"] for lane in lanes)
+    assert [lane.connection for lane in lanes] == [None, None]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -62,7 +63,11 @@ def test_it_gives_the_same_report_when_reading_ahead(wave_4i: Wave) -> None:
     # report recounts (on this connection) before the tallies are read (on the other).
     wave = _irregular_waves(wave_4i, 3)
     assert not connection.in_atomic_block
+    assert wave.previous_id is not None
+    wave_ids = [wave.pk, wave.previous_id]
+    assert stale_responses(wave_ids=wave_ids)
     ahead = as_json(wave_report(wave))
+    assert stale_responses(wave_ids=wave_ids) == []
     with override_settings(REPORT_READ_AHEAD=False):
         assert as_json(wave_report(wave)) == ahead
     assert as_json(wave_report(wave, scan=True)) == ahead
