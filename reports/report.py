@@ -483,7 +483,7 @@ class FetchedRows:
 
 @dataclass(frozen=True)
 class WaveResponses:
-    """Every response of a wave, as columns (ids, partnerships, statuses by their position in
+    """Every response of a wave, as columns (partnerships, statuses by their position in
     `selectors.STATUSES`), and the completed ones."""
 
     partnerships: Sequence[int]
@@ -723,44 +723,49 @@ CHECK, TALLIES = 0, 1
 def _wave_report(wave: Wave, *, scan: bool) -> dict[str, Any]:
     wave = Wave.objects.select_related("version__questionnaire", "previous__version").get(pk=wave.pk)
     if scan:
-        with ReadAhead(parallel=False) as reads:
-            return _assemble(wave, reads=reads, scan=True)
+        return _assemble(wave, reads=None)
     wave_ids = [wave.pk] + ([wave.previous_id] if wave.previous_id else [])
     with ReadAhead(lanes=2) as reads:
         checking = reads.submit(tallies.stale_responses, wave_ids=wave_ids, lane=CHECK)
         if not reads.parallel:  # checked already: recounted before the tallies are read
             tallies.tallies_recount(response_ids=checking.result())
-        report = _assemble(wave, reads=reads, scan=False)
+        report = _assemble(wave, reads=reads)
         if reads.parallel and tallies.tallies_recount(response_ids=checking.result()):
             # Read ahead while the tallies were checked, and some were stale (rare: a writer
             # that bypassed the services, a partnership moved): built again from the recount.
-            report = _assemble(wave, reads=reads, scan=False)
+            report = _assemble(wave, reads=reads)
         return report
 
 
-def _assemble(wave: Wave, *, reads: ReadAhead, scan: bool) -> dict[str, Any]:
+def _assemble(wave: Wave, *, reads: ReadAhead | None) -> dict[str, Any]:
+    """The report from the tallies, read through `reads`, or (None) from a scan of the
+    answers."""
     structure = structure_for(wave.version)
     previous = wave.previous
     wave_ids = [wave.pk] + ([previous.pk] if previous else [])
-    if scan:
+    if reads is None:
+        context = Context.read(wave_ids)
+
+        def named() -> list[selectors.NamedRow]:
+            return _scanned_named(Scope(wave_id=wave.pk), structure)
 
         def fetch(w: Wave, structure: Structure, other: Wave | None) -> FetchedRows:
             return scanned_rows(w, structure=structure, context=context, panel_with=other)
 
-        context = Context.read(wave_ids)
-        named = _scanned_named(Scope(wave_id=wave.pk), structure)
     else:
-        # The tallies are read ahead at once, while this connection reads the register and
-        # the responses.
+        # Submitted first, so that the database works on them while this connection reads the
+        # register and the responses.
         tallied = {w.pk: Tallied.submit(reads, w, named=w == wave) for w in filter(None, (wave, previous))}
+        context = Context.read(wave_ids)
+        named_rows = tallied[wave.pk].named
+        assert named_rows is not None
+
+        def named() -> list[selectors.NamedRow]:
+            return _tallied_named(named_rows.result(), context.register)
 
         def fetch(w: Wave, structure: Structure, other: Wave | None) -> FetchedRows:
             return fetch_rows(w, structure=structure, context=context, tallied=tallied[w.pk], panel_with=other)
 
-        context = Context.read(wave_ids)
-        named_rows = tallied[wave.pk].named
-        assert named_rows is not None
-        named = _tallied_named(named_rows.result(), context.register)
     fetched = fetch(wave, structure, previous)
     current = build_indicators(fetched, structure=structure, groups=list(wave.version.groups))
     report: dict[str, Any] = {
@@ -770,7 +775,7 @@ def _assemble(wave: Wave, *, reads: ReadAhead, scan: bool) -> dict[str, Any]:
         "version": wave.version.number,
         "previous_wave": previous.slug if previous else None,
         **current,
-        "collaborations": collaborations(named),
+        "collaborations": collaborations(named()),
     }
     if previous is None:
         return report
