@@ -33,6 +33,8 @@ from surveys.definition.structure import structure_for
 from surveys.models import Answer, Contact, Partnership, RepeatRow, Response, Wave
 
 CHUNK = 1000
+# The first chunk of responses is split so that its first 1/FIRST_PART goes alone.
+FIRST_PART = 10
 FORMAT_PROPERTY = "escp_survey_format"
 WAVE_PROPERTY = "escp_survey_wave"
 QUESTIONNAIRE_PROPERTY = "escp_survey_questionnaire"
@@ -58,10 +60,12 @@ def _responses(wave: Wave, status: str) -> QuerySet[Response]:
 
 
 def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Responses of the wave in acronym order, `size` at a time.
+    """Responses of the wave in acronym order, `size` at a time (the first chunk in two).
 
     One query read through a server-side cursor (binary rows on PostgreSQL): paging with
-    LIMIT would sort the wave's responses again for every page.
+    LIMIT would sort the wave's responses again for every page. The first chunk goes in
+    two parts, the first a tenth: the writer process starts on its rows while the rest of
+    the chunk is read, rather than waiting for all of it.
     """
     rows = (
         _responses(wave, status)
@@ -76,7 +80,15 @@ def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[
             "submitted_at",
         )
     )
-    yield from iter_tuples(rows, size)
+    chunks = iter_tuples(rows, size)
+    first = next(chunks, None)
+    if first is None:
+        return
+    head = max(1, len(first) // FIRST_PART)
+    yield first[:head]
+    if first[head:]:
+        yield first[head:]
+    yield from chunks
 
 
 @contextmanager
