@@ -105,7 +105,10 @@ class RowRenderer:
         letters = self._letters
         parts = [f'<row r="{number}">']
         append = parts.append
-        for col, value in sorted(cells.items()):
+        # Sorting the keys alone is faster than sorting the items (ints compare directly,
+        # no pair per cell), even with a lookup per cell after.
+        for col in sorted(cells):
+            value = cells[col]
             kind = type(value)
             if kind is str:
                 # A plain text needs nothing but `<t>`: printable (so no control character
