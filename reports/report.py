@@ -25,8 +25,8 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import compress, groupby, islice, repeat
-from operator import gt, itemgetter
+from itertools import compress, islice, repeat
+from operator import gt
 from typing import Any
 
 from django.core.cache import cache
@@ -104,19 +104,19 @@ class Register:
 
 
 def figure_series(
-    rows: list[selectors.FigureRow], panel: set[int] | None, register: Register
+    figures: list[selectors.FigureColumns], panel: set[int] | None, register: Register
 ) -> tuple[dict[SeriesKey, Series], dict[SeriesKey, Series]]:
-    """The series of a wave's figure rows, and of the partnerships in `panel` (the panel of a
+    """The series of a wave's figures, and of the partnerships in `panel` (the panel of a
     comparison; None: none, the second dict is empty).
 
-    Most of the work happens in C: columns come out of `zip`, acronyms out of `map`, the
+    Most of the work happens in C: acronyms and groups come out of `map`, the
     per-partnership dicts out of `dict(zip(...))`, the occurrence counts out of `Counter`; a
     panel that holds every partnership of a series shares the whole wave's objects.
     """
     whole: dict[SeriesKey, Series] = {}
     in_panel: dict[SeriesKey, Series] = {}
-    for (question, option), chunk in groupby(rows, key=itemgetter(0, 1)):
-        columns: Sequence[Sequence[Any]] = list(zip(*chunk, strict=True))[2:]
+    for question, option, *figure_columns in figures:
+        columns: Sequence[Sequence[Any]] = figure_columns
         order = register.in_order(columns[0])
         if order is not None:
             columns = [[column[i] for i in order] for column in columns]
@@ -437,7 +437,7 @@ class Tallied:
 
     counts: Future[list[tuple[CountRow, int]]]
     respondents: Future[list[tuple[int, str, int, int]]]
-    figures: Future[list[selectors.FigureRow]]
+    figures: Future[list[selectors.FigureColumns]]
     named: Future[list[selectors.TalliedNamedRow]] | None  # the collaborations of the wave reported
 
     @classmethod
@@ -585,7 +585,7 @@ def scanned_rows(wave: Wave, *, structure: Structure, context: Context, panel_wi
     named = scope.answers().filter(partnership__isnull=False).values("partnership_id")
     acronyms = dict(Partnership.objects.filter(pk__in=named).values_list("pk", "acronym"))
     panel_ids = context.completed(panel_with) if panel_with else None
-    series, panel_series = figure_series(rows.figures, panel_ids, context.register)
+    series, panel_series = figure_series(selectors.figure_columns(rows.figures), panel_ids, context.register)
     return FetchedRows(
         whole=rows,
         panel=rows if panel_with else None,

@@ -18,10 +18,14 @@ into indicators; nothing here knows what an indicator looks like.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -39,7 +43,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from surveys.bulk import fetch_tuples
+from surveys.bulk import fetch_sql, fetch_tuples
 from surveys.models import Answer, Partnership, Question, RepeatRow, Response, Wave
 
 from .models import NamedPartnership, RespondentTally, ResponseFigure, Tally
@@ -149,6 +153,18 @@ class CountRow:
 # the few numbers that need one. The rows of a question and option come together. The group
 # a figure counts under is its partnership's, from the register (the report has it already).
 FigureRow = tuple[int, int | None, int, int | None, Decimal | None]
+# The figures of one question and option as columns: (question, option, partnership ids,
+# wholes, fractions), the three columns in the same order.
+FigureColumns = tuple[int, int | None, Sequence[int], Sequence[int | None], Sequence[Decimal | None]]
+
+
+def figure_columns(rows: Iterable[FigureRow]) -> list[FigureColumns]:
+    """Figure rows (those of a question and option together) as columns."""
+    out: list[FigureColumns] = []
+    for (question, option), chunk in groupby(rows, key=itemgetter(0, 1)):
+        _, _, partnerships, wholes, fractions = zip(*chunk, strict=True)
+        out.append((question, option, partnerships, wholes, fractions))
+    return out
 
 
 @dataclass
@@ -258,9 +274,10 @@ def numbers(scope: Scope, *, question_ids: list[int]) -> list[FigureRow]:
     return [(q, o, p, w, None if w is not None else v) for q, o, p, v in rows if v is not None for w in [_whole(v)]]
 
 
-def figures(wave_id: int) -> list[FigureRow]:
+def figures(wave_id: int) -> list[FigureColumns]:
     """The per-partnership figures of a wave's tallied responses (`ResponseFigure`): numbers
-    and rows of repeat tables, one row per response and figure, read by the wave index."""
+    and rows of repeat tables, one per response and figure, read by the wave index, as
+    columns per question and option."""
     rows = (
         ResponseFigure.objects.filter(wave_id=wave_id)
         # Whole figures come as ints (parsing a numeric costs psycopg three times an int): a
@@ -272,7 +289,19 @@ def figures(wave_id: int) -> list[FigureRow]:
         # where the register's order is known).
         .order_by("question_id", "option_id", "partnership_id")
     )
-    return fetch_tuples(rows)
+    if connections[rows.db].vendor != "postgresql":
+        return figure_columns(fetch_tuples(rows))
+    # PostgreSQL hands each question and option over as three arrays, which psycopg reads in
+    # C: no tuple per figure to build and take apart again (half the Python time of the read
+    # at 100,000 responses). The aggregates of a group see its rows in one order, so the
+    # arrays stay aligned; that order is the index's in practice, and the report sorts the
+    # partnerships anyway when it is not.
+    sql, params = rows.query.sql_with_params()
+    columns = (
+        "SELECT question_id, option_id, array_agg(partnership_id), array_agg(whole), array_agg(fraction) "  # noqa: S608 (the ORM's own SQL, its values as parameters)
+        f"FROM ({sql}) AS figures GROUP BY question_id, option_id ORDER BY question_id, option_id"
+    )
+    return fetch_sql(rows.db, columns, params)  # type: ignore[return-value]
 
 
 # The statuses of responses as `wave_responses` gives them: by their position here.

@@ -20,7 +20,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -97,8 +97,15 @@ def fetch_tuples(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
     except EmptyResultSet:
         return []
+    return fetch_sql(queryset.db, sql, params)
+
+
+def fetch_sql(alias: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """All rows of a query on PostgreSQL, read as `fetch_tuples` reads them (binary results,
+    arrays as lists), for a query the ORM cannot write."""
     import psycopg  # only on PostgreSQL
 
+    connection = connections[alias]
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
     raw.format = psycopg.pq.Format.BINARY
