@@ -85,14 +85,14 @@ class Register:
 
     @classmethod
     def read(cls) -> Register:
-        rows = selectors.register()
-        acronyms = [a for _, a, _ in rows]
-        ind.sort_names(acronyms)
-        position = {a: i for i, a in enumerate(acronyms)}  # acronyms are unique
+        ids, acronyms, groups = selectors.register()
+        ordered = list(acronyms)
+        ind.sort_names(ordered)
+        position = {a: i for i, a in enumerate(ordered)}  # acronyms are unique
         return cls(
-            acronym={p: a for p, a, _ in rows},
-            group={p: g for p, _, g in rows},
-            rank={p: position[a] for p, a, _ in rows},
+            acronym=dict(zip(ids, acronyms, strict=True)),
+            group=dict(zip(ids, groups, strict=True)),
+            rank=dict(zip(ids, map(position.__getitem__, acronyms), strict=True)),
         )
 
     def in_order(self, ids: Sequence[int]) -> list[int] | None:
@@ -493,8 +493,7 @@ class WaveResponses:
 
     @classmethod
     def read(cls, wave_id: int) -> WaveResponses:
-        rows = selectors.wave_responses(wave_id)
-        ids, partnerships, statuses = zip(*rows, strict=True) if rows else ((), (), ())
+        ids, partnerships, statuses = selectors.wave_responses(wave_id)
         submitted = list(compress(zip(ids, partnerships, strict=True), map(SUBMITTED_INDEX.__eq__, statuses)))
         return cls(
             partnerships=partnerships,

@@ -43,7 +43,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from surveys.bulk import fetch_sql, fetch_tuples
+from surveys.bulk import fetch_columns, fetch_sql, fetch_tuples
 from surveys.models import Answer, Partnership, Question, RepeatRow, Response, Wave
 
 from .models import NamedPartnership, RespondentTally, ResponseFigure, Tally
@@ -308,8 +308,8 @@ def figures(wave_id: int) -> list[FigureColumns]:
 STATUSES: tuple[str, ...] = tuple(Response.Status.values)
 
 
-def wave_responses(wave_id: int) -> list[tuple[int, int, int | None]]:
-    """Every response of a wave: (response, partnership, status as its position in
+def wave_responses(wave_id: int) -> list[list[Any]]:
+    """Every response of a wave, as columns: ids, partnerships, statuses (as their position in
     `STATUSES`). The report takes the population, the panel and the completed responses from
     them (the partnerships' groups come from the register)."""
     # A small int is read and compared faster than a text, hundreds of thousands of times.
@@ -318,16 +318,15 @@ def wave_responses(wave_id: int) -> list[tuple[int, int, int | None]]:
         Response.objects.filter(wave_id=wave_id)
         .annotate(status_index=status)
         .values_list("id", "partnership_id", "status_index")
-        .order_by()
     )
-    return fetch_tuples(rows)
+    return fetch_columns(rows)
 
 
-def register() -> list[tuple[int, str, str]]:
-    """Every partnership of the register: (id, acronym, group). One query, the size of the
-    register: the report names and orders partnerships from it instead of joining it to
-    every figure row."""
-    return fetch_tuples(Partnership.objects.values_list("id", "acronym", "group").order_by())
+def register() -> list[list[Any]]:
+    """Every partnership of the register, as columns: ids, acronyms, groups. One query, the
+    size of the register: the report names and orders partnerships from it instead of
+    joining it to every figure row."""
+    return fetch_columns(Partnership.objects.values_list("id", "acronym", "group"))
 
 
 def dates(scope: Scope, *, question_ids: list[int]) -> list[tuple[int, dt.date, str, bool, int]]:

@@ -100,6 +100,31 @@ def fetch_tuples(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
     return fetch_sql(queryset.db, sql, params)
 
 
+def fetch_columns(queryset: QuerySet[Any, Any]) -> list[list[Any]]:
+    """The columns of a `values_list()` queryset of plain fields, a list each, aligned (the
+    n-th item of every list from the same row), the rows in no particular order.
+
+    On PostgreSQL the database builds each column as one array and psycopg reads it in C: no
+    tuple per row to build and take apart again, for reads of a whole register or wave.
+    """
+    queryset = queryset.order_by()
+    compiler = queryset.query.get_compiler(queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return [[] for _ in compiler.select]
+    width = len(compiler.select)
+    if connections[queryset.db].vendor != "postgresql":
+        rows = list(queryset)
+        return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+    names = [f"c{n}" for n in range(width)]
+    # Every aggregate of a group sees its rows in the same order: the arrays stay aligned.
+    arrays = ", ".join(f"COALESCE(array_agg({name}), '{{}}')" for name in names)
+    # The ORM's own SQL inside, its values as parameters.
+    (row,) = fetch_sql(queryset.db, f"SELECT {arrays} FROM ({sql}) AS t({', '.join(names)})", params)  # noqa: S608
+    return list(row)
+
+
 def fetch_sql(alias: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """All rows of a query on PostgreSQL, read as `fetch_tuples` reads them (binary results,
     arrays as lists), for a query the ORM cannot write."""

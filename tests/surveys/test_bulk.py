@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from surveys.bulk import fetch_tuples
+from surveys.bulk import fetch_columns, fetch_tuples
 from surveys.models import Contact, Partnership
 
 
@@ -54,3 +54,20 @@ def test_fetch_tuples_gives_the_rows_of_values_list_in_one_counted_query(
 def test_fetch_tuples_of_nothing(partnerships: list[Partnership]) -> None:
     assert fetch_tuples(Partnership.objects.filter(pk__any_of=[]).values_list("id")) == []
     assert fetch_tuples(Partnership.objects.filter(acronym="none").values_list("id")) == []
+
+
+def test_fetch_columns_gives_the_columns_of_values_list_aligned_in_one_counted_query(
+    partnerships: list[Partnership], django_assert_num_queries: object
+) -> None:
+    Partnership.objects.filter(acronym="P3").update(group="strand-2")
+    query = Partnership.objects.filter(acronym__in=["P1", "P3", "P4"]).values_list("id", "acronym", "group")
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        ids, acronyms, groups = fetch_columns(query)
+    by_id = {p.pk: p.acronym for p in partnerships}
+    assert sorted(zip(acronyms, groups, strict=True)) == [("P1", "strand-1"), ("P3", "strand-2"), ("P4", "strand-1")]
+    assert [by_id[i] for i in ids] == acronyms
+
+
+def test_fetch_columns_of_no_rows_gives_empty_columns(partnerships: list[Partnership]) -> None:
+    assert fetch_columns(Partnership.objects.filter(acronym="none").values_list("id", "acronym")) == [[], []]
+    assert fetch_columns(Partnership.objects.filter(pk__any_of=[]).values_list("id", "acronym")) == [[], []]
