@@ -8,9 +8,13 @@ pipe, and a machine with two cores does both halves at once. The reader works in
 (a chunk of responses read, then their rows at once), so batches wait in a bounded queue
 that a thread of this process writes to the pipe (without the GIL while the pipe is full):
 the reader runs ahead by up to QUEUED batches, and a slow writer holds it back there, so
-memory stays flat. When the writer is behind by RENDER_HERE_FROM batches of cells, this
-process renders the next batches itself (the same `RowRenderer`) and sends their text,
-which the writer only compresses: the work moves to whichever half has time for it.
+memory stays flat. A message goes straight to the pipe instead when nothing is queued and
+the writer has applied everything it was sent (it is waiting): the thread would only get
+the GIL from the busy reader at its next switch interval, while the writer sat idle. The
+writer counts what it has applied in memory shared with this process. When the writer is
+behind by RENDER_HERE_FROM batches of cells, this process renders the next batches itself
+(the same `RowRenderer`) and sends their text, which the writer only compresses: the work
+moves to whichever half has time for it.
 
 The child only renders and writes files: it never touches the database (its copy of the
 parent's connection stays unused), so it sees exactly the rows the parent read, in the
@@ -46,13 +50,14 @@ from exchange.xlsx import RowRenderer, SheetRows, StreamingWorkbook, workbook_st
 BATCH = 200
 # Batches waiting for the pipe, at most (a batch of Annex A rows pickles to about 0.3 MB).
 QUEUED = 32
-# From this many batches of cells waiting for the pipe, the writer is behind (about 4 ms of
-# its work each): this process renders the next batch itself and sends its text, which the
-# writer only compresses. Rendering here costs
+# From this many batches of cells sent and not yet written (about 4 ms of the writer's work
+# each; a chunk of 1,000 Annex A responses makes about 26), the writer is behind by about a
+# chunk: this process renders the next batch itself and sends its text, which the writer
+# only compresses. Rendering here costs
 # this process more than pickling, but spares the writer the unpickling and the rendering,
 # so the two halves even out, whichever is slowed (by the data, or by other work on the
 # machine), and less is left queued for the writer when the reading is done.
-RENDER_HERE_FROM = 16
+RENDER_HERE_FROM = 24
 
 
 class RowSink(Protocol):
@@ -113,35 +118,42 @@ class ForkedWorkbook:
     def __init__(self, *, properties: dict[str, str]) -> None:
         context = multiprocessing.get_context("fork")
         self._conn, child_end = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child_end, properties), daemon=True)
-        self._process.start()
-        child_end.close()
         self._batch: list[tuple[int, dict[int, Any]]] = []
         self._numbers: list[int] = []  # the row number of each row of the batch in its sheet
         self._renderers: list[RowRenderer] = []
         self._done = False
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self._styles = workbook_styles()
-        self._outbox: queue.Queue[tuple[bytes, bool] | None] = queue.Queue(maxsize=QUEUED)
-        # Batches of cells (not text) put in the outbox, and taken out by the pump thread:
-        # each counter has one thread that writes it.
-        self._cells_queued = 0
+        self._outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED)
+        # Counters, each written by one thread or process only: messages put in the outbox
+        # (this thread) and sent from it (the pump thread); messages sent at once (this
+        # thread); messages the writer has applied and, of those, batches of cells (the
+        # writer, in memory shared with it).
+        self._put = self._pumped = self._direct = 0
         self._cells_sent = 0
+        self._applied = context.RawValue("q", 0)
+        self._cells_applied = context.RawValue("q", 0)
+        self._broken = False
+        self._process = context.Process(
+            target=_serve, args=(child_end, properties, self._applied, self._cells_applied), daemon=True
+        )
+        self._process.start()
+        child_end.close()
         self._pump = threading.Thread(target=self._pump_batches, name="export-writer-pipe", daemon=True)
         self._pump.start()
 
     def _pump_batches(self) -> None:
         """Thread: the queued messages to the pipe, in order, until None."""
-        broken = False
-        while (item := self._outbox.get()) is not None:
-            data, cells = item
-            if not broken:
-                try:
-                    self._conn.send_bytes(data)
-                except OSError:  # the writer died: its error, or its exit code, is read by save
-                    broken = True
-            if cells:
-                self._cells_sent += 1
+        while (data := self._outbox.get()) is not None:
+            self._write_pipe(data)
+            self._pumped += 1
+
+    def _write_pipe(self, data: bytes) -> None:
+        if not self._broken:
+            try:
+                self._conn.send_bytes(data)
+            except OSError:  # the writer died: its error, or its exit code, is read by save
+                self._broken = True
 
     def add_sheet(
         self,
@@ -168,11 +180,11 @@ class ForkedWorkbook:
     def _send_batch(self) -> None:
         if not self._batch:
             return
-        if self._cells_queued - self._cells_sent >= RENDER_HERE_FROM:
+        if self._cells_sent - self._cells_applied.value >= RENDER_HERE_FROM:
             self._send(("text", self._rendered()))
         else:
             self._send(("rows", self._batch))
-            self._cells_queued += 1
+            self._cells_sent += 1
         self._batch = []
         self._numbers = []
 
@@ -191,7 +203,17 @@ class ForkedWorkbook:
         # An error the writer met since the last batch stops the export now.
         if self._conn.poll():
             self._reply()
-        self._outbox.put((pickle.dumps(message, pickle.HIGHEST_PROTOCOL), message[0] == "rows"))
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        if self._put == self._pumped and self._applied.value == self._pumped + self._direct:
+            # Nothing waits for the pipe and the writer has applied all it was sent: it is
+            # waiting for this, so it goes at once. Through the pump thread, it would wait
+            # for this thread to hand over the GIL (every 5 ms while it works), time in
+            # which the writer would sit idle.
+            self._write_pipe(data)
+            self._direct += 1
+        else:
+            self._outbox.put(data)
+            self._put += 1
 
     def _reply(self) -> None:
         try:
@@ -219,7 +241,7 @@ class ForkedWorkbook:
 
     def discard(self) -> None:
         if not self._done:
-            self._outbox.put((pickle.dumps(("discard", None)), False))
+            self._outbox.put(pickle.dumps(("discard", None)))
             self._finish()
 
     def _finish(self) -> None:
@@ -235,8 +257,9 @@ class ForkedWorkbook:
             self._process.join()
 
 
-def _serve(conn: Connection, properties: dict[str, str]) -> None:
-    """The child: apply the parent's messages to a StreamingWorkbook until save or discard."""
+def _serve(conn: Connection, properties: dict[str, str], applied: Any, cells_applied: Any) -> None:
+    """The child: apply the parent's messages to a StreamingWorkbook until save or discard,
+    counting them in `applied` (batches of cells also in `cells_applied`) for the parent."""
     # The rows unpickled here hold no reference cycles, and the child lives for one export:
     # the cyclic collector would only traverse them again and again (see exchange.export).
     gc.disable()
@@ -250,14 +273,14 @@ def _serve(conn: Connection, properties: dict[str, str]) -> None:
             except EOFError:  # the parent went away
                 return
             if kind == "rows":
-                if failed:
-                    continue
-                try:
-                    for index, cells in payload:
-                        sheets[index].write(cells)
-                except Exception as error:  # sent back to the parent, raised there
-                    failed = True
-                    conn.send(("error", error))
+                if not failed:
+                    try:
+                        for index, cells in payload:
+                            sheets[index].write(cells)
+                    except Exception as error:  # sent back to the parent, raised there
+                        failed = True
+                        conn.send(("error", error))
+                cells_applied.value += 1
             elif kind == "text":
                 if not failed:
                     for index, data, count in payload:
@@ -277,6 +300,7 @@ def _serve(conn: Connection, properties: dict[str, str]) -> None:
                 return
             else:  # discard, or save after an error already sent
                 return
+            applied.value += 1
     finally:
         book.discard()
         conn.close()
