@@ -232,14 +232,14 @@ def run() -> int:
                 cursor.execute(f"VACUUM ANALYZE {table}")
 
     # Counted on one connection: reading ahead spreads the same queries over three.
-    with override_settings(REPORT_READ_AHEAD=False), CaptureQueriesContext(connection) as ctx:
+    with override_settings(READ_AHEAD=False), CaptureQueriesContext(connection) as ctx:
         report = wave_report(wave)
     print(f"{'Queries for the whole report':<52} {len(ctx.captured_queries)}")
     print(
         f"{'Completed responses in the report':<52} {report['population']['completed']['total']:,}"
         f" (panel {report['comparison']['panel']['size']['total']:,})"
     )
-    from reports.reads import can_read_ahead
+    from surveys.reads import can_read_ahead
 
     print(f"{'Reading ahead on other connections':<52} {'yes' if can_read_ahead() else 'no'}")
     _, best = timed("Whole report (JSON contract, with comparison)", lambda: as_json(wave_report(wave)), repeat=3)

@@ -230,9 +230,9 @@ ORGANISATION_NAME = os.getenv("ORGANISATION_NAME", "European Observatory for Clu
 # database (docs/exchange.md, "Scale"); off: everything in one process.
 EXCHANGE_WRITER_PROCESS = envbool("EXCHANGE_WRITER_PROCESS", "true")
 
-# Reports: the large reads of a report on a second database connection while the first
-# builds (PostgreSQL, outside a transaction; docs/reports.md, "How it is computed").
-REPORT_READ_AHEAD = envbool("REPORT_READ_AHEAD", "true")
+# Reports and exports: their large reads on other database connections while the first
+# one works (PostgreSQL, outside a transaction; surveys/reads.py).
+READ_AHEAD = envbool("READ_AHEAD", "true")
 
 # Outreach (invitations, reminders, deadlines; docs/outreach.md).
 # Messages per task (sent over one SMTP connection).

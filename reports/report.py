@@ -35,10 +35,10 @@ from django.utils import timezone
 
 from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.models import Partnership, Question, Response, Wave
+from surveys.reads import ReadAhead
 
 from . import indicators as ind
 from . import selectors, tallies
-from .reads import ReadAhead
 from .selectors import CountRow, Scope, WaveRows
 
 T = Question.Type
@@ -432,7 +432,7 @@ class _Sums:
 @dataclass(frozen=True)
 class Tallied:
     """What the report of a wave reads from its tallies, submitted to `reads` at once (read
-    ahead on another connection where that is possible: see `reports.reads`). A recount of
+    ahead on another connection where that is possible: see `surveys.reads`). A recount of
     stale responses rewrites them: submit again after one."""
 
     counts: Future[list[tuple[CountRow, int]]]

@@ -1,19 +1,20 @@
-"""Reading ahead: the large reads of a report run on other database connections, in threads,
-while this thread builds indicators from the reads that are done.
+"""Reading ahead: large reads run on other database connections, in threads, while this
+thread works on the reads that are done (the report of a wave, the export of a wave).
 
-A report of 100,000 responses spends about a third of its time waiting for PostgreSQL (the
-per-partnership figures of both waves, the partnerships named, the check of the tallies,
-the responses and the register) and the rest in Python. On a machine with two cores the
-database can execute queries on one core while Python works on the other. Reads go to
-*lanes*: each lane is a thread with a connection of its own and runs its reads in the order
-submitted; `Future.result()` waits only for what is not done yet.
+A report of 100,000 responses spent about a third of its time waiting for PostgreSQL, an
+export about a quarter; on a machine with two cores the database can execute queries on one
+core while Python works on the other. Reads go to *lanes*: each lane is a thread with a
+connection of its own and runs its reads in the order submitted; `Future.result()` waits
+only for what is not done yet.
 
 Only on PostgreSQL, and only outside a transaction: inside one (a test, a caller that wrote
 something not yet committed) another connection would not see what the transaction wrote,
 so every read then runs at once on this connection, in the order submitted. Outside a
 transaction every query sees its own snapshot anyway, on one connection or three, so
-reading ahead changes nothing about what a report can see. `REPORT_READ_AHEAD = False`
-turns it off.
+reading ahead changes nothing about what can be seen. `READ_AHEAD = False` turns it off.
+
+Create lanes after forking a process (the export's writer), never before: a fork copies only
+the thread that forks.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ T = TypeVar("T")
 
 def can_read_ahead(alias: str = DEFAULT_DB_ALIAS) -> bool:
     connection = connections[alias]
-    return bool(settings.REPORT_READ_AHEAD) and connection.vendor == "postgresql" and not connection.in_atomic_block
+    return bool(settings.READ_AHEAD) and connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 class ReadAhead:

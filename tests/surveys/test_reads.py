@@ -1,5 +1,6 @@
-"""Reading ahead on other connections (reports.reads): only where it cannot change what a
-report sees, and giving the same report as reading on one connection."""
+"""Reading ahead on other connections (surveys.reads): only where it cannot change what can
+be seen (PostgreSQL, outside a transaction), each lane on a connection of its own, closed
+after."""
 
 from __future__ import annotations
 
@@ -8,11 +9,7 @@ from django.db import connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import override_settings
 
-from reports.reads import ReadAhead
-from reports.report import as_json, wave_report
-from reports.tallies import stale_responses
-from surveys.models import Wave
-from tests.reports.test_tallies import _irregular_waves
+from surveys.reads import ReadAhead
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="reads ahead on PostgreSQL only")
 
@@ -50,25 +47,7 @@ def test_it_reads_on_this_connection_inside_a_transaction() -> None:
 
 @pytest.mark.django_db
 def test_it_reads_on_this_connection_on_sqlite_or_when_turned_off() -> None:
-    with override_settings(REPORT_READ_AHEAD=False), ReadAhead() as reads:
+    with override_settings(READ_AHEAD=False), ReadAhead() as reads:
         assert not reads.parallel
     with ReadAhead() as reads:
         assert not reads.parallel  # a test runs in a transaction (and maybe on SQLite)
-
-
-@on_postgresql
-@pytest.mark.django_db(transaction=True)
-def test_it_gives_the_same_report_when_reading_ahead(wave_4i: Wave) -> None:
-    # Waves with a previous one, and responses changed behind the services' back, which the
-    # report recounts (on this connection) before the tallies are read (on the other).
-    wave = _irregular_waves(wave_4i, 3)
-    assert not connection.in_atomic_block
-    assert wave.previous_id is not None
-    wave_ids = [wave.pk, wave.previous_id]
-    assert stale_responses(wave_ids=wave_ids)
-    ahead = as_json(wave_report(wave))
-    assert stale_responses(wave_ids=wave_ids) == []
-    with override_settings(REPORT_READ_AHEAD=False):
-        assert as_json(wave_report(wave)) == ahead
-    assert as_json(wave_report(wave, scan=True)) == ahead
-    assert ahead["comparison"]["panel"]["size"]["total"] == 4
