@@ -230,8 +230,8 @@ ORGANISATION_NAME = os.getenv("ORGANISATION_NAME", "European Observatory for Clu
 # database (docs/exchange.md, "Scale"); off: everything in one process.
 EXCHANGE_WRITER_PROCESS = envbool("EXCHANGE_WRITER_PROCESS", "true")
 
-# Reports and exports: their large reads on other database connections while the first
-# one works (PostgreSQL, outside a transaction; surveys/reads.py).
+# Reports: their large reads on other database connections while the first one works
+# (PostgreSQL, outside a transaction; surveys/reads.py).
 READ_AHEAD = envbool("READ_AHEAD", "true")
 
 # Outreach (invitations, reminders, deadlines; docs/outreach.md).

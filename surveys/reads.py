@@ -1,11 +1,14 @@
 """Reading ahead: large reads run on other database connections, in threads, while this
-thread works on the reads that are done (the report of a wave, the export of a wave).
+thread works on the reads that are done (the report of a wave).
 
-A report of 100,000 responses spent about a third of its time waiting for PostgreSQL, an
-export about a quarter; on a machine with two cores the database can execute queries on one
-core while Python works on the other. Reads go to *lanes*: each lane is a thread with a
-connection of its own and runs its reads in the order submitted; `Future.result()` waits
-only for what is not done yet.
+A report of 100,000 responses spent about a third of its time waiting for PostgreSQL; on a
+machine with two cores the database can execute queries on one core while Python works on
+the other. Reads go to *lanes*: each lane is a thread with a connection of its own and runs
+its reads in the order submitted; `Future.result()` waits only for what is not done yet.
+It pays where the database's own work is large beside the rows it returns (sorts, joins,
+aggregates into arrays); where the time goes into turning many rows into Python objects it
+does not, as those hold the interpreter's lock in whichever thread they run (tried on the
+export: no faster).
 
 Only on PostgreSQL, and only outside a transaction: inside one (a test, a caller that wrote
 something not yet committed) another connection would not see what the transaction wrote,
@@ -13,8 +16,8 @@ so every read then runs at once on this connection, in the order submitted. Outs
 transaction every query sees its own snapshot anyway, on one connection or three, so
 reading ahead changes nothing about what can be seen. `READ_AHEAD = False` turns it off.
 
-Create lanes after forking a process (the export's writer), never before: a fork copies only
-the thread that forks.
+Create lanes after forking a process, never before: a fork copies only the thread that
+forks.
 """
 
 from __future__ import annotations
