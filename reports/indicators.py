@@ -198,13 +198,24 @@ def sort_names(names: list[str]) -> None:
 def side_by_side(previous: Mapping[str, Number], current: Mapping[str, Number]) -> dict[str, dict[str, Number | None]]:
     """Per-partnership figures of two waves, for every partnership in either, in name order."""
     names = list(previous)
+    if names == list(current):
+        ordered = list(names)
+        sort_names(ordered)
+        if ordered == names:
+            # The same partnerships in both, in name order already (a panel, as the report
+            # builds them): the values line up, with no lookup per partnership.
+            values = zip(names, previous.values(), current.values(), strict=True)
+            return _plain_if_both(
+                {name: {"previous": before, "current": now} for name, before, now in values}, previous, current
+            )
     names.extend(name for name in current if name not in previous)
     sort_names(names)
     before, now = previous.get, current.get
-    pairs = {name: {"previous": before(name), "current": now(name)} for name in names}
-    if isinstance(previous, PlainDict) and isinstance(current, PlainDict):
-        return PlainDict(pairs)
-    return pairs
+    return _plain_if_both({name: {"previous": before(name), "current": now(name)} for name in names}, previous, current)
+
+
+def _plain_if_both(pairs: dict[str, Any], *sources: Mapping[str, Any]) -> dict[str, Any]:
+    return PlainDict(pairs) if all(isinstance(source, PlainDict) for source in sources) else pairs
 
 
 def collaboration_pairs(edges: Iterable[tuple[str, str, str]], *, registered: Container[str]) -> list[dict[str, Any]]:

@@ -130,6 +130,16 @@ def test_it_sorts_names_case_insensitively_then_as_written() -> None:
     assert names == ["a-z", "ABC", "Abc", "abc", "b", "eco", "Éco"]
 
 
+def test_it_puts_the_same_partnerships_side_by_side_in_name_order() -> None:
+    assert list(ind.side_by_side({"b": 1, "A": 2}, {"b": 3, "A": 4}).items()) == [
+        ("A", {"previous": 2, "current": 4}),
+        ("b", {"previous": 1, "current": 3}),
+    ]
+    in_order = ind.side_by_side(ind.PlainDict(A=2, b=1), ind.PlainDict(A=None, b=3))
+    assert isinstance(in_order, ind.PlainDict)
+    assert in_order == {"A": {"previous": 2, "current": None}, "b": {"previous": 1, "current": 3}}
+
+
 def test_it_puts_per_partnership_figures_side_by_side() -> None:
     assert ind.side_by_side({"GCA": 2, "EC2i": 1}, {"GCA": 3, "ELBE": 0}) == {
         "EC2i": {"previous": 1, "current": None},
