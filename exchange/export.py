@@ -8,10 +8,8 @@ cells that `surveys.values` and `CellWriter` give), and the rows go to the sheet
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -28,7 +26,7 @@ from exchange.resources import (
     codebook_entries,
     message_dates,
 )
-from surveys.bulk import IdList, fetch_tuples, iter_tuples
+from surveys.bulk import IdList, collector_paused, fetch_tuples, iter_tuples
 from surveys.definition.structure import structure_for
 from surveys.models import Answer, Contact, Partnership, RepeatRow, Response, Wave
 
@@ -91,33 +89,13 @@ def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[
     yield from chunks
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the export, back as it was after.
-
-    An export allocates millions of tuples, dicts and lists that hold no reference cycles
-    (an export of 10,000 responses leaves nothing for the collector to free), yet the
-    collector, triggered every 700 allocations, traverses them again and again as they age:
-    that was about half the time of turning answer rows into cells. Without cycles,
-    reference counting frees everything as before, so memory stays flat. (The switch is
-    per process: other threads of a web worker go without collections meanwhile too.)
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def wave_export(
     *, wave: Wave, target: str | Path | BinaryIO, labels: bool = False, status: str = Status.ALL, chunk: int = CHUNK
 ) -> ExportSummary:
     """Write the wave's workbook (see docs/exchange.md) to a path or binary file."""
     if status not in Status.CHOICES:
         raise ValueError(f"status must be one of {', '.join(Status.CHOICES)}")
-    with _no_cycle_collection():
+    with collector_paused():
         return _export(wave, target, labels=labels, status=status, chunk=chunk)
 
 

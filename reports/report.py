@@ -17,12 +17,10 @@ others, or the panel's own answer rows when it is the smaller part.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, islice, repeat
@@ -33,6 +31,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from surveys.bulk import collector_paused
 from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.models import Partnership, Question, Response, Wave
 from surveys.reads import ReadAhead
@@ -687,23 +686,6 @@ def _per_partnership(questions: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a while.
-
-    A large report builds millions of small objects (rows, dict entries), none in a cycle.
-    Every few hundred allocations the collector would walk all of them again, which doubled
-    the report's time at 100,000 responses; reference counting frees them as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def wave_report(wave: Wave, *, scan: bool = False) -> dict[str, Any]:
     """The whole report of a wave as plain data (Decimals kept; see `as_json`).
 
@@ -711,7 +693,7 @@ def wave_report(wave: Wave, *, scan: bool = False) -> dict[str, Any]:
     `tallies.stale_responses`). `scan=True` computes every count from the answer rows
     instead: the reference, slow on large waves.
     """
-    with _collector_paused():
+    with collector_paused():
         return _wave_report(wave, scan=scan)
 
 
