@@ -20,10 +20,12 @@ option numbers, rows of repeat tables) and the partnerships each response names
 (`NamedPartnership`, with the purposes of the table row) are copied per response, by the
 same services, with one `INSERT … SELECT` each; taking a response out deletes its rows.
 
-`tallies_sync` finds, in one query, the responses whose tallied state disagrees with their
-status or their partnership's current group (a writer that bypassed the services, a
-partnership moved in the register) and recounts those; `tallies_rebuild` recomputes a whole
-wave from its answer rows (repair, and after bulk loads).
+`stale_responses` finds, in one query, the responses whose tallied state disagrees with
+their status or their partnership's current group (a writer that bypassed the services, a
+partnership moved in the register) and `tallies_recount` recounts them (every report does
+both); `tallies_rebuild` recomputes a whole wave from its answer rows (repair, and after
+bulk loads). What no query can see is a submitted response whose answers were changed by a
+writer that bypassed `tallies_remove`: `tallies_rebuild` repairs that.
 """
 
 from __future__ import annotations
@@ -268,15 +270,6 @@ def tallies_recount(*, response_ids: Iterable[int]) -> int:
             tallies_add(response_id=response_id)
         n += 1
     return n
-
-
-def tallies_sync(*, wave_ids: Iterable[int]) -> int:
-    """Recount the responses of these waves whose tallies are stale; returns how many.
-
-    What this cannot see is a submitted response whose answers were changed by a writer
-    that bypassed `tallies_remove`: `tallies_rebuild` repairs that.
-    """
-    return tallies_recount(response_ids=stale_responses(wave_ids=wave_ids))
 
 
 @transaction.atomic
