@@ -191,6 +191,11 @@ def build_question(
                 option_ui.text = _input(f"{prefix}.other.text", raw, errors)
             ui.options.append(option_ui)
     elif qtype == T.RATING_MATRIX:
+        # The levels are the matrix's options: the header and every row's radios are drawn
+        # from them (without them the rows had no buttons at all).
+        ui.options = [
+            OptionUI(option=level, id=input_id(f"{prefix}.{level.code}"), checked=False) for level in node.options
+        ]
         ui.matrix = [MatrixRowUI(row=row, input=_input(f"{prefix}.{row.code}", raw, errors)) for row in node.rows]
     elif qtype == T.COUNTRIES:
         chosen = raw.get(prefix, [])
