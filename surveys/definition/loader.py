@@ -38,8 +38,11 @@ TYPE_KEYS: dict[str, set[str]] = {
     T.DATE: set(),
     T.COUNTRIES: {"exclude_eu", "max"},
     T.REPEAT: {"fields", "rows_from", "max_rows"},
-    T.PARTNERSHIP: set(),
+    T.PARTNERSHIP: {"partnerships"},
 }
+# What a partnership question may designate: registered partnerships of these programmes, of
+# these groups, or with these acronyms.
+PARTNERSHIP_KEYS = ("programmes", "groups", "acronyms")
 # Types a repeat table's field may have: each holds one value per row (countries may hold several).
 FIELD_TYPES = {T.SINGLE_CHOICE, T.YES_NO, T.NUMBER, T.TEXT, T.LONG_TEXT, T.DATE, T.COUNTRIES, T.PARTNERSHIP}
 DEFAULT_MAX_ROWS = 500
@@ -214,6 +217,9 @@ def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) ->
             ck.error(f"{path}.decimals", "at most 4 decimals are kept")
         if q["min"] is not None and q["max"] is not None and Decimal(q["min"]) > Decimal(q["max"]):
             ck.error(f"{path}.min", "is above max")
+    elif qtype == T.PARTNERSHIP and "partnerships" in data:
+        # Only when given, so that the checksum of a definition without it does not change.
+        q["partnerships"] = _partnerships(ck, data["partnerships"], f"{path}.partnerships")
     elif qtype == T.COUNTRIES:
         q["exclude_eu"] = ck.boolean(data, "exclude_eu", path)
         q["max_items"] = ck.whole(data, "max", path, minimum=1)
@@ -232,6 +238,22 @@ def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) ->
                 ck.error(f"{path}.fields[{i}].shown_if", "fields of a repeat table cannot have shown_if")
             q["fields"].append(f)
     return q
+
+
+def _partnerships(ck: _Checker, value: Any, path: str) -> dict[str, list[str]]:
+    if not isinstance(value, dict) or not value or set(value) - set(PARTNERSHIP_KEYS):
+        ck.error(path, f"must be a mapping of {', '.join(PARTNERSHIP_KEYS)} (at least one)")
+        return {}
+    result = {}
+    for key in PARTNERSHIP_KEYS:
+        if key not in value:
+            continue
+        items = value[key]
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) and i.strip() for i in items):
+            ck.error(f"{path}.{key}", "must be a non-empty list of texts")
+            continue
+        result[key] = [i.strip() for i in items]
+    return result
 
 
 def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
@@ -424,6 +446,7 @@ def _create_question(
         max_rows=q["max_rows"],
         decimals=q["decimals"],
         shown_if=q["shown_if"],
+        partnerships=q.get("partnerships", {}),
     )
     options = [
         Option(

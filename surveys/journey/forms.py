@@ -14,7 +14,8 @@ Input names (an id is the name with '.' replaced by '-'):
 | single_choice/yes_no | Q (radios), Q.other.text                                         |
 | rating_matrix        | Q.<row> (radios)                                                 |
 | countries            | Q (checkboxes; a select when at most one country)                |
-| partnership          | Q (select; "__other__" for one not listed), Q.other.text         |
+| partnership          | Q (select of the designated partnerships, grouped; "__other__"   |
+|                      | for one not listed), Q.other.text                                |
 | repeat               | Q.rows (row count), Q.<i>.<field> and the field's own sub-inputs  |
 | other types          | Q                                                                |
 """
@@ -31,6 +32,7 @@ from django.http import QueryDict
 from django_countries import countries
 
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
+from surveys.journey.partnerships import PartnershipChoices
 from surveys.models import Question
 from surveys.values import Choice, PartnershipValue, Ticked, Values, hidden_codes, number_text
 
@@ -147,7 +149,7 @@ class Parsed:
 
 
 class _Parser:
-    def __init__(self, data: QueryDict, partnerships: dict[str, str]) -> None:
+    def __init__(self, data: QueryDict, partnerships: PartnershipChoices) -> None:
         self.data = data
         self.partnerships = partnerships
         self.raw: Raw = {}
@@ -278,8 +280,13 @@ class _Parser:
                 return None
             if choice == OTHER_PARTNERSHIP:
                 return PartnershipValue(text=other_text)
-            if choice not in self.partnerships:
-                self.errors[prefix] = "Please choose a partnership from the list."
+            if choice not in self.partnerships.of(node):
+                # Only the partnerships the question designates may be named (a crafted post
+                # or a stale page must not name any organisation of the register).
+                self.errors[prefix] = (
+                    f"“{choice[:64]}” is not one of the partnerships offered here: choose one from the list, "
+                    "or “Another partnership (not in this list)” and type its name."
+                )
                 return None
             return PartnershipValue(acronym=choice)
         if qtype == T.REPEAT:
@@ -335,7 +342,7 @@ class _Parser:
 
 
 def parse_section(
-    section: SectionNode, data: QueryDict, *, partnerships: dict[str, str], structure: Structure, stored: Values
+    section: SectionNode, data: QueryDict, *, partnerships: PartnershipChoices, structure: Structure, stored: Values
 ) -> Parsed:
     """Parse a section's POST: values of its questions, the raw inputs and format errors.
 

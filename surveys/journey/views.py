@@ -21,6 +21,7 @@ from surveys.definition.structure import SectionNode, Structure, structure_for
 from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed
 from surveys.journey import forms
 from surveys.journey.display import shown_sections
+from surveys.journey.partnerships import PartnershipChoices, partnership_choices
 from surveys.journey.widgets import build_section, error_summary
 from surveys.models import AccessKey, Contact, Invitation, Partnership, Question, Response, SectionState, Wave
 from surveys.models.waves import hash_key
@@ -128,16 +129,11 @@ def _progress(access: Access, current: SectionNode | None = None) -> list[dict[s
     return steps
 
 
-def _partnership_choices(access: Access, section: SectionNode) -> dict[str, str]:
-    """Registered partnerships that a question of this page may name (never one's own)."""
-    needs = any(
-        n.type == Question.Type.PARTNERSHIP or any(f.type == Question.Type.PARTNERSHIP for f in n.fields)
-        for n in section.questions
+def _partnership_choices(access: Access, section: SectionNode) -> PartnershipChoices:
+    """Registered partnerships that the questions of this page designate (never one's own)."""
+    return partnership_choices(
+        section=section, wave_id=access.response.wave_id, own_partnership_id=access.response.partnership_id
     )
-    if not needs:
-        return {}
-    rows = Partnership.objects.exclude(pk=access.response.partnership_id).values_list("acronym", "name")
-    return {acronym: (f"{acronym} – {name}" if name and name != acronym else acronym) for acronym, name in rows}
 
 
 def _partnership_names() -> dict[str, str]:

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
 from surveys.journey.forms import OTHER_PARTNERSHIP, Raw, countries_offered, country_choices, input_id
+from surveys.journey.partnerships import PartnershipChoices
 from surveys.models import MatrixRow, Option, Question
 
 T = Question.Type
@@ -56,6 +57,14 @@ class MatrixRowUI:
 
 
 @dataclass
+class PartnershipGroupUI:
+    """One <optgroup> of a partnership choice: (acronym, label, selected) under a heading."""
+
+    heading: str
+    choices: list[tuple[str, str, bool]] = field(default_factory=list)
+
+
+@dataclass
 class RepeatRowUI:
     index: int | str
     number: int | str
@@ -71,7 +80,7 @@ class QuestionUI:
     options: list[OptionUI] = field(default_factory=list)
     matrix: list[MatrixRowUI] = field(default_factory=list)
     countries: list[tuple[str, str, bool]] = field(default_factory=list)
-    partnerships: list[tuple[str, str, bool]] = field(default_factory=list)
+    partnership_groups: list[PartnershipGroupUI] = field(default_factory=list)
     other: Input | None = None
     rows: list[RepeatRowUI] = field(default_factory=list)
     template_row: RepeatRowUI | None = None
@@ -170,7 +179,7 @@ def build_question(
     raw: Raw,
     errors: dict[str, str],
     *,
-    partnerships: dict[str, str],
+    partnerships: PartnershipChoices,
     in_repeat: bool = False,
 ) -> QuestionUI:
     q = node.question
@@ -203,7 +212,18 @@ def build_question(
         ui.countries = [(code, name, code in chosen_list) for code, name in country_choices(node)]
     elif qtype == T.PARTNERSHIP:
         chosen = raw.get(prefix, "")
-        ui.partnerships = [(acronym, label, acronym == chosen) for acronym, label in partnerships.items()]
+        offered = partnerships.of(node)
+        groups: dict[str, PartnershipGroupUI] = {}
+        for choice in offered.values():
+            group = groups.setdefault(choice.heading, PartnershipGroupUI(heading=choice.heading))
+            group.choices.append((choice.acronym, choice.label, choice.acronym == chosen))
+        ui.partnership_groups = list(groups.values())
+        if chosen and chosen != OTHER_PARTNERSHIP and chosen not in offered:
+            # An answer the question no longer offers (stored before its designation changed,
+            # or posted from outside it) stays shown, with the parser's message, not dropped.
+            ui.partnership_groups.insert(
+                0, PartnershipGroupUI(heading="Your earlier answer, not offered here", choices=[(chosen, chosen, True)])
+            )
         ui.other = _input(f"{prefix}.other.text", raw, errors)
         ui.input.value = chosen
     elif qtype == T.REPEAT:
@@ -246,7 +266,7 @@ def build_section(
     raw: Raw,
     errors: dict[str, str],
     *,
-    partnerships: dict[str, str],
+    partnerships: PartnershipChoices,
     hidden_elsewhere: set[str],
     rows_expected: dict[str, int | None],
 ) -> list[QuestionUI]:

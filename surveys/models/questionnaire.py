@@ -124,6 +124,9 @@ class Question(models.Model):
     max_rows = models.PositiveIntegerField(null=True, blank=True)
     # Relevance: {"question": "A6", "equals": "yes"}; empty when always shown.
     shown_if = models.JSONField(default=dict, blank=True)
+    # partnership: the registered partnerships it offers, {"programmes": [...], "groups": [...],
+    # "acronyms": [...]} (any that matches); empty: the partnerships of the wave.
+    partnerships = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
