@@ -178,7 +178,10 @@ def test_it_completes_annex_a_from_the_invitation_link_to_the_confirmation(
     # A7 is asked only when A6 is "yes", on the same page.
     expect(a7).to_be_visible()
     page.get_by_role("button", name="Add an entry to A7").click()
-    a7.get_by_label("Other ESCP").select_option("ELBE")
+    # The partnership choice is a search box (static/js/partnership-picker.js): type, pick a match.
+    a7.get_by_role("combobox", name="Other ESCP").fill("elb")
+    a7.get_by_role("option", name="ELBE – Partnership ELBE").click()
+    expect(a7.locator("#id-A7-0-partnership")).to_have_value("ELBE")
     a7.get_by_label("Purpose of the dialogue/ collaboration").fill("Joint mission to Canada")
     assert_fits_the_screen(tab)
     press(page, "Next")
