@@ -211,3 +211,14 @@ def test_an_answer_to_the_eccp_quality_matrix_is_saved_and_shown_again(client: C
     assert 'name="C5.news" value="4" id="id-C5-news-4" checked' in page
     assert 'name="C5.digest" value="2" id="id-C5-digest-2" checked' in page
     assert page.count(" checked") == 2
+
+
+def test_a_level_outside_the_scale_is_refused_at_its_row(client: Client, persona_of) -> None:
+    persona = persona_of("eccp-user-satisfaction")
+    data = {"C5.news": "4", "C5.digest": "9", "action": "save", "lock_version": 0}
+    page = client.post(persona.url("section", "satisfaction"), data)
+    assert page.status_code == 422
+    html = page.content.decode()
+    assert '<a href="#id-C5-digest">C5: Please choose one of the levels shown.</a>' in html
+    assert 'id="id-C5-digest-1" aria-invalid="true" aria-describedby="id-C5-digest-error"' in html
+    assert 'name="C5.news" value="4" id="id-C5-news-4" checked' in html  # the rest is kept
