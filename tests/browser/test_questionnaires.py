@@ -71,10 +71,10 @@ class Driver:
                 self.expected[(path, "other")] = ("", None, "Something else")
         elif node.type in (T.SINGLE_CHOICE, T.YES_NO):
             wanted = self.controllers.get(node.code)
-            option = node.option(wanted) if wanted else next(o for o in node.options if not o.is_other)
-            assert option is not None
-            page.locator(css_id(f"{name}.{option.code}")).check()
-            self.expected[(path, "")] = option.code
+            choice = node.option(wanted) if wanted else next(o for o in node.options if not o.is_other)
+            assert choice is not None
+            page.locator(css_id(f"{name}.{choice.code}")).check()
+            self.expected[(path, "")] = choice.code
         elif node.type == T.RATING_MATRIX:
             levels = [o.code for o in node.options]
             for index, row in enumerate(node.rows):
