@@ -192,7 +192,12 @@
         setActive(count - 1);
       }
     });
-    input.addEventListener("blur", function () { commit(); close(); });
+    input.addEventListener("blur", function () {
+      // Tab away from a highlighted match takes it, as Enter would.
+      if (!list.hidden && active >= 0) { choose(shown[active]); return; }
+      commit();
+      close();
+    });
     // A press on an option must not take the focus from the box (and so close the list first).
     list.addEventListener("mousedown", function (event) { event.preventDefault(); });
     list.addEventListener("click", function (event) {

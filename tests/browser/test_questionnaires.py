@@ -256,7 +256,15 @@ def test_a_cluster_organisation_is_not_found_by_the_partnership_search(desktop: 
     expect(status).to_have_text("1 partnership matches.")
     page.keyboard.press("Enter")
     expect(page.locator("#id-A7-0-partnership")).to_have_value("BioXclusters")
+    expect(box).to_have_value("BioXclusters – Partnership BioXclusters")
     expect(page.locator("h1")).to_have_text("Achievements")
+    # Tab away from a highlighted match takes it too.
+    page.keyboard.press("Control+a")
+    page.keyboard.type("ec2")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    expect(page.locator("#id-A7-0-partnership")).to_have_value("EC2i")
+    expect(page.locator("#id-A7-0-partnership-other-text-box")).to_be_hidden()
     desktop.check("partnership chosen")
     desktop.assert_accessible()
 
