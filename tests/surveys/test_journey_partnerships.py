@@ -93,7 +93,7 @@ def test_another_partnership_by_name_works_without_script(client, register, coor
     assert 'value="Nordic Health Cluster"' in page
 
 
-def test_the_page_names_the_programme_script(client, register, coordinator):
+def test_the_page_loads_the_search_script(client, register, coordinator):
     page = client.get(coordinator.url("section", "achievements")).content.decode()
     assert '<script src="/static/js/partnership-picker.js" defer></script>' in page
     assert "data-partnership-select" in page
