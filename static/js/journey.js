@@ -1,6 +1,8 @@
 // The questionnaire pages, enhanced: comment boxes follow their option, "None" clears the
 // others, questions follow their relevance rule, rows are added and removed in place.
 // The server applies the same rules on every save, so the page works without this script.
+// Typing is saved by itself after a few idle seconds (the same POST as the buttons, answered
+// in JSON), and leaving the page by a link saves it first or asks.
 (function () {
   "use strict";
   const form = document.querySelector("form.section-form");
@@ -144,6 +146,86 @@
     filter.addEventListener("keydown", function (event) { if (event.key === "Enter") { event.preventDefault(); } });
     list.addEventListener("change", describe);
     describe();
+  });
+
+  // Autosave ---------------------------------------------------------------------------
+  const status = document.getElementById("autosave-status");
+  const idle = parseInt(form.dataset.autosaveMs || "3000", 10);
+  let changes = 0;        // edits since the page was drawn or last saved
+  let timer = null;
+  let pending = null;     // the save under way, if any
+  let stopped = false;    // a colleague's save or the deadline: only a button press goes on
+  let submitting = false;
+
+  function say(text) { if (status) { status.textContent = text; } }
+
+  function autosave() {
+    clearTimeout(timer);
+    if (pending) { return pending; }
+    if (stopped || changes === 0) { return Promise.resolve(changes === 0); }
+    const sent = changes;
+    const data = new URLSearchParams(new FormData(form));
+    data.set("action", "autosave");
+    say("Saving…");
+    pending = fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
+    }).then(function (result) {
+      const answer = result.answer;
+      say(answer.message || "");
+      if (answer.status === "saved") {
+        // The next save (a button, or this again) is based on the version just saved.
+        form.querySelector('input[name="lock_version"]').value = String(answer.lock_version);
+        changes -= sent;
+        return changes === 0 && answer.problems.length === 0;
+      }
+      if (answer.status === "conflict" || answer.status === "closed" || answer.status === "submitted") {
+        stopped = true;
+      }
+      return false;
+    }).catch(function () {
+      say("Not saved: the server did not answer. Your answers are still on this page; saving again in a moment.");
+      timer = setTimeout(autosave, Math.max(idle, 15000));
+      return false;
+    }).finally(function () { pending = null; });
+    return pending;
+  }
+
+  function edited() {
+    changes += 1;
+    clearTimeout(timer);
+    timer = setTimeout(autosave, idle);
+  }
+  form.addEventListener("input", edited);
+  form.addEventListener("change", edited);
+  form.addEventListener("submit", function () { submitting = true; clearTimeout(timer); });
+
+  // Leaving by a link: save first; if that fails, ask.
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest("a[href]");
+    if (!link || event.defaultPrevented || link.hasAttribute("data-leave-unsaved")) { return; }
+    if (link.target === "_blank" || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) { return; }
+    const href = link.getAttribute("href");
+    if (href.charAt(0) === "#") { return; }
+    if (changes === 0 && !pending) { return; }
+    event.preventDefault();
+    autosave().then(function (clean) {
+      if (clean || window.confirm("Some of your answers on this page are not saved (see the message at the bottom of the page). Leave anyway?")) {
+        changes = 0;
+        window.location.href = link.href;
+      }
+    });
+  });
+  // Closing the tab or typing another address with unsaved typing: the browser asks.
+  window.addEventListener("beforeunload", function (event) {
+    if (changes > 0 && !submitting) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
   });
 
   syncReveal(form);
