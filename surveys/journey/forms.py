@@ -487,7 +487,9 @@ def _inputs_of(node: QuestionNode) -> tuple[int, int]:
     if qtype == T.RATING_MATRIX:
         return len(node.rows), len(node.rows) * (name + 64)
     if qtype == T.COUNTRIES:
-        offered = len(country_choices(node))
+        # One select when at most one country, else a checkbox per country (a person may tick
+        # more than allowed and be told so: that post must still be read).
+        offered = 1 if node.question.max_items == 1 else len(country_choices(node))
         return offered, offered * (name + 2)
     if qtype == T.LONG_TEXT:
         return 1, name + LONG_TEXT_MAX

@@ -638,9 +638,10 @@ def review(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, key: str) -> HttpResponse:
     try:
-        access = _access(request, key)
-        if isinstance(access, HttpResponse):
-            return access
+        found = _access(request, key)
+        if isinstance(found, HttpResponse):
+            return found
+        access = found
         response_submit(response_id=access.response.pk, contact=access.contact)
     except DatabaseError:
         logger.exception("database error while submitting")
