@@ -311,6 +311,8 @@ class Removal:
     code: str
     text: str
     what: str
+    # Hidden by relevance (all its answers go), rather than fewer rows of a table.
+    hidden: bool = False
 
 
 def short_text(node: QuestionNode, value: Any, limit: int = 60) -> str:
@@ -360,7 +362,7 @@ def answers_removed(
         value = after.get(code)
         if code in hidden:
             if not is_empty(node, value):
-                removals.append(Removal(code=code, text=node.question.text, what=short_text(node, value)))
+                removals.append(Removal(code=code, text=node.question.text, what=short_text(node, value), hidden=True))
             continue
         if node.type != T.REPEAT or code not in section_codes:
             continue

@@ -439,11 +439,11 @@ def _save_section(request: HttpRequest, access: Access, node: SectionNode, store
     # Whatever is valid is saved; an invalid piece keeps its saved value (and its message).
     forms.keep_stored_where_invalid(node, parsed, stored)
     action = request.POST.get("action", "save")
-    autosave = action == "autosave"
     confirm_removal = ""
     if action.startswith("confirm:"):
         action = action[len("confirm:") :]
         confirm_removal = request.POST.get("confirm_removal", "")
+    autosave = action == "autosave"
     shown_raw = parsed.raw
     anchor = ""
     if action.startswith("add:"):
@@ -486,12 +486,17 @@ def _save_section(request: HttpRequest, access: Access, node: SectionNode, store
         return page(lock_version=state.lock_version, conflict=state, conflict_values=theirs, status=409)
     except WouldRemove as removal:
         if autosave:
+            # The script asks in a dialog (or knows the person removed these rows with a button)
+            # and posts again with the token; a page without script gets the step below.
             listed = "; ".join(f"{r.code} ({r.what})" for r in removal.removals)
             return _json(
                 "confirm",
                 f"Not saved automatically: saving this page would remove answers ({listed}). "
                 "Press “Save” to see what would go and confirm, or change your answer back.",
                 409,
+                question=f"Saving this page removes saved answers: {listed}. Remove them and save?",
+                token=removal.token,
+                removals=[{"code": r.code, "what": r.what, "hidden": r.hidden} for r in removal.removals],
             )
         # The page shows what was on it before a row was removed, so that keeping is the default.
         pending = action if action.startswith("remove:") else ("stay" if action.startswith("add:") else action)

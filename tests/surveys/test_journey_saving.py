@@ -140,10 +140,10 @@ def test_an_invalid_comment_of_a_ticked_option_keeps_the_saved_comment(client, c
 
 def test_the_default_button_of_a_page_saves_and_stays(client, coordinator):
     html = client.get(coordinator.url("section", "respondent")).content.decode()
-    form = html[html.index('<form method="post"') :]
-    # Enter in a field presses the form's first submit button: it must be save-and-stay.
-    first_button = re.search(r"<button[^>]*>", form).group(0)
-    assert 'value="stay"' in first_button
+    # Enter in a field presses the form's first submit button in page order (the section links
+    # before the form are buttons of it too): it must be save-and-stay.
+    first_button = re.search(r'<button type="submit"[^>]*>', html[html.index('id="main"') :]).group(0)
+    assert 'form="section-form"' in first_button and 'value="stay"' in first_button
     page = post(client, coordinator, "respondent", RESPONDENT, action="stay")
     assert page["Location"] == coordinator.url("section", "respondent")
     assert texts(coordinator, "R1") == ["Ada Coordinator"]
