@@ -423,3 +423,37 @@ def test_a_submission_while_the_database_is_down_says_so(client, coordinator, mo
     page = client.post(coordinator.url("submit"))
     assert page.status_code == 503
     assert "could not be submitted just now" in page.content.decode()
+
+
+def test_other_pages_answer_a_database_outage_with_a_calm_503(client, coordinator, monkeypatch):
+    def unavailable(request, key):
+        raise OperationalError("the database system is starting up")
+
+    monkeypatch.setattr("surveys.journey.views._access", unavailable)
+    page = client.get(coordinator.url("review"))
+    assert page.status_code == 503
+    assert page["Retry-After"] == "30"
+    assert "The service is back in a moment" in page.content.decode()
+
+
+def test_a_bug_gets_a_plain_friendly_500_page(coordinator, monkeypatch):
+    def broken(request, key):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("surveys.journey.views._access", broken)
+    page = Client(raise_request_exception=False).get(coordinator.url("review"))
+    assert page.status_code == 500
+    html = page.content.decode()
+    assert "Something went wrong on our side" in html
+    assert "Answers you saved before are kept" in html
+
+
+def test_staff_read_the_typing_kept_after_the_deadline(client, coordinator, staff_client):
+    with time_machine.travel(coordinator.invitation.wave.closes_at + dt.timedelta(minutes=5)):
+        post(client, coordinator, "practices", {"A10": "<script>late</script>\nsecond line"})
+    edit = UnsavedEdit.objects.get()
+    page = staff_client.get(f"/admin/surveys/unsavededit/{edit.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "&lt;script&gt;late&lt;/script&gt;\nsecond line" in html
+    assert "<script>late" not in html
