@@ -433,7 +433,7 @@ class UnsavedEditAdmin(admin.ModelAdmin):
     search_fields = ["response__partnership__acronym", "contact__name"]
     list_select_related = ["response__partnership", "response__wave", "section", "contact"]
     fields = ["response", "section", "contact", "reason", "created_at", "restored_at", "typed"]
-    readonly_fields = fields
+    readonly_fields = ["response", "section", "contact", "reason", "created_at", "restored_at", "typed"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -164,7 +164,12 @@ def test_a_row_removed_with_its_button_is_removed_without_asking_again(
     page = desktop.page
     desktop.open(coordinator.url("section", "achievements"))
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     page.get_by_role("button", name="Remove entry 1").first.click()
     # Pressed at once: the button waits for the save of the removal.
     page.get_by_role("button", name="Save and continue later").click()
