@@ -457,3 +457,11 @@ def test_staff_read_the_typing_kept_after_the_deadline(client, coordinator, staf
     html = page.content.decode()
     assert "&lt;script&gt;late&lt;/script&gt;\nsecond line" in html
     assert "<script>late" not in html
+
+
+def test_a_nul_typed_after_the_deadline_is_kept_without_breaking_the_store(client, coordinator):
+    with time_machine.travel(coordinator.invitation.wave.closes_at + dt.timedelta(minutes=5)):
+        page = post(client, coordinator, "practices", {"A10": "late\x00text"})
+    assert page.status_code == 403
+    # PostgreSQL's JSON refuses NUL: it is kept as the replacement character.
+    assert UnsavedEdit.objects.get().inputs["A10"] == "late\ufffdtext"
