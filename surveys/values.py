@@ -346,6 +346,10 @@ def _row_text(node: QuestionNode, row: dict[str, Any]) -> str:
     return " · ".join(parts[:3]) or "an empty entry"
 
 
+def _row_is_empty(node: QuestionNode, row: dict[str, Any]) -> bool:
+    return all(is_empty(f, row.get(f.code)) for f in node.fields)
+
+
 def answers_removed(
     structure: Structure, section_codes: set[str], before: Values, after: Values, hidden: set[str]
 ) -> list[Removal]:
@@ -366,8 +370,9 @@ def answers_removed(
             continue
         if node.type != T.REPEAT or code not in section_codes:
             continue
-        saved_rows: list[dict[str, Any]] = before.get(code) or []
-        rows: list[dict[str, Any]] = value or []
+        # An empty row (added, never filled in) holds nothing to lose.
+        saved_rows = [r for r in before.get(code) or [] if not _row_is_empty(node, r)]
+        rows = [r for r in value or [] if not _row_is_empty(node, r)]
         if len(rows) >= len(saved_rows):
             continue
         gone = len(saved_rows) - len(rows)

@@ -465,3 +465,11 @@ def test_a_nul_typed_after_the_deadline_is_kept_without_breaking_the_store(clien
     assert page.status_code == 403
     # PostgreSQL's JSON refuses NUL: it is kept as the replacement character.
     assert UnsavedEdit.objects.get().inputs["A10"] == "late\ufffdtext"
+
+
+def test_removing_an_empty_row_asks_nothing(client, coordinator):
+    assert post(client, coordinator, "achievements", {"A4": "1", "A5.rows": "0"}, action="add:A5").status_code == 302
+    assert RepeatRow.objects.filter(question__code="A5").count() == 1
+    removed = post(client, coordinator, "achievements", {"A4": "1", "A5.rows": "1"}, action="remove:A5:0")
+    assert removed.status_code == 302
+    assert not RepeatRow.objects.filter(question__code="A5").exists()
