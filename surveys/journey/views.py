@@ -2,7 +2,13 @@
 
 Every page is reached through the personal link's key; no account, no second password. A GET
 never changes anything (mail scanners open links); answers are saved by the POST of a
-section page, whichever button was pressed.
+section page, whichever button or section link was pressed, and by its autosave (the same
+POST with action "autosave", answered in JSON).
+
+Nothing typed is lost: what is valid is saved and the rest shown again with its message; a
+save that would delete saved answers asks first; a page refused (deadline, a colleague's
+submission, the database away) is shown again with what was typed, and kept as an
+UnsavedEdit where the refusal is final for now.
 """
 
 from __future__ import annotations
@@ -11,25 +17,21 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from functools import partial
-from urllib.parse import parse_qsl
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
-from django.middleware.csrf import CsrfViewMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from surveys.definition.structure import SectionNode, Structure, structure_for
 from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed, WouldRemove
-from surveys.journey import forms
+from surveys.journey import forms, posting
 from surveys.journey.display import shown_sections
 from surveys.journey.widgets import build_section, error_summary
 from surveys.models import (
@@ -335,64 +337,18 @@ def _section_post(request: HttpRequest, key: str, section: str) -> HttpResponse:
     node = access.structure.section(section)
     if node is None:
         return render(request, "surveys/journey/link_unknown.html", status=404)
-    too_big = _read_post(request, node)
-    if too_big is not None:
-        return too_big
-    refusal = _check_csrf(request)
+    if not posting.read_section_post(request, node):
+        return _too_big(request)
+    refusal = posting.csrf_refusal(request)
     if refusal is not None:
         return refusal
     stored = load_values(access.response, access.structure)
     return _save_section(request, access, node, stored)
 
 
-def _read_post(request: HttpRequest, node: SectionNode) -> HttpResponse | None:
-    """Parse the page's post with the limits of this section rather than Django's defaults."""
-    max_inputs, max_bytes = forms.section_input_limit(node)
-    max_inputs = max(max_inputs, settings.DATA_UPLOAD_MAX_NUMBER_FIELDS or 0)
-    max_bytes = max(max_bytes, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
-    return None if _parse_post(request, max_inputs=max_inputs, max_bytes=max_bytes) else _too_big(request)
-
-
-def _parse_post(request: HttpRequest, *, max_inputs: int, max_bytes: int) -> bool:
-    """Read a form post into request.POST within these limits; False when it is larger."""
-    if hasattr(request, "_post") or not request.META.get("CONTENT_TYPE", "").startswith(
-        "application/x-www-form-urlencoded"
-    ):
-        return True  # read already, or not a page's form: Django parses it with its own limits
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > max_bytes:
-        return False
-    body = request.read(max_bytes + 1)
-    if len(body) > max_bytes:
-        return False
-    request._body = body  # type: ignore[attr-defined]  # so that request.body still works
-    encoding = request.encoding or settings.DEFAULT_CHARSET
-    try:
-        text = body.decode(encoding)
-    except UnicodeDecodeError:
-        text = body.decode("iso-8859-1")
-    data = QueryDict(mutable=True, encoding=encoding)
-    try:
-        for name, value in parse_qsl(text, keep_blank_values=True, encoding=encoding, max_num_fields=max_inputs):
-            data.appendlist(name, value)
-    except ValueError:
-        return False
-    data._mutable = False
-    request._post = data  # type: ignore[attr-defined]
-    request._files = MultiValueDict()  # type: ignore[attr-defined]
-    return True
-
-
 def _too_big(request: HttpRequest) -> HttpResponse:
     # Only a crafted post goes past the definition's maxima; a person's page never does.
     return render(request, "surveys/journey/too_big.html", status=413)
-
-
-def _check_csrf(request: HttpRequest) -> HttpResponse | None:
-    return CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})  # type: ignore[arg-type]
 
 
 @dataclass
@@ -592,14 +548,9 @@ def _save_section(request: HttpRequest, access: Access, node: SectionNode, store
     return redirect(access.url("welcome"))
 
 
-# Without the database the section (hence its limit) is unknown: a limit no page reaches.
-FALLBACK_MAX_INPUTS = 100_000
-FALLBACK_MAX_BYTES = 100 * 1024 * 1024
-
-
 def _unsaved_page(request: HttpRequest, *, action: str = "") -> HttpResponse:
     """What was posted, shown back with a button to post it again, without touching the database."""
-    if not _parse_post(request, max_inputs=FALLBACK_MAX_INPUTS, max_bytes=FALLBACK_MAX_BYTES):
+    if not posting.read_post(request, max_inputs=posting.FALLBACK_MAX_INPUTS, max_bytes=posting.FALLBACK_MAX_BYTES):
         return _too_big(request)
     fields = [
         (name, value)
