@@ -224,7 +224,13 @@
     timer = setTimeout(autosave, idle);
   }
   form.addEventListener("input", edited);
-  form.addEventListener("change", edited);
+  form.addEventListener("change", function (event) {
+    edited();
+    // An answer that shows or hides other questions is saved at once: if it hides answers,
+    // the person is asked right after the click, not a few seconds later.
+    const name = event.target.name;
+    if (name && form.querySelector('[data-shown-if="' + CSS.escape(name) + '"]')) { autosave(); }
+  });
   form.addEventListener("submit", function (event) {
     clearTimeout(timer);
     if (!pending && !flushed && removedRows.size && changes && idle && !stopped) { flushed = true; autosave(); }
