@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "escp_survey.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "escp_survey.urls"

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from import_export.admin import ImportExportModelAdmin
 
@@ -31,6 +31,7 @@ from surveys.models import (
     QuestionnaireVersion,
     Response,
     Section,
+    UnsavedEdit,
     Wave,
 )
 from surveys.resources import RegisterResource
@@ -417,3 +418,35 @@ class AnswerAdmin(admin.ModelAdmin):
     def short_text(self, obj: Answer) -> str:
         text = obj.text or obj.comment
         return text if len(text) < 80 else text[:77] + "…"
+
+
+@admin.register(UnsavedEdit)
+class UnsavedEditAdmin(admin.ModelAdmin):
+    """What respondents typed that could not be saved (after the deadline or a submission).
+
+    Read only: the typing comes back on the section page if the deadline is extended or the
+    response reopened; here staff can read it meanwhile.
+    """
+
+    list_display = ["response", "section", "contact", "reason", "created_at", "restored_at"]
+    list_filter = ["reason", "response__wave"]
+    search_fields = ["response__partnership__acronym", "contact__name"]
+    list_select_related = ["response__partnership", "response__wave", "section", "contact"]
+    fields = ["response", "section", "contact", "reason", "created_at", "restored_at", "typed"]
+    readonly_fields = ["response", "section", "contact", "reason", "created_at", "restored_at", "typed"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="What was typed")
+    def typed(self, obj: UnsavedEdit) -> SafeString:
+        lines = [
+            (name, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
+            for name, value in obj.inputs.items()
+            if value not in ("", [], None)
+        ]
+        rows = format_html_join("", '<tr><th scope="row">{}</th><td style="white-space: pre-wrap">{}</td></tr>', lines)
+        return format_html("<table>{}</table>", rows)

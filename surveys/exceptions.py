@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from surveys.models import SectionState
+    from surveys.values import Removal
 
 
 class SurveyError(Exception):
@@ -34,3 +35,15 @@ class Incomplete(SurveyError):
     def __init__(self, problems: dict[str, dict[str, str]]) -> None:
         self.problems = problems
         super().__init__(f"{sum(len(p) for p in problems.values())} answers missing")
+
+
+class WouldRemove(SurveyError):
+    """The save would delete saved answers (hidden by relevance, fewer rows) not confirmed.
+
+    `removals` says what would go; `token` is what a confirmation of exactly these must carry.
+    """
+
+    def __init__(self, removals: list[Removal], token: str) -> None:
+        self.removals = removals
+        self.token = token
+        super().__init__(f"{len(removals)} answers would be removed")

@@ -21,6 +21,7 @@ A question without an answer has no key.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -298,6 +299,105 @@ def completeness_problems(nodes: list[QuestionNode], values: Values, hidden: set
                     if field.question.required and is_empty(field, row.get(field.code)):
                         problems[f"{node.code}.{index}.{field.code}"] = "This field needs an answer."
     return problems
+
+
+# Removals ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Saved answers that a save would delete, as a person reads them."""
+
+    code: str
+    text: str
+    what: str
+    # Hidden by relevance (all its answers go), rather than fewer rows of a table.
+    hidden: bool = False
+
+
+def short_text(node: QuestionNode, value: Any, limit: int = 60) -> str:
+    """A value in a few words (option labels, the start of a text)."""
+    qtype = node.type
+    if qtype == T.MULTI_CHOICE:
+        text = ", ".join(o.label for o in node.options if o.code in value)
+    elif qtype in (T.SINGLE_CHOICE, T.YES_NO):
+        option = node.option(value.option)
+        text = value.text or (option.label if option else value.option)
+    elif qtype == T.RATING_MATRIX:
+        text = f"{len(value)} rating{'s' if len(value) != 1 else ''}"
+    elif qtype == T.NUMBER:
+        text = number_text(value)
+    elif qtype == T.DATE:
+        text = value.isoformat()
+    elif qtype == T.COUNTRIES:
+        text = ", ".join(value)
+    elif qtype == T.PARTNERSHIP:
+        text = value.acronym or value.text
+    elif qtype == T.REPEAT:
+        text = f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _row_text(node: QuestionNode, row: dict[str, Any]) -> str:
+    parts = [short_text(f, row[f.code], 40) for f in node.fields if not is_empty(f, row.get(f.code))]
+    return " · ".join(parts[:3]) or "an empty entry"
+
+
+def _row_is_empty(node: QuestionNode, row: dict[str, Any]) -> bool:
+    return all(is_empty(f, row.get(f.code)) for f in node.fields)
+
+
+def answers_removed(
+    structure: Structure, section_codes: set[str], before: Values, after: Values, hidden: set[str]
+) -> list[Removal]:
+    """What saving `after` (with `hidden` questions dropped) deletes that the person did not clear.
+
+    `before` holds the answers as stored, `after` all values once the page is merged in (the
+    hidden ones still present). Two kinds of loss happen without the person clearing an
+    answer: relevance hides an answered question (here or in another section), and a table of
+    this page has fewer rows than saved (a row removed).
+    """
+    removals: list[Removal] = []
+    for node in structure.questions():
+        code = node.code
+        value = after.get(code)
+        if code in hidden:
+            if not is_empty(node, value):
+                removals.append(Removal(code=code, text=node.question.text, what=short_text(node, value), hidden=True))
+            continue
+        if node.type != T.REPEAT or code not in section_codes:
+            continue
+        # An empty row (added, never filled in) holds nothing to lose.
+        saved_rows = [r for r in before.get(code) or [] if not _row_is_empty(node, r)]
+        rows = [r for r in value or [] if not _row_is_empty(node, r)]
+        if len(rows) >= len(saved_rows):
+            continue
+        gone = len(saved_rows) - len(rows)
+        # Rows have no identity but their content: the saved rows not found on the page are the
+        # ones removed (or changed as well); name them when that is exactly the removed count.
+        remaining = list(rows)
+        unmatched = []
+        for saved in saved_rows:
+            if saved in remaining:
+                remaining.remove(saved)
+            else:
+                unmatched.append(saved)
+        what = f"{gone} of its {len(saved_rows)} saved entries"
+        if len(unmatched) == gone:
+            what += ": " + "; ".join(_row_text(node, row) for row in unmatched[:10])
+            if len(unmatched) > 10:
+                what += f"; and {len(unmatched) - 10} more"
+        removals.append(Removal(code=code, text=node.question.text, what=what))
+    return removals
+
+
+def removal_token(removals: list[Removal]) -> str:
+    """What a confirmation of exactly these removals carries (another removal needs its own)."""
+    text = "\n".join(f"{r.code}\t{r.what}" for r in removals)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def number_text(value: Decimal | None) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -74,6 +74,9 @@ EU_COUNTRIES = frozenset(
     ]
 )
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+# Control characters other than tab and line breaks: PostgreSQL refuses NUL in text, and none
+# of them belongs in an answer (they arrive from pasted binary or crafted posts).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Raw = dict[str, Any]
 
@@ -159,7 +162,12 @@ class _Parser:
         value = self.data.get(name, "")
         self.raw[name] = value
         value = value.replace("\r\n", "\n").strip()
-        if len(value) > limit:
+        if CONTROL_CHARACTERS.search(value):
+            self.errors[name] = (
+                "This text contains a control character (such as NUL) that cannot be saved: "
+                "please retype or remove the character."
+            )
+        elif len(value) > limit:
             self.errors[name] = f"Please shorten this text to at most {limit} characters (it has {len(value)})."
         return value
 
@@ -399,3 +407,101 @@ def remove_row(parsed: Parsed, node: QuestionNode, index: int) -> None:
     shifted[f"{node.code}.rows"] = str(len(rows))
     parsed.raw = shifted
     parsed.errors = {k: v for k, v in parsed.errors.items() if not k.startswith(prefix)}
+
+
+def keep_stored_where_invalid(section: SectionNode, parsed: Parsed, stored: Values) -> None:
+    """Replace, in `parsed.values`, each piece that has an error by its stored value.
+
+    A page with an invalid input still saves everything else: the invalid piece keeps what
+    was saved before (the person's new input stays on the page with its message). The piece
+    is one question, one field of one table row, or the comment, number or text of one
+    ticked option. A message about a box left next to an unticked option concerns nothing
+    that can be saved, so it changes nothing here.
+    """
+    nodes = {n.code: n for n in section.questions}
+    for name in parsed.errors:
+        code, _, rest = name.partition(".")
+        node = nodes.get(code)
+        if node is None:
+            continue
+        if node.type == T.REPEAT:
+            index_text, _, field_rest = rest.partition(".")
+            field_code, _, sub = field_rest.partition(".")
+            field = node.field_node(field_code)
+            rows = parsed.values.get(code) or []
+            if not index_text.isdigit() or field is None or int(index_text) >= len(rows):
+                continue
+            index = int(index_text)
+            saved_rows = stored.get(code) or []
+            saved = saved_rows[index].get(field_code) if index < len(saved_rows) else None
+            _keep_piece(field, rows[index], field_code, sub, saved)
+        else:
+            _keep_piece(node, parsed.values, code, rest, stored.get(code))
+
+
+def _keep_piece(node: QuestionNode, into: dict[str, Any], code: str, sub: str, saved: Any) -> None:
+    if node.type == T.MULTI_CHOICE and sub:
+        ticked: dict[str, Ticked] = into.get(code) or {}
+        option, _, part = sub.partition(".")
+        if option not in ticked or part not in ("comment", "number", "text"):
+            return
+        before = saved.get(option) if isinstance(saved, dict) else None
+        kept = getattr(before if before is not None else Ticked(), part)
+        ticked[option] = replace(ticked[option], **{part: kept})
+        return
+    if saved is None:
+        into.pop(code, None)
+    else:
+        into[code] = saved
+
+
+def section_input_limit(section: SectionNode) -> tuple[int, int]:
+    """The most inputs, and bytes, a post of this page can hold within the definition's maxima.
+
+    Django refuses a post of more than DATA_UPLOAD_MAX_NUMBER_FIELDS inputs (1,000) before a
+    view runs: Annex A's agreements table passes it at 166 rows of its 500. The journey reads
+    its posts itself with this limit instead. Bytes allow three per character of every text
+    at its maximum length (plain letters post as one, accented ones as six).
+    """
+    inputs = 0
+    characters = 0
+    for node in section.questions:
+        n, c = _inputs_of(node)
+        inputs += n
+        characters += c
+    # The page's own inputs (token, lock version, action, confirmation, restored edit) and room.
+    inputs += 20
+    return inputs, 3 * characters + 100 * inputs + 10_000
+
+
+def _inputs_of(node: QuestionNode) -> tuple[int, int]:
+    qtype = node.type
+    name = len(node.code) + 60
+    if qtype == T.MULTI_CHOICE:
+        n = c = 0
+        for option in node.options:
+            n += 1
+            c += name + 64
+            if option.comment:
+                n, c = n + 1, c + name + LONG_TEXT_MAX
+            if option.number_label:
+                n, c = n + 1, c + name + 40
+        if any(o.is_other for o in node.options):
+            n, c = n + 1, c + name + TEXT_MAX
+        return n, c
+    if qtype in (T.SINGLE_CHOICE, T.YES_NO, T.PARTNERSHIP):
+        return 2, 2 * name + 64 + TEXT_MAX
+    if qtype == T.RATING_MATRIX:
+        return len(node.rows), len(node.rows) * (name + 64)
+    if qtype == T.COUNTRIES:
+        # One select when at most one country, else a checkbox per country (a person may tick
+        # more than allowed and be told so: that post must still be read).
+        offered = 1 if node.question.max_items == 1 else len(country_choices(node))
+        return offered, offered * (name + 2)
+    if qtype == T.LONG_TEXT:
+        return 1, name + LONG_TEXT_MAX
+    if qtype == T.REPEAT:
+        per_row = [_inputs_of(f) for f in node.fields]
+        rows = max_rows(node)
+        return 1 + rows * sum(n for n, _ in per_row), name + rows * sum(c for _, c in per_row)
+    return 1, name + TEXT_MAX

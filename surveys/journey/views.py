@@ -2,33 +2,59 @@
 
 Every page is reached through the personal link's key; no account, no second password. A GET
 never changes anything (mail scanners open links); answers are saved by the POST of a
-section page, whichever button was pressed.
+section page, whichever button or section link was pressed, and by its autosave (the same
+POST with action "autosave", answered in JSON).
+
+Nothing typed is lost: what is valid is saved and the rest shown again with its message; a
+save that would delete saved answers asks first; a page refused (deadline, a colleague's
+submission, the database away) is shown again with what was typed, and kept as an
+UnsavedEdit where the refusal is final for now.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import DatabaseError
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from surveys.definition.structure import SectionNode, Structure, structure_for
-from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed
-from surveys.journey import forms
+from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed, WouldRemove
+from surveys.journey import forms, posting
 from surveys.journey.display import shown_sections
 from surveys.journey.partnerships import PartnershipChoices, partnership_choices
 from surveys.journey.widgets import build_section, error_summary
-from surveys.models import AccessKey, Contact, Invitation, Partnership, Question, Response, SectionState, Wave
+from surveys.models import (
+    AccessKey,
+    Contact,
+    Invitation,
+    Partnership,
+    Question,
+    Response,
+    SectionState,
+    UnsavedEdit,
+    Wave,
+)
 from surveys.models.waves import hash_key
 from surveys.services.responses import response_problems, response_save_section, response_submit
 from surveys.values import Values, hidden_codes, load_values, rows_expected
 
 MAX_KEY_LENGTH = 100
+# Autosave of a section page after this long without typing (static/js/journey.js).
+AUTOSAVE_IDLE_MS = 3000
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,7 +73,7 @@ class Access:
             self._states = {
                 s.section_id: s
                 for s in SectionState.objects.filter(response=self.response).only(
-                    "section_id", "complete", "lock_version"
+                    "section_id", "complete", "lock_version", "saved_at"
                 )
             }
         return self._states
@@ -78,6 +104,10 @@ def _access(request: HttpRequest, key: str) -> Access | HttpResponse:
     response = (
         Response.objects.filter(wave=wave, partnership=invitation.contact.partnership)
         .select_related("submitted_by", "last_saved_by")
+        # Typing refused after a deadline or a submission, to show again: asked in this SELECT.
+        .annotate(
+            has_unsaved_edits=Exists(UnsavedEdit.objects.filter(response=OuterRef("pk"), restored_at__isnull=True))
+        )
         .first()
     )
     if response is None:
@@ -186,6 +216,11 @@ def _render_section(
     conflict: SectionState | None = None,
     conflict_values: Values | None = None,
     saved_with_problems: bool = False,
+    saved_with_errors: bool = False,
+    refused: Refusal | None = None,
+    removal: WouldRemove | None = None,
+    removal_action: str = "",
+    restored: UnsavedEdit | None = None,
     status: int = 200,
 ) -> HttpResponse:
     structure = access.structure
@@ -220,6 +255,12 @@ def _render_section(
         "is_last": index == len(structure.sections) - 1,
         "conflict": conflict,
         "saved_with_problems": saved_with_problems,
+        "saved_with_errors": saved_with_errors,
+        "refused": refused,
+        "removal": removal,
+        "removal_action": removal_action,
+        "restored": restored,
+        "autosave_ms": AUTOSAVE_IDLE_MS,
     }
     if conflict is not None and conflict_values is not None:
         context["conflict_sections"] = shown_sections(
@@ -228,9 +269,32 @@ def _render_section(
     return render(request, "surveys/journey/section.html", context, status=status)
 
 
+def _restorable_edit(access: Access, node: SectionNode) -> UnsavedEdit | None:
+    """Typing refused earlier (deadline, submission) that can be saved now, if newer than the save."""
+    if not getattr(access.response, "has_unsaved_edits", False):
+        return None  # the usual case costs no query: `_access` asked in the same SELECT
+    edit = (
+        UnsavedEdit.objects.filter(response=access.response, section=node.section, restored_at__isnull=True)
+        .select_related("contact")
+        .first()
+    )
+    state = access.states().get(node.section.pk)
+    if edit is None or (state is not None and state.saved_at is not None and state.saved_at > edit.created_at):
+        return None
+    return edit
+
+
 @never_cache
+@csrf_exempt  # checked in the view, once the post is read with the page's own field limit
 @require_http_methods(["GET", "POST"])
 def section(request: HttpRequest, key: str, section: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            return _section_post(request, key, section)
+        except DatabaseError:
+            # Nothing can be read or written: give the person back what they typed.
+            logger.exception("database error while saving a section page")
+            return _unsaved_page(request)
     access = _access(request, key)
     if isinstance(access, HttpResponse):
         return access
@@ -243,31 +307,96 @@ def section(request: HttpRequest, key: str, section: str) -> HttpResponse:
     if access.response.is_submitted:
         messages.info(request, "Your partnership has submitted its answers. Here is the copy of what was submitted.")
         return redirect(access.url("copy"))
-
     stored = load_values(access.response, access.structure)
     state = access.states().get(node.section.pk)
-    current_lock = state.lock_version if state else 0
-    if request.method == "GET":
-        return _render_section(
-            request,
-            access,
-            node,
-            raw=forms.raw_for_section(node, stored),
-            errors={},
-            stored=stored,
-            lock_version=current_lock,
-        )
-    return _save_section(request, access, node, stored, current_lock)
+    restored = _restorable_edit(access, node)
+    return _render_section(
+        request,
+        access,
+        node,
+        raw=restored.inputs if restored else forms.raw_for_section(node, stored),
+        errors={},
+        stored=stored,
+        lock_version=state.lock_version if state else 0,
+        restored=restored,
+    )
 
 
-def _save_section(
-    request: HttpRequest, access: Access, node: SectionNode, stored: Values, current_lock: int
-) -> HttpResponse:
+def _section_post(request: HttpRequest, key: str, section: str) -> HttpResponse:
+    access = _access(request, key)
+    if isinstance(access, HttpResponse):
+        return access
+    if timezone.now() < access.wave.opens_at:
+        return _not_open(request, access)
+    # A page posted after the deadline or after a colleague submitted goes on: the service
+    # refuses it, and the page is shown again with what was typed (see _refused).
+    node = access.structure.section(section)
+    if node is None:
+        return render(request, "surveys/journey/link_unknown.html", status=404)
+    if not posting.read_section_post(request, node):
+        return _too_big(request)
+    refusal = posting.csrf_refusal(request)
+    if refusal is not None:
+        return refusal
+    stored = load_values(access.response, access.structure)
+    return _save_section(request, access, node, stored)
+
+
+def _too_big(request: HttpRequest) -> HttpResponse:
+    # Only a crafted post goes past the definition's maxima; a person's page never does.
+    return render(request, "surveys/journey/too_big.html", status=413)
+
+
+@dataclass
+class Refusal:
+    """Why a page could not be saved, and what to do, shown above what was typed."""
+
+    title: str
+    text: str
+
+
+def _keep_refused(access: Access, node: SectionNode, raw: forms.Raw, reason: str) -> None:
+    UnsavedEdit.objects.create(
+        response=access.response, section=node.section, contact=access.contact, reason=reason, inputs=_storable(raw)
+    )
+
+
+def _storable(raw: forms.Raw) -> forms.Raw:
+    # PostgreSQL's JSON refuses NUL; the other control characters are kept as typed.
+    def clean(value: object) -> object:
+        if isinstance(value, str):
+            return value.replace("\x00", "\ufffd")
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return {name.replace("\x00", "\ufffd"): clean(value) for name, value in raw.items()}
+
+
+def _when(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
+    return f"{timezone.localtime(moment):%A %d %B %Y at %H:%M}"
+
+
+def _json(status: str, message: str, code: int = 200, **extra: object) -> JsonResponse:
+    return JsonResponse({"status": status, "message": message, **extra}, status=code)
+
+
+def _save_section(request: HttpRequest, access: Access, node: SectionNode, stored: Values) -> HttpResponse:
     partnerships = _partnership_choices(access, node)
     parsed = forms.parse_section(
         node, request.POST, partnerships=partnerships, structure=access.structure, stored=stored
     )
+    # Whatever is valid is saved; an invalid piece keeps its saved value (and its message).
+    forms.keep_stored_where_invalid(node, parsed, stored)
     action = request.POST.get("action", "save")
+    confirm_removal = ""
+    if action.startswith("confirm:"):
+        action = action[len("confirm:") :]
+        confirm_removal = request.POST.get("confirm_removal", "")
+    autosave = action == "autosave"
+    shown_raw = parsed.raw
     anchor = ""
     if action.startswith("add:"):
         target = access.structure.by_code.get(action[4:])
@@ -284,19 +413,8 @@ def _save_section(
         lock_version = int(request.POST.get("lock_version", "0"))
     except ValueError:
         lock_version = 0
+    page = partial(_render_section, request, access, node, stored=stored, raw=parsed.raw, errors=parsed.errors)
 
-    if parsed.errors:
-        # Nothing is saved while a value cannot be read; everything typed is shown again.
-        return _render_section(
-            request,
-            access,
-            node,
-            raw=parsed.raw,
-            errors=parsed.errors,
-            stored=stored,
-            lock_version=lock_version,
-            status=422,
-        )
     try:
         saved = response_save_section(
             response_id=access.response.pk,
@@ -304,31 +422,96 @@ def _save_section(
             contact=access.contact,
             values=parsed.values,
             lock_version=lock_version,
+            confirm_removal=confirm_removal,
         )
     except EditConflict as conflict:
         theirs = load_values(access.response, access.structure)
         state = SectionState.objects.select_related("saved_by").get(pk=conflict.state.pk)
-        return _render_section(
-            request,
-            access,
-            node,
-            raw=parsed.raw,
-            errors={},
-            stored=stored,
-            lock_version=state.lock_version,
-            conflict=state,
-            conflict_values=theirs,
-            status=409,
-        )
+        if autosave:
+            who = state.saved_by.name if state.saved_by else "A colleague"
+            return _json(
+                "conflict",
+                f"Not saved: {who} saved this section at {timezone.localtime(state.saved_at):%H:%M}, after you "
+                "opened it. Press “Save” to see both versions and choose.",
+                409,
+            )
+        return page(lock_version=state.lock_version, conflict=state, conflict_values=theirs, status=409)
+    except WouldRemove as removal:
+        if autosave:
+            # The script asks in a dialog (or knows the person removed these rows with a button)
+            # and posts again with the token; a page without script gets the step below.
+            listed = "; ".join(f"{r.code} ({r.what})" for r in removal.removals)
+            return _json(
+                "confirm",
+                f"Not saved automatically: saving this page would remove answers ({listed}). "
+                "Press “Save” to see what would go and confirm, or change your answer back.",
+                409,
+                question=f"Saving this page removes saved answers: {listed}. Remove them and save?",
+                token=removal.token,
+                removals=[{"code": r.code, "what": r.what, "hidden": r.hidden} for r in removal.removals],
+            )
+        # The page shows what was on it before a row was removed, so that keeping is the default.
+        pending = action if action.startswith("remove:") else ("stay" if action.startswith("add:") else action)
+        raw = shown_raw if action.startswith("remove:") else parsed.raw
+        return page(raw=raw, lock_version=lock_version, removal=removal, removal_action=pending, status=409)
     except ResponseClosed:
-        return _closed(request, access)
+        _keep_refused(access, node, parsed.raw, UnsavedEdit.Reason.CLOSED)
+        closed = _when(access.response.effective_deadline)
+        message = (
+            f"The survey closed on {closed} (Brussels time), so this page could not be saved. What you "
+            "typed is shown below and kept for the Observatory with your partnership's answers; if they "
+            "extend your deadline, it will be shown on this page again for you to save."
+        )
+        if autosave:
+            return _json("closed", message, 403)
+        return page(lock_version=lock_version, refused=Refusal("This survey is closed", message), status=403)
     except AlreadySubmitted:
-        messages.warning(request, "A colleague submitted your partnership's answers before this page was saved.")
-        return redirect(access.url("copy"))
+        _keep_refused(access, node, parsed.raw, UnsavedEdit.Reason.SUBMITTED)
+        response = Response.objects.select_related("submitted_by").get(pk=access.response.pk)
+        who = response.submitted_by.name if response.submitted_by else "A colleague"
+        message = (
+            f"{who} submitted your partnership's answers on {_when(response.submitted_at)}, after you opened "
+            "this page, so it could not be saved. What you typed is shown below and kept for the Observatory: "
+            "if it must change the submitted answers, ask the Observatory to reopen them, then save this page again."
+        )
+        if autosave:
+            return _json("submitted", message, 409)
+        return page(lock_version=lock_version, refused=Refusal("Your answers were submitted", message), status=409)
+    except DatabaseError:
+        logger.exception("database error while saving section %s", node.code)
+        message = (
+            "The answers of this page could not be saved: the database did not answer. Nothing you typed "
+            "is lost: it is shown below. Wait a minute, then press “Save” again."
+        )
+        if autosave:
+            return _json("error", message, 503)
+        return page(lock_version=lock_version, refused=Refusal("Not saved yet", message), status=503)
 
     access._states = None  # the save changed them
+    restored_id = request.POST.get("restored_edit", "")
+    if restored_id.isdigit():
+        # The typing kept after a deadline or a submission is in the answers now.
+        UnsavedEdit.objects.filter(pk=int(restored_id), response=access.response).update(restored_at=saved.saved_at)
+    if autosave:
+        problems = [f"{name.split('.', 1)[0]}: {message}" for name, message in parsed.errors.items()]
+        saved_at = f"{timezone.localtime(saved.saved_at):%H:%M}"
+        text = f"Saved at {saved_at}."
+        if problems:
+            text += f" Not saved: {len(problems)} answer{'s' if len(problems) != 1 else ''} to correct ({'; '.join(problems)})."
+        return _json("saved", text, lock_version=saved.lock_version, saved_at=saved_at, problems=problems)
+    if parsed.errors:
+        # The rest is saved; the invalid inputs stay on the page with their messages.
+        return page(lock_version=saved.lock_version, saved_with_errors=True, status=422)
     if anchor or action.startswith(("add:", "remove:")):
         return HttpResponseRedirect(access.url("section", node.code) + anchor)
+    if action == "stay":
+        messages.success(request, f"Your answers are saved ({timezone.localtime(saved.saved_at):%H:%M}).")
+        return redirect(access.url("section", node.code))
+    if action.startswith("goto:"):
+        target_section = access.structure.section(action[len("goto:") :])
+        if target_section is not None:
+            return redirect(access.url("section", target_section.code))
+        return redirect(access.url("review" if action == "goto:review" else "welcome"))
     if action == "next":
         after = load_values(access.response, access.structure)
         section_problems = response_problems(access.response, access.structure, after).get(node.code, {})
@@ -361,6 +544,25 @@ def _save_section(
     return redirect(access.url("welcome"))
 
 
+def _unsaved_page(request: HttpRequest, *, action: str = "") -> HttpResponse:
+    """What was posted, shown back with a button to post it again, without touching the database."""
+    if not posting.read_post(request, max_inputs=posting.FALLBACK_MAX_INPUTS, max_bytes=posting.FALLBACK_MAX_BYTES):
+        return _too_big(request)
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        for value in values
+        if name not in ("action", "csrfmiddlewaretoken")
+    ]
+    texts = [(name, value) for name, value in fields if value.strip() and name != "lock_version"]
+    return render(
+        request,
+        "surveys/journey/unsaved.html",
+        {"fields": fields, "texts": texts, "action": action or request.POST.get("action", "stay")},
+        status=503,
+    )
+
+
 @never_cache
 @require_GET
 def review(request: HttpRequest, key: str) -> HttpResponse:
@@ -387,11 +589,15 @@ def review(request: HttpRequest, key: str) -> HttpResponse:
 @never_cache
 @require_POST
 def submit(request: HttpRequest, key: str) -> HttpResponse:
-    access = _access(request, key)
-    if isinstance(access, HttpResponse):
-        return access
     try:
+        found = _access(request, key)
+        if isinstance(found, HttpResponse):
+            return found
+        access = found
         response_submit(response_id=access.response.pk, contact=access.contact)
+    except DatabaseError:
+        logger.exception("database error while submitting")
+        return _unsaved_page(request, action="submit")
     except ResponseClosed:
         return _closed(request, access)
     except AlreadySubmitted:

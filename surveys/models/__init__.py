@@ -3,7 +3,7 @@
 from .answers import Answer, RepeatRow
 from .questionnaire import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
 from .register import Contact, Partnership
-from .waves import AccessKey, Invitation, Response, SectionState, Wave
+from .waves import AccessKey, Invitation, Response, SectionState, UnsavedEdit, Wave
 
 __all__ = [
     "AccessKey",
@@ -20,5 +20,6 @@ __all__ = [
     "Response",
     "Section",
     "SectionState",
+    "UnsavedEdit",
     "Wave",
 ]

@@ -178,3 +178,38 @@ class AccessKey(models.Model):
 
     def __str__(self) -> str:
         return f"key of {self.invitation}"
+
+
+class UnsavedEdit(models.Model):
+    """What a contact typed on a section page that could not be saved into the answers.
+
+    A page left open past the deadline, or posted after a colleague submitted, is refused
+    (the deadline and the submission hold), but the typing is kept here as the page's raw
+    inputs: staff see it in the admin, and if the deadline is extended the section page
+    shows it again, ready to save.
+    """
+
+    class Reason(models.TextChoices):
+        CLOSED = "closed", "Posted after the deadline"
+        SUBMITTED = "submitted", "Posted after the response was submitted"
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="unsaved_edits")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    # The page's inputs by name, as `surveys.journey.forms` reads and redraws them.
+    inputs = models.JSONField()
+    # Set once the contact saved the section from it (after an extension or a reopening).
+    restored_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The section page looks for the response's edits not yet restored.
+            models.Index(fields=["response", "section", "restored_at"], name="unsavededit_response_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response} / {self.section.code} ({self.get_reason_display()}, {self.created_at:%Y-%m-%d %H:%M})"

@@ -8,15 +8,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from surveys.definition.structure import QuestionNode, Structure, structure_for
-from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed
+from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed, WouldRemove
 from surveys.models import Answer, Contact, RepeatRow, Response, SectionState
 from surveys.values import (
     Values,
+    answers_removed,
     build_answer_rows,
     completeness_problems,
     hidden_codes,
     load_values,
     partnership_ids_for,
+    removal_token,
 )
 
 
@@ -59,6 +61,7 @@ def response_save_section(
     values: Values,
     lock_version: int,
     force: bool = False,
+    confirm_removal: str | None = None,
     now: dt.datetime | None = None,
 ) -> SectionState:
     """Save the answers given on one section page.
@@ -67,6 +70,11 @@ def response_save_section(
     that these values hide (here or in later sections) are deleted, so hidden answers are
     never kept. Raises EditConflict when the section was saved since `lock_version`, unless
     `force` (the person saw the conflict and chose to keep their version).
+
+    With `confirm_removal` given (the journey always gives it), a save that would delete saved
+    answers the person did not clear (relevance, fewer rows) raises WouldRemove unless it is
+    the token of exactly those removals, which the person saw and confirmed. None: no check
+    (imports and the demo, which replace answers knowingly).
     """
     now = now or timezone.now()
     response = _locked_response(response_id)
@@ -84,6 +92,10 @@ def response_save_section(
     merged = {code: v for code, v in stored.items() if code not in section_codes}
     merged.update({code: v for code, v in values.items() if code in section_codes})
     hidden = hidden_codes(structure, merged)
+    if confirm_removal is not None:
+        removals = answers_removed(structure, section_codes, stored, merged, hidden)
+        if removals and removal_token(removals) != confirm_removal:
+            raise WouldRemove(removals, removal_token(removals))
     nodes = list(section.questions)
     # A hidden question elsewhere that still holds answers is cleared as well.
     nodes += [structure.by_code[c] for c in hidden if c not in section_codes and c in stored]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -139,7 +140,7 @@ def test_back_saves_and_goes_to_the_previous_section(client, coordinator):
     assert [a.option.code for a in answers(coordinator, "A3")] == ["sme_engagement"]
 
 
-def test_a_validation_error_keeps_everything_typed_and_saves_nothing(client, coordinator):
+def test_a_validation_error_keeps_everything_typed_and_saves_the_rest(client, coordinator):
     data = {**ACHIEVEMENTS, "A4": "two", "A5.1.signed_on": "31/02/2019"}
     page = post(client, coordinator, "achievements", data)
     assert page.status_code == 422
@@ -149,7 +150,10 @@ def test_a_validation_error_keeps_everything_typed_and_saves_nothing(client, coo
     # What was typed is shown again, errors are linked from the summary to their field.
     assert 'value="two"' in html and 'value="Tsinghua University"' in html
     assert 'href="#id-A4"' in html
-    assert not Answer.objects.filter(response=response_of(coordinator)).exists()
+    # Issue 12: what is valid is saved (tests/surveys/test_journey_saving.py has the details).
+    assert not answers(coordinator, "A4")
+    assert Answer.objects.filter(response=response_of(coordinator), text="Tsinghua University").exists()
+    assert not Answer.objects.filter(response=response_of(coordinator), date__isnull=False).exists()
 
 
 def test_a_number_out_of_bounds_is_refused(client, coordinator):
@@ -178,7 +182,12 @@ def test_rows_are_added_and_removed_without_script(client, coordinator):
     assert RepeatRow.objects.filter(response=response_of(coordinator), question__code="A5").count() == 1
     data = {**ACHIEVEMENTS}
     post(client, coordinator, "achievements", data, action="save")
-    removed = post(client, coordinator, "achievements", data, action="remove:A5:0")
+    # Removing a saved row asks first (issue 12), then removes it once confirmed.
+    asked = post(client, coordinator, "achievements", data, action="remove:A5:0")
+    assert asked.status_code == 409
+    token = re.search(r'name="confirm_removal" value="(\w+)"', asked.content.decode()).group(1)
+    data |= {"confirm_removal": token}
+    removed = post(client, coordinator, "achievements", data, action="confirm:remove:A5:0")
     assert removed.status_code == 302
     rows = RepeatRow.objects.filter(response=response_of(coordinator), question__code="A5")
     assert rows.count() == 1
@@ -188,7 +197,11 @@ def test_rows_are_added_and_removed_without_script(client, coordinator):
 def test_relevance_drops_the_answers_of_a_hidden_question(client, coordinator):
     post(client, coordinator, "achievements", ACHIEVEMENTS, action="save")
     assert RepeatRow.objects.filter(question__code="A7").count() == 1
-    post(client, coordinator, "achievements", {**ACHIEVEMENTS, "A6": "no"}, action="save")
+    # Issue 12: the server asks before it deletes them (tests/surveys/test_journey_saving.py).
+    asked = post(client, coordinator, "achievements", {**ACHIEVEMENTS, "A6": "no"}, action="save")
+    token = re.search(r'name="confirm_removal" value="(\w+)"', asked.content.decode()).group(1)
+    data = {**ACHIEVEMENTS, "A6": "no", "confirm_removal": token}
+    post(client, coordinator, "achievements", data, action="confirm:save")
     assert not RepeatRow.objects.filter(question__code="A7").exists()
     assert not Answer.objects.filter(question__parent__code="A7").exists()
 
