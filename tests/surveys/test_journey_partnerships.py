@@ -67,7 +67,11 @@ def test_a_cluster_organisation_posted_to_other_escp_is_refused_at_the_field(cli
     # What was posted stays shown (chosen), and the rest of the page is kept too.
     assert '<option value="CO-ALPHA" selected>CO-ALPHA</option>' in html
     assert 'value="Osaka cluster"' in html
-    assert not RepeatRow.objects.filter(response=response_of(coordinator), question__code="A7").exists()
+    # The page saves what is valid (issue 12): the row is kept with its other fields, never
+    # with the refused partnership.
+    rows = RepeatRow.objects.filter(response=response_of(coordinator), question__code="A7")
+    assert not Answer.objects.filter(repeat_row__in=rows, partnership__isnull=False).exists()
+    assert not Answer.objects.filter(repeat_row__in=rows, partnership__acronym="CO-ALPHA").exists()
 
 
 def test_ones_own_partnership_is_refused_too(client, register, coordinator):
