@@ -93,7 +93,11 @@ def main() -> int:
     finally:
         stop()
         for child in children:
-            child.wait(timeout=10)
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
     return max((child.returncode or 0) for child in children)
 
 

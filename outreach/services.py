@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outreach.emails import Trio, format_moment, render, trios_for_wave
-from outreach.models import DeadlineExtension, Kind, Message, OutreachPolicy
+from outreach.models import KEY_PLACEHOLDER, DeadlineExtension, Kind, Message, OutreachPolicy
 from surveys.models import Invitation, Response, Wave
 from surveys.services.waves import access_keys_mint, invitations_sync
 
@@ -373,6 +373,8 @@ def messages_send(*, message_ids: list[int], connection: Any = None) -> SendRepo
                     sent_at=timezone.now(),
                     to_email=message.contact.email,
                     subject=email.subject,
+                    text_body=_without_key(str(email.body), key),
+                    html_body=_without_key(_html_of(email), key),
                     last_error="",
                     claim_token=None,
                     updated_at=timezone.now(),
@@ -387,6 +389,15 @@ def messages_send(*, message_ids: list[int], connection: Any = None) -> SendRepo
             except Exception:  # a failed QUIT changes nothing that was sent
                 log.info("closing the SMTP connection failed", exc_info=True)
     return report
+
+
+def _without_key(body: str, key: str) -> str:
+    """A body as sent, for the message row: the personal key must not be stored."""
+    return body.replace(key, KEY_PLACEHOLDER)
+
+
+def _html_of(email: EmailMultiAlternatives) -> str:
+    return next((str(content) for content, mimetype in email.alternatives if mimetype == "text/html"), "")
 
 
 def _keys_mint(invitations: list[Invitation]) -> list[str]:

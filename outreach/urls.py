@@ -4,6 +4,7 @@ from outreach import views
 
 app_name = "outreach"
 urlpatterns = [
+    path("templates/<int:pk>/preview.html", views.template_preview_html, name="template_preview_html"),
     path("<slug:slug>/", views.wave_messages, name="wave_messages"),
     path("<slug:slug>/status.json", views.wave_messages_status, name="wave_messages_status"),
     path("<slug:slug>/send-invitations/", views.wave_send_invitations, name="wave_send_invitations"),

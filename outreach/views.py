@@ -5,17 +5,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from outreach import services
 from outreach.emails import format_moment
 from outreach.forms import DeadlineForm
 from outreach.models import DeadlineExtension, EmailTemplate, Kind, Message
+from outreach.preview import template_preview
 from outreach.selectors import STATUSES, wave_partnerships, wave_status
 from surveys.models import Response, Wave
 
@@ -185,3 +188,25 @@ def response_extend(request: HttpRequest, slug: str, acronym: str) -> HttpRespon
             "reopen_url": reverse("admin:surveys_response_changelist") + f"?wave__id__exact={wave.pk}",
         },
     )
+
+
+# The framed HTML body may style itself but never run anything or load from elsewhere; only
+# the admin's own pages may frame it. The iframe is sandboxed too (templates/outreach/preview.html).
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
+
+
+@staff_member_required
+@permission_required("outreach.view_emailtemplate", raise_exception=True)
+@xframe_options_sameorigin
+@require_GET
+def template_preview_html(request: HttpRequest, pk: int) -> HttpResponse:
+    """The HTML body of an email template as a contact would get it, for the admin's iframe."""
+    template = get_object_or_404(EmailTemplate.objects.select_related("wave"), pk=pk)
+    preview = template_preview(template=template)
+    if preview.rendered is None:
+        response = HttpResponse(preview.problem, content_type="text/plain; charset=utf-8")
+    else:
+        response = HttpResponse(preview.rendered.html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = PREVIEW_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
