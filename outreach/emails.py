@@ -38,6 +38,8 @@ PLACEHOLDERS: dict[str, str] = {
     "contact_name": "the contact's name (Ada Lovelace)",
     "partnership": "the partnership's acronym (GCA)",
     "partnership_name": "the partnership's full name, or its acronym when it has none",
+    "population": "what one respondent of the questionnaire is: partnership, or cluster organisation (ECCP)",
+    "population_plural": "the same in the plural: partnerships, cluster organisations",
     "questionnaire": "the questionnaire's title",
     "wave": "the wave's title",
     "deadline": "the partnership's deadline in Brussels time (5 June 2019, end of the day)",

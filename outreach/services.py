@@ -222,6 +222,8 @@ def _context(message: Message, response: Response, link: str) -> dict[str, Any]:
         "contact_name": message.contact.name,
         "partnership": partnership.acronym,
         "partnership_name": partnership.name or partnership.acronym,
+        "population": version.population_singular,
+        "population_plural": version.population_plural,
         "questionnaire": version.title,
         "wave": message.wave.title,
         "deadline": format_moment(response.effective_deadline),
@@ -728,6 +730,15 @@ def response_extend(
         raise ValidationError(
             {
                 "deadline": f"{response.partnership.acronym} has submitted; reopen its response first if it must change it."
+            }
+        )
+    if wave.closed_at is not None and wave.closed_at < wave.closes_at:
+        # Closed early by staff (surveys.services.waves.wave_close): opening it for one
+        # partnership would open it for every one whose deadline has not passed.
+        raise ValidationError(
+            {
+                "deadline": f"The wave {wave.slug} was closed early, on {format_moment(wave.closed_at)}: "
+                "extend the deadline of the whole wave to open it again."
             }
         )
     _check_new_deadline(deadline, response.effective_deadline, now, "deadline")

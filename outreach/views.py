@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from outreach import services
 from outreach.emails import format_moment
@@ -21,6 +22,7 @@ from outreach.models import DeadlineExtension, EmailTemplate, Kind, Message
 from outreach.preview import template_preview
 from outreach.selectors import STATUSES, wave_partnerships, wave_status
 from surveys.models import Response, Wave
+from surveys.services.waves import wave_close
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -186,6 +188,39 @@ def response_extend(request: HttpRequest, slug: str, acronym: str) -> HttpRespon
             "current": format_moment(response.effective_deadline),
             "who": f"the contacts of {acronym}",
             "reopen_url": reverse("admin:surveys_response_changelist") + f"?wave__id__exact={wave.pk}",
+        },
+    )
+
+
+@staff_member_required
+@permission_required("surveys.change_wave", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def wave_close_early(request: HttpRequest, slug: str) -> HttpResponse:
+    """Close a wave before its deadline: a page that says what it does, then a POST."""
+    wave = _wave(slug)
+    error = ""
+    if request.method == "POST":
+        try:
+            wave = wave_close(wave=wave)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            assert wave.closed_at is not None
+            messages.success(request, f"{wave.slug} is closed since {format_moment(wave.closed_at)}.")
+            return redirect("outreach:wave_messages", slug=wave.slug)
+    responses = Response.objects.filter(wave=wave)
+    return _page(
+        request,
+        "outreach/close.html",
+        {
+            "title": f"Close {wave.title} now",
+            "wave": wave,
+            "error": error,
+            "closes_at": format_moment(wave.closes_at),
+            "closed_at": format_moment(wave.closed_at) if wave.closed_at else "",
+            "drafts": responses.filter(status=Response.Status.DRAFT).count(),
+            "not_started": responses.filter(status=Response.Status.NOT_STARTED).count(),
+            "extended": responses.filter(deadline__gt=timezone.now()).count(),
         },
     )
 

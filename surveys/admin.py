@@ -84,7 +84,7 @@ class SectionInline(admin.TabularInline):
 class QuestionnaireVersionAdmin(admin.ModelAdmin):
     """Read-only: versions are loaded from definition files (`load_questionnaires`)."""
 
-    list_display = ["__str__", "title", "groups", "minutes_needed", "created_at", "print_link"]
+    list_display = ["__str__", "title", "groups", "population_plural", "minutes_needed", "created_at", "print_link"]
     list_filter = ["questionnaire"]
     readonly_fields = [
         "questionnaire",
@@ -92,6 +92,8 @@ class QuestionnaireVersionAdmin(admin.ModelAdmin):
         "title",
         "description",
         "groups",
+        "population_singular",
+        "population_plural",
         "minutes_needed",
         "checksum",
         "source",
