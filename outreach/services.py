@@ -210,6 +210,8 @@ def _not_relevant(message: Message, invitation: Invitation | None, response: Res
         return ""
     if response.is_submitted:
         return "The partnership submitted its response before this message went out."
+    if response.wave.closed_at is not None and response.wave.closed_at <= now:
+        return "The wave was closed before this message went out."
     if not response.accepts_answers(now):
         return "The deadline passed before this message went out."
     return ""

@@ -20,6 +20,11 @@ from surveys.models import Contact, Wave
 SCRIPT = "<script>alert('x')</script>"
 
 
+def html_of(email: Any) -> str:
+    """The HTML part of a sent email (EmailMultiAlternatives)."""
+    return str(email.alternatives[0][0])
+
+
 @pytest.fixture
 def hostile_names(people: dict[str, Contact]) -> Contact:
     """An imported register whose names carry script: ELBE's contact is the preview's."""
@@ -100,8 +105,8 @@ def test_a_waves_plain_text_is_also_its_html_body(
         invitations_send(wave=wave)
 
     email = next(m for m in mail.outbox if "ada@" in m.to[0])
-    html = email.alternatives[0][0]
-    link = re.search(r"http://\S+/r/\S+/", email.body).group(0)  # type: ignore[union-attr]
+    html = html_of(email)
+    link = re.search(r"http://\S+/r/\S+/", str(email.body)).group(0)  # type: ignore[union-attr]
     assert "<p>Dear Ada Lovelace,</p>" in html
     assert f'<p>Tom &amp; Jerry ask GCA:<br>\nplease open <a href="{link}">{link}</a></p>' in html
     assert "<p>Thanks</p>" in html
@@ -151,11 +156,11 @@ def test_every_message_row_keeps_what_was_sent_without_the_key(
         invitations_send(wave=wave)
 
     email = next(m for m in mail.outbox if "ada@" in m.to[0])
-    key = re.search(r"/r/([^/\s]+)/", email.body).group(1)  # type: ignore[union-attr]
+    key = re.search(r"/r/([^/\s]+)/", str(email.body)).group(1)  # type: ignore[union-attr]
     row = Message.objects.get(wave=wave, contact=people["ada"], kind=Kind.INVITATION)
     assert row.subject == email.subject
     assert row.text_body == email.body.replace(key, KEY_PLACEHOLDER)
-    assert row.html_body == email.alternatives[0][0].replace(key, KEY_PLACEHOLDER)
+    assert row.html_body == html_of(email).replace(key, KEY_PLACEHOLDER)
     assert key not in row.text_body + row.html_body
     assert f"/r/{KEY_PLACEHOLDER}/" in row.text_body
 

@@ -18,6 +18,11 @@ from tests.conftest import Persona, make_persona
 from tests.factories import ContactFactory, PartnershipFactory, days
 
 
+def html_of(email: Any) -> str:
+    """The HTML part of a sent email (EmailMultiAlternatives)."""
+    return str(email.alternatives[0][0])
+
+
 def minimal(**top: object) -> dict[str, Any]:
     return {
         "code": "demo",
@@ -113,7 +118,7 @@ def test_the_eccp_invitation_speaks_of_cluster_organisations(
 
     (email,) = mail.outbox
     assert "One response per cluster organisation is enough." in email.body
-    assert "One response per cluster organisation is enough." in email.alternatives[0][0]
+    assert "One response per cluster organisation is enough." in html_of(email)
     assert "partnership" not in email.body.lower()
 
 

@@ -7,11 +7,13 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from outreach.services import response_extend, wave_extend
+from outreach.models import Message
+from outreach.services import messages_send, response_extend, wave_extend
 from surveys.exceptions import ResponseClosed
 from surveys.models import Response, Wave
 from surveys.services.responses import response_save_section
@@ -146,3 +148,16 @@ def test_closing_needs_the_permission_to_change_waves(wave: Wave) -> None:
     assert wave.closed_at is None
     clerk.user_permissions.add(Permission.objects.get(codename="change_wave", content_type__app_label="surveys"))
     assert client.post(close_url(wave)).status_code == 302
+
+
+def test_a_reminder_still_queued_when_the_wave_closes_is_not_sent(wave: Wave, coordinator: Persona) -> None:
+    queued = Message.objects.create(
+        wave=wave, contact=coordinator.contact, kind="reminder", sequence=1, send_after=CLOSED
+    )
+    wave_close(wave=wave, now=CLOSED)
+
+    messages_send(message_ids=[queued.pk])
+
+    queued.refresh_from_db()
+    assert (queued.status, queued.last_error) == ("cancelled", "The wave was closed before this message went out.")
+    assert mail.outbox == []
