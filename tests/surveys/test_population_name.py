@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from escp_survey.celery import app as celery_app
 from outreach.services import invitations_send
 from surveys.definition.loader import DefinitionError, checksum, normalise, questionnaire_load
 from surveys.models import Questionnaire, Wave
@@ -110,8 +112,17 @@ def test_the_journey_still_speaks_of_partnerships_in_annex_a(client: Client, coo
     assert "Progress of your partnership" in client.get(coordinator.url()).content.decode()
 
 
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    # In-process even where REDIS_URL is set (CI), as in tests/outreach/conftest.py.
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
 def test_the_eccp_invitation_speaks_of_cluster_organisations(
-    eccp_wave: Wave, django_capture_on_commit_callbacks: Any
+    eccp_wave: Wave, django_capture_on_commit_callbacks: Any, eager_tasks: None
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         invitations_send(wave=eccp_wave)
