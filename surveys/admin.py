@@ -229,6 +229,7 @@ class WaveAdmin(admin.ModelAdmin):
     actions: list[Any] = [
         outreach.send_invitations,
         outreach.send_reminders,
+        outreach.close_now,
         exchange.export_responses,
         exchange.export_responses_with_texts,
     ]

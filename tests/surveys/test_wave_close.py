@@ -161,3 +161,13 @@ def test_a_reminder_still_queued_when_the_wave_closes_is_not_sent(wave: Wave, co
     queued.refresh_from_db()
     assert (queued.status, queued.last_error) == ("cancelled", "The wave was closed before this message went out.")
     assert mail.outbox == []
+
+
+def test_the_wave_admin_action_leads_to_the_confirmation(wave: Wave, staff_client: Client) -> None:
+    response = staff_client.post(
+        reverse("admin:surveys_wave_changelist"), {"action": "close_now", "_selected_action": [wave.pk]}
+    )
+
+    assert response.status_code == 302 and response["Location"] == close_url(wave)
+    wave.refresh_from_db()
+    assert wave.closed_at is None
