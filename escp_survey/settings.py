@@ -1,7 +1,7 @@
 """Settings for escp-survey, read from the environment.
 
 Every setting has an embedded default that runs with nothing installed beyond Python
-(SQLite, mail to the console, Celery tasks run in-process). Production sets the
+(SQLite, mail to the console, a filesystem broker for Celery). Production sets the
 variables listed in `.env.example`.
 """
 
@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from escp_survey.run_address import run_address, site_url_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,7 +53,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # Absolute address of the site, used in links inside emails.
-SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Without SITE_URL it follows where `make run` serves (RUN_ADDRESS or PORT, escp_survey/run_address.py).
+SITE_URL = os.getenv("SITE_URL", site_url_for(run_address(os.environ))).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

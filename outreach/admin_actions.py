@@ -59,6 +59,17 @@ def send_reminders(
     return _after(request, queryset)
 
 
+@admin.action(description="Close now, before the deadline (asks first)", permissions=["change"])
+def close_now(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
+) -> HttpResponseRedirect | None:
+    # One wave at a time, through its confirmation page (outreach.views.wave_close_early).
+    if queryset.count() != 1:
+        modeladmin.message_user(request, "Choose one wave to close.", messages.WARNING)
+        return None
+    return redirect("outreach:wave_close", slug=queryset.get().slug)
+
+
 @admin.action(description="Reopen for correction (submitted responses)")
 def reopen_responses(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Response]) -> None:
     for response in queryset.select_related("partnership", "wave"):

@@ -5,19 +5,24 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from outreach import services
 from outreach.emails import format_moment
 from outreach.forms import DeadlineForm
 from outreach.models import DeadlineExtension, EmailTemplate, Kind, Message
+from outreach.preview import template_preview
 from outreach.selectors import STATUSES, wave_partnerships, wave_status
 from surveys.models import Response, Wave
+from surveys.services.waves import wave_close
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -185,3 +190,58 @@ def response_extend(request: HttpRequest, slug: str, acronym: str) -> HttpRespon
             "reopen_url": reverse("admin:surveys_response_changelist") + f"?wave__id__exact={wave.pk}",
         },
     )
+
+
+@staff_member_required
+@permission_required("surveys.change_wave", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def wave_close_early(request: HttpRequest, slug: str) -> HttpResponse:
+    """Close a wave before its deadline: a page that says what it does, then a POST."""
+    wave = _wave(slug)
+    error = ""
+    if request.method == "POST":
+        try:
+            wave = wave_close(wave=wave)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            assert wave.closed_at is not None
+            messages.success(request, f"{wave.slug} is closed since {format_moment(wave.closed_at)}.")
+            return redirect("outreach:wave_messages", slug=wave.slug)
+    responses = Response.objects.filter(wave=wave)
+    return _page(
+        request,
+        "outreach/close.html",
+        {
+            "title": f"Close {wave.title} now",
+            "wave": wave,
+            "error": error,
+            "closes_at": format_moment(wave.closes_at),
+            "closed_at": format_moment(wave.closed_at) if wave.closed_at else "",
+            "drafts": responses.filter(status=Response.Status.DRAFT).count(),
+            "not_started": responses.filter(status=Response.Status.NOT_STARTED).count(),
+            "extended": responses.filter(deadline__gt=timezone.now()).count(),
+        },
+    )
+
+
+# The framed HTML body may style itself but never run anything or load from elsewhere; only
+# the admin's own pages may frame it. The iframe is sandboxed too (templates/outreach/preview.html).
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
+
+
+@staff_member_required
+@permission_required("outreach.view_emailtemplate", raise_exception=True)
+@xframe_options_sameorigin
+@require_GET
+def template_preview_html(request: HttpRequest, pk: int) -> HttpResponse:
+    """The HTML body of an email template as a contact would get it, for the admin's iframe."""
+    template = get_object_or_404(EmailTemplate.objects.select_related("wave"), pk=pk)
+    preview = template_preview(template=template)
+    if preview.rendered is None:
+        response = HttpResponse(preview.problem, content_type="text/plain; charset=utf-8")
+    else:
+        response = HttpResponse(preview.rendered.html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = PREVIEW_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

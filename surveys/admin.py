@@ -85,7 +85,7 @@ class SectionInline(admin.TabularInline):
 class QuestionnaireVersionAdmin(admin.ModelAdmin):
     """Read-only: versions are loaded from definition files (`load_questionnaires`)."""
 
-    list_display = ["__str__", "title", "groups", "minutes_needed", "created_at", "print_link"]
+    list_display = ["__str__", "title", "groups", "population_plural", "minutes_needed", "created_at", "print_link"]
     list_filter = ["questionnaire"]
     readonly_fields = [
         "questionnaire",
@@ -93,6 +93,8 @@ class QuestionnaireVersionAdmin(admin.ModelAdmin):
         "title",
         "description",
         "groups",
+        "population_singular",
+        "population_plural",
         "minutes_needed",
         "checksum",
         "source",
@@ -228,6 +230,7 @@ class WaveAdmin(admin.ModelAdmin):
     actions: list[Any] = [
         outreach.send_invitations,
         outreach.send_reminders,
+        outreach.close_now,
         exchange.export_responses,
         exchange.export_responses_with_texts,
     ]

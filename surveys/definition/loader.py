@@ -256,12 +256,35 @@ def _partnerships(ck: _Checker, value: Any, path: str) -> dict[str, list[str]]:
     return result
 
 
+DEFAULT_POPULATION = {"singular": "partnership", "plural": "partnerships"}
+
+
+def _population(ck: _Checker, value: Any) -> dict[str, str] | None:
+    """`population: {singular: cluster organisation, plural: cluster organisations}`."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        ck.error("population", "must be a mapping with `singular` and `plural` (e.g. partnership, partnerships)")
+        return None
+    ck.unknown_keys(value, {"singular", "plural"}, "population")
+    names = {}
+    for key in ("singular", "plural"):
+        name = value.get(key)
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 64:
+            ck.error(f"population.{key}", "must be a name of 1 to 64 characters (e.g. cluster organisation)")
+            continue
+        names[key] = " ".join(name.split())
+    return names if len(names) == 2 else None
+
+
 def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
     """Validate a parsed definition and return it with every default filled in."""
     ck = _Checker()
     if not isinstance(data, dict):
         raise DefinitionError(source, ["the file must hold a mapping (code, title, version, groups, sections)"])
-    ck.unknown_keys(data, {"code", "title", "description", "version", "minutes", "groups", "sections"}, "")
+    ck.unknown_keys(
+        data, {"code", "title", "description", "version", "minutes", "groups", "population", "sections"}, ""
+    )
     code = ck.text(data, "code", "")
     if code and not SLUG_RE.match(code):
         ck.error("code", f"'{code}' must be a slug (lower-case letters, digits and '-')")
@@ -282,6 +305,10 @@ def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
         "groups": groups,
         "sections": [],
     }
+    population = _population(ck, data.get("population"))
+    if population is not None:
+        # Only when declared: a definition without it keeps its checksum (and its version).
+        definition["population"] = population
     section_codes: set[str] = set()
     questions: dict[str, dict[str, Any]] = {}
     order: list[str] = []
@@ -409,6 +436,9 @@ def _fill_version(version: QuestionnaireVersion, definition: dict[str, Any], dig
     version.description = definition["description"]
     version.groups = definition["groups"]
     version.minutes_needed = definition["minutes"]
+    population = definition.get("population", DEFAULT_POPULATION)
+    version.population_singular = population["singular"]
+    version.population_plural = population["plural"]
     version.definition = definition
     version.checksum = digest
     version.source = source[-255:]

@@ -108,7 +108,9 @@ class Response(models.Model):
     def accepts_answers(self, now: dt.datetime | None = None) -> bool:
         """Whether the server takes answers and a submission for this response right now."""
         now = now or timezone.now()
-        return self.wave.opens_at <= now < self.effective_deadline
+        # A wave closed by staff before its deadline (`wave_close`) takes nothing more.
+        closed = self.wave.closed_at is not None and self.wave.closed_at <= now
+        return self.wave.opens_at <= now < self.effective_deadline and not closed
 
     @property
     def is_submitted(self) -> bool:

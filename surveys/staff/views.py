@@ -18,5 +18,6 @@ def blank_questionnaire(request: HttpRequest, code: str, number: int) -> HttpRes
     return render(
         request,
         "surveys/staff/blank_questionnaire.html",
-        {"version": version, "structure": structure_for(version)},
+        # ?notes=1: with room for notes under every question, as the coordinators' copy has.
+        {"version": version, "structure": structure_for(version), "with_notes": request.GET.get("notes") == "1"},
     )
