@@ -34,6 +34,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.resources import RegisterResource
+from surveys.services.deletions import answers_delete, responses_delete
 from surveys.services.waves import wave_open
 from surveys.values import load_values
 
@@ -356,6 +357,13 @@ class ResponseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    # Deletes go through the service, which takes the responses out of the report's counts.
+    def delete_model(self, request: HttpRequest, obj: Response) -> None:
+        responses_delete(response_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> None:
+        responses_delete(response_ids=queryset.values_list("pk", flat=True))
+
     @admin.display(description="Group", ordering="partnership__group")
     def group(self, obj: Response) -> str:
         return obj.partnership.group
@@ -412,6 +420,13 @@ class AnswerAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # Deletes go through the service, which recounts a submitted response in the report.
+    def delete_model(self, request: HttpRequest, obj: Answer) -> None:
+        answers_delete(answer_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Answer]) -> None:
+        answers_delete(answer_ids=queryset.values_list("pk", flat=True))
 
     @admin.display(description="Text / comment")
     def short_text(self, obj: Answer) -> str:
