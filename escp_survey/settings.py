@@ -252,6 +252,19 @@ OUTREACH_QUEUE = os.getenv("OUTREACH_QUEUE", "")
 OUTREACH_REPLY_TO = os.getenv("OUTREACH_REPLY_TO", "")
 # EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes mail here.
 EMAIL_FILE_PATH = os.getenv("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+# Every Celery task gets SoftTimeLimitExceeded after CELERY_TASK_SOFT_TIME_LIMIT seconds and
+# its process is killed after CELERY_TASK_TIME_LIMIT. The hard limit stays below
+# OUTREACH_CLAIM_TIMEOUT: a stuck batch is dead before `recover_messages` hands its claimed
+# messages to another worker, so two workers never send them at once. A batch itself stops
+# claiming after half the claim timeout, so the limits only stop a hung one.
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "240")
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "270")
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < OUTREACH_CLAIM_TIMEOUT:
+    raise ImproperlyConfigured(
+        "Celery's time limits must be 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < "
+        f"OUTREACH_CLAIM_TIMEOUT, not {CELERY_TASK_SOFT_TIME_LIMIT} < {CELERY_TASK_TIME_LIMIT} < "
+        f"{OUTREACH_CLAIM_TIMEOUT}"
+    )
 # Periodic tasks; django-celery-beat's DatabaseScheduler copies them into its tables at start.
 CELERY_BEAT_SCHEDULE = {
     "outreach-close-due-waves": {"task": "outreach.close_due_waves", "schedule": 60.0},

@@ -71,7 +71,7 @@ def _invited(wave: Wave) -> Any:
 
 def _lock_wave(wave: Wave) -> Wave:
     # Serialises the queueing services of one wave (two admins clicking at once).
-    return Wave.objects.select_for_update().get(pk=wave.pk)
+    return Wave.objects.select_for_update(of=("self",)).get(pk=wave.pk)
 
 
 def _queue(
@@ -727,7 +727,9 @@ def response_extend(
     """Give one partnership a later deadline than its wave's and email its contacts."""
     now = now or timezone.now()
     wave = _lock_wave(response.wave)
-    response = Response.objects.select_for_update().select_related("wave", "partnership").get(pk=response.pk)
+    response = (
+        Response.objects.select_for_update(of=("self",)).select_related("wave", "partnership").get(pk=response.pk)
+    )
     if response.is_submitted:
         raise ValidationError(
             {
@@ -775,7 +777,7 @@ def confirmations_queue(*, response_id: int, now: dt.datetime | None = None) -> 
     nothing (a contact confirmed since the submission is skipped).
     """
     now = now or timezone.now()
-    response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
+    response = Response.objects.select_for_update(of=("self",)).select_related("wave").get(pk=response_id)
     if not response.is_submitted or response.submitted_at is None:
         return []
     confirmed = Message.objects.filter(

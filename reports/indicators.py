@@ -42,10 +42,6 @@ def breakdown(pairs: Iterable[tuple[str, Number]], groups: Sequence[str], *, zer
     return {TOTAL: total, **{g: sums.get(g, zero) for g in groups}}
 
 
-def empty_breakdown(groups: Sequence[str], value: Any = 0) -> Breakdown:
-    return {TOTAL: value, **{g: value for g in groups}}
-
-
 def percent(part: Number, whole: Number) -> float | None:
     """Part of whole in percent with one decimal; None when there is no whole."""
     if not whole:

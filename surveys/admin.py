@@ -1,11 +1,13 @@
 """The Observatory's admin for the survey engine (staff only).
 
-Shared file: the outreach and exchange apps add their wave actions to `WaveAdmin.actions`
-and their links to the wave page; keep such edits small and local.
+The apps above the engine (outreach, exchange) add their actions and links to these pages
+from their `AppConfig.ready()` (`LINKS`, and the admins' `actions`): the engine imports none
+of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -18,8 +20,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from import_export.admin import ImportExportModelAdmin
 
-from exchange import admin as exchange
-from outreach import admin_actions as outreach
 from surveys.definition.structure import structure_for
 from surveys.journey.display import shown_sections
 from surveys.models import (
@@ -35,8 +35,18 @@ from surveys.models import (
     Wave,
 )
 from surveys.resources import RegisterResource
+from surveys.services.deletions import answers_delete, responses_delete
 from surveys.services.waves import wave_open
 from surveys.values import load_values
+
+# What the apps above add to the wave's and the response's pages, by name: a function of
+# the object giving the link (see their apps.py). A name nobody filled shows a dash.
+LINKS: dict[str, Callable[[Any], SafeString | str]] = {}
+
+
+def _link(name: str, obj: Any) -> SafeString | str:
+    link = LINKS.get(name)
+    return link(obj) if link else "–"
 
 
 class VersionInline(admin.TabularInline):
@@ -227,13 +237,7 @@ class WaveAdmin(admin.ModelAdmin):
         "excel_link",
         "report_link",
     ]
-    actions: list[Any] = [
-        outreach.send_invitations,
-        outreach.send_reminders,
-        outreach.close_now,
-        exchange.export_responses,
-        exchange.export_responses_with_texts,
-    ]
+    actions: list[Any] = []  # outreach's and exchange's (their apps.py)
     form = WaveAdminForm
 
     def get_form(self, request: HttpRequest, obj: Wave | None = None, change: bool = False, **kwargs: Any) -> Any:
@@ -320,12 +324,12 @@ class WaveAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">Responses of this wave</a>', url)
 
     @admin.display(description="Messages")
-    def messages_link(self, obj: Wave) -> SafeString:
-        return outreach.wave_messages_link(obj)
+    def messages_link(self, obj: Wave) -> SafeString | str:
+        return _link("wave_messages", obj)
 
     @admin.display(description="Excel")
-    def excel_link(self, obj: Wave) -> SafeString:
-        return exchange.wave_excel_link(obj)
+    def excel_link(self, obj: Wave) -> SafeString | str:
+        return _link("wave_excel", obj)
 
     @admin.display(description="Report")
     def report_link(self, obj: Wave) -> SafeString:
@@ -355,10 +359,17 @@ class ResponseAdmin(admin.ModelAdmin):
         "answers",
     ]
     fields = [*readonly_fields]
-    actions = [outreach.reopen_responses]
+    actions: list[Any] = []  # outreach's (its apps.py)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    # Deletes go through the service, which takes the responses out of the report's counts.
+    def delete_model(self, request: HttpRequest, obj: Response) -> None:
+        responses_delete(response_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> None:
+        responses_delete(response_ids=queryset.values_list("pk", flat=True))
 
     @admin.display(description="Group", ordering="partnership__group")
     def group(self, obj: Response) -> str:
@@ -366,7 +377,7 @@ class ResponseAdmin(admin.ModelAdmin):
 
     @admin.display(description="Extension")
     def extend_deadline(self, obj: Response) -> SafeString | str:
-        return outreach.response_extend_link(obj)
+        return _link("response_extend", obj)
 
     @admin.display(description="Answers")
     def answers(self, obj: Response) -> SafeString:
@@ -416,6 +427,13 @@ class AnswerAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # Deletes go through the service, which recounts a submitted response in the report.
+    def delete_model(self, request: HttpRequest, obj: Answer) -> None:
+        answers_delete(answer_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Answer]) -> None:
+        answers_delete(answer_ids=queryset.values_list("pk", flat=True))
 
     @admin.display(description="Text / comment")
     def short_text(self, obj: Answer) -> str:

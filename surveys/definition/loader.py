@@ -398,7 +398,7 @@ def questionnaire_load(*, definition: dict[str, Any], source: str = "") -> LoadR
     version number instead.
     """
     digest = checksum(definition)
-    questionnaire, _ = Questionnaire.objects.select_for_update().get_or_create(
+    questionnaire, _ = Questionnaire.objects.select_for_update(of=("self",)).get_or_create(
         code=definition["code"], defaults={"title": definition["title"]}
     )
     if questionnaire.title != definition["title"]:

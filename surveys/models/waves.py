@@ -44,10 +44,6 @@ class Wave(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def questionnaire_code(self) -> str:
-        return self.version.questionnaire.code
-
 
 class ResponseQuerySet(models.QuerySet["Response"]):
     def submitted(self) -> ResponseQuerySet:
