@@ -85,6 +85,9 @@ class Structure:
         """Top-level questions in questionnaire order."""
         return [q for s in self.sections for q in s.questions]
 
+    def section_of(self, question_code: str) -> SectionNode | None:
+        return next((s for s in self.sections if any(q.code == question_code for q in s.questions)), None)
+
 
 _cache: dict[tuple[int, str], Structure] = {}
 _lock = threading.Lock()

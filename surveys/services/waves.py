@@ -67,7 +67,7 @@ def wave_close(*, wave: Wave, now: dt.datetime | None = None) -> Wave:
     saved so far are kept; extending the wave's deadline opens it again.
     """
     now = now or timezone.now()
-    wave = Wave.objects.select_for_update().get(pk=wave.pk)
+    wave = Wave.objects.select_for_update(of=("self",)).get(pk=wave.pk)
     if wave.closed_at is not None:
         raise ValidationError(f"The wave {wave.slug} is closed already (since {_brussels(wave.closed_at)}).")
     if wave.opens_at > now:
