@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,6 +17,7 @@ from outreach.forms import DeadlineForm
 from outreach.models import DeadlineExtension, EmailTemplate, Kind, Message
 from outreach.selectors import STATUSES, wave_partnerships, wave_status
 from surveys.models import Response, Wave
+from surveys.permissions import staff_permission_required
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -40,7 +40,7 @@ def _page(request: HttpRequest, template: str, context: dict[str, object]) -> Ht
     return render(request, template, {**admin.site.each_context(request), **context})
 
 
-@staff_member_required
+@staff_permission_required("outreach.view_message", "surveys.view_contact")
 @require_GET
 def wave_messages(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -73,7 +73,7 @@ def wave_messages(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_permission_required("outreach.view_message")
 @require_GET
 def wave_messages_status(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse(wave_status(_wave(slug)))
@@ -93,7 +93,7 @@ def _queue_and_report(request: HttpRequest, wave: Wave, what: str, result: servi
         messages.info(request, f"{result.skipped} contacts skipped ({reason}).")
 
 
-@staff_member_required
+@staff_permission_required("outreach.send_messages")
 @require_POST
 def wave_send_invitations(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -104,7 +104,7 @@ def wave_send_invitations(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("outreach:wave_messages", slug=wave.slug)
 
 
-@staff_member_required
+@staff_permission_required("outreach.send_messages")
 @require_POST
 def wave_send_reminders(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -115,7 +115,7 @@ def wave_send_reminders(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("outreach:wave_messages", slug=wave.slug)
 
 
-@staff_member_required
+@staff_permission_required("outreach.send_messages")
 @require_POST
 def wave_retry_failed(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -125,7 +125,7 @@ def wave_retry_failed(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("outreach:wave_messages", slug=wave.slug)
 
 
-@staff_member_required
+@staff_permission_required("surveys.change_wave")
 def wave_extend(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     form = DeadlineForm(request.POST or None)
@@ -154,7 +154,7 @@ def wave_extend(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_permission_required("surveys.change_wave")
 def response_extend(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     wave = _wave(slug)
     response = get_object_or_404(

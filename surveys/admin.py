@@ -135,6 +135,18 @@ class PartnershipAdmin(ImportExportModelAdmin):
     def contact_count(self, obj: Partnership) -> int:
         return obj.contact_total  # type: ignore[attr-defined]
 
+    # The register file is the contacts with their emails; importing it decides who is invited.
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.import_register")
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.view_contact")
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:  # type: ignore[override]
+        # Searching by email would tell who has no right to see contacts which one is registered.
+        fields = list(super().get_search_fields(request))
+        return fields if request.user.has_perm("surveys.view_contact") else [f for f in fields if "email" not in f]
+
     def get_export_queryset(self, request: HttpRequest) -> QuerySet[Contact]:  # type: ignore[override]
         return Contact.objects.select_related("partnership").filter(
             partnership__in=super().get_export_queryset(request)
@@ -231,6 +243,13 @@ class WaveAdmin(admin.ModelAdmin):
         exchange.export_responses_with_texts,
     ]
     form = WaveAdminForm
+
+    # The permissions behind the actions' `permissions=[...]` (outreach.admin_actions, exchange.admin).
+    def has_send_messages_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("outreach.send_messages")
+
+    def has_export_responses_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.export_responses")
 
     def get_form(self, request: HttpRequest, obj: Wave | None = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:
@@ -355,6 +374,9 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_reopen_response_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.reopen_response")
 
     @admin.display(description="Group", ordering="partnership__group")
     def group(self, obj: Response) -> str:
