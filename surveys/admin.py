@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django_celery_beat.admin import PeriodicTaskAdmin as BeatPeriodicTaskAdmin
+from django_celery_beat.models import PeriodicTask
 from import_export.admin import ImportExportModelAdmin
 
 from exchange import admin as exchange
@@ -439,3 +441,18 @@ class AnswerAdmin(admin.ModelAdmin):
     def short_text(self, obj: Answer) -> str:
         text = obj.text or obj.comment
         return text if len(text) < 80 else text[:77] + "…"
+
+
+class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):  # type: ignore[misc]
+    """django-celery-beat's, whose actions (run, enable, disable tasks) ask no permission."""
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if not self.has_change_permission(request):
+            for name in ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks"):
+                actions.pop(name, None)
+        return actions
+
+
+admin.site.unregister(PeriodicTask)
+admin.site.register(PeriodicTask, PeriodicTaskAdmin)
