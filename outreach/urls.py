@@ -10,5 +10,6 @@ urlpatterns = [
     path("<slug:slug>/send-reminders/", views.wave_send_reminders, name="wave_send_reminders"),
     path("<slug:slug>/retry-failed/", views.wave_retry_failed, name="wave_retry_failed"),
     path("<slug:slug>/extend/", views.wave_extend, name="wave_extend"),
-    path("<slug:slug>/partnerships/<str:acronym>/extend/", views.response_extend, name="response_extend"),
+    # <path:>: an acronym registered before imports refused it may hold a "/".
+    path("<slug:slug>/partnerships/<path:acronym>/extend/", views.response_extend, name="response_extend"),
 ]
