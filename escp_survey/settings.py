@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "escp_survey.security.RequestGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -205,12 +206,23 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
+# Redis (when set) through a backend that treats an unreachable server as a cache miss: the
+# reports and the throttle work, slower, while Redis is down (escp_survey/cache.py).
+_REDIS_CACHE = {
+    "BACKEND": "escp_survey.cache.ForgivingRedisCache",
+    "LOCATION": REDIS_URL,
+    # Give up quickly on a server that does not answer, rather than hold the page.
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        _REDIS_CACHE if REDIS_URL and not TESTING else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
+    "throttle": (
+        {**_REDIS_CACHE, "KEY_PREFIX": "throttle"}
         if REDIS_URL and not TESTING
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
 }
 
 SECURE_REFERRER_POLICY = "same-origin"
@@ -233,6 +245,15 @@ if not DEBUG and not TESTING:
     # The preload directive only asks; the domain joins browsers' lists when submitted to them.
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
 X_FRAME_OPTIONS = "DENY"
+
+# Limits on guessing (escp_survey/security.py): failed attempts per client address within the
+# window before a 429 page; 0 switches a limit off. Unknown personal links, and admin sign-ins.
+THROTTLE_LINK_FAILURES = envint("THROTTLE_LINK_FAILURES", "30")
+THROTTLE_LOGIN_FAILURES = envint("THROTTLE_LOGIN_FAILURES", "10")
+THROTTLE_WINDOW_SECONDS = envint("THROTTLE_WINDOW_SECONDS", "900")
+# Behind a proxy: the header whose last address is the client's (e.g. X-Forwarded-For, which
+# the proxy appends to); empty: the connection's address.
+CLIENT_IP_HEADER = os.getenv("CLIENT_IP_HEADER", "").strip()
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
@@ -263,9 +284,18 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Personal links (/r/<key>/) are masked in every record (escp_survey/security.py); gunicorn's
+    # access log masks them too (gunicorn.conf.py).
+    "filters": {"personal_links": {"()": "escp_survey.security.PersonalLinkFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_links"]}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers (console in DEBUG, runserver's request lines) would print
+        # paths unmasked: all of Django's records go through the filtered one.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # The Observatory's name, shown in pages and emails.
