@@ -20,7 +20,7 @@ _last_warning = 0.0
 
 
 def _unreachable(operation: str) -> None:
-    global _last_warning  # noqa: PLW0603 - one rate limit for the process's log lines
+    global _last_warning
     now = time.monotonic()
     if now - _last_warning > 60:
         _last_warning = now

@@ -91,9 +91,7 @@ class RequestGuardMiddleware:
         limit, window = THROTTLES[kind]()
         if limit and _count(key) >= limit:
             logger.warning("Too many failed %s attempts from one client: refused for now", kind)
-            return render(
-                request, "throttled.html", {"kind": kind, "minutes": max(1, window // 60)}, status=429
-            )
+            return render(request, "throttled.html", {"kind": kind, "minutes": max(1, window // 60)}, status=429)
         response = self.get_response(request)
         if limit and _failed(kind, response):
             _add(key, window)

@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from surveys.definition.structure import structure_for
-from surveys.permissions import staff_permission_required
 from surveys.models import Question, Wave
+from surveys.permissions import staff_permission_required
 
 from . import charts, selectors
 from .excel import report_workbook

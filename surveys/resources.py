@@ -56,7 +56,9 @@ def clean_register_row(row: dict[str, Any]) -> dict[str, str]:
             )
     bad = sorted({c for c in cleaned["acronym"] if c in ACRONYM_FORBIDDEN})
     if bad and "acronym" not in errors:
-        errors["acronym"] = f"'{cleaned['acronym']}' contains {' '.join(bad)}: an acronym cannot contain {' '.join(ACRONYM_FORBIDDEN)}."
+        errors["acronym"] = (
+            f"'{cleaned['acronym']}' contains {' '.join(bad)}: an acronym cannot contain {' '.join(ACRONYM_FORBIDDEN)}."
+        )
     if errors:
         raise ValidationError(errors)
     return cleaned

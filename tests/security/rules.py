@@ -92,7 +92,9 @@ URL_RULES: dict[str, Rule] = {
 }
 
 # The admin's pages of a registered model: Django checks the model's own permission.
-ADMIN_MODEL_URL = re.compile(r"^admin:(?P<app>[a-z_]+?)_(?P<model>[a-z]+)_(?P<view>changelist|add|change|delete|history)$")
+ADMIN_MODEL_URL = re.compile(
+    r"^admin:(?P<app>[a-z_]+?)_(?P<model>[a-z]+)_(?P<view>changelist|add|change|delete|history)$"
+)
 ADMIN_VIEW_PERM = {"changelist": "view", "change": "view", "history": "view", "add": "add", "delete": "delete"}
 
 

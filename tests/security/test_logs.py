@@ -103,6 +103,6 @@ def test_the_repository_gunicorn_configuration_uses_the_masking_logger() -> None
     from django.conf import settings
 
     config: dict[str, Any] = {}
-    exec((Path(settings.BASE_DIR) / "gunicorn.conf.py").read_text(), config)  # noqa: S102 - our own file
+    exec((Path(settings.BASE_DIR) / "gunicorn.conf.py").read_text(), config)
     assert config["logger_class"] == "escp_survey.gunicorn.MaskedLinksLogger"
     assert config["accesslog"] == "-"

@@ -200,10 +200,12 @@ def test_every_admin_action_answers_by_permission(world: dict[str, Any], persona
         request = RequestFactory().get("/admin/")
         request.user = world["users"][persona]
         offered = set(model_admin.get_actions(request))
-        for _, name, _ in model_admin._get_base_actions():
+        for _, name, _ in model_admin._get_base_actions():  # type: ignore[attr-defined]
             perms = action_rule(label, name)
             if perms is None:
-                missing.append(f'"{label}:{name}": ("app.the_permission",),  in ACTION_RULES of tests/security/rules.py')
+                missing.append(
+                    f'"{label}:{name}": ("app.the_permission",),  in ACTION_RULES of tests/security/rules.py'
+                )
                 continue
             expected = _allowed(Rule(perms), persona)
             if (name in offered) != expected:

@@ -24,15 +24,15 @@ def _problems(path: Path) -> list[str]:
 @pytest.mark.django_db
 def test_it_refuses_a_slash_in_an_acronym(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "r.csv", [GOOD, ["AB/CD", "", "escp-4i", "strand-1", "Bo", "bo@ab.example.org"]])
-    assert _problems(path) == [
-        "row 3, column acronym: 'AB/CD' contains /: an acronym cannot contain / \\ ? # %."
-    ]
+    assert _problems(path) == ["row 3, column acronym: 'AB/CD' contains /: an acronym cannot contain / \\ ? # %."]
     assert not Partnership.objects.exists()
 
 
 @pytest.mark.django_db
 def test_it_refuses_a_line_break_in_a_contact_name(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "r.csv", [GOOD, ["ELBE", "", "escp-4i", "strand-1", "Cleo\nOutsider", "c@e.example.org"]])
+    path = write_csv(
+        tmp_path / "r.csv", [GOOD, ["ELBE", "", "escp-4i", "strand-1", "Cleo\nOutsider", "c@e.example.org"]]
+    )
     assert _problems(path) == [
         "row 3, column contact_name: 'Cleo Outsider' contains a line break or another control character "
         "(U+000A): write it on one line."
@@ -61,7 +61,8 @@ def test_it_refuses_control_characters_in_a_partnership_name_from_xlsx(tmp_path:
 @pytest.mark.django_db
 def test_it_still_imports_names_with_spaces_hyphens_and_accents(tmp_path: Path) -> None:
     path = write_csv(
-        tmp_path / "r.csv", [["LASER-GO GLOBAL", "Laser-Go Global", "escp-4i", "strand-2", "Zoë Dupré", "z@l.example.org"]]
+        tmp_path / "r.csv",
+        [["LASER-GO GLOBAL", "Laser-Go Global", "escp-4i", "strand-2", "Zoë Dupré", "z@l.example.org"]],
     )
     register_import(path=path)
     assert Contact.objects.get().name == "Zoë Dupré"

@@ -71,7 +71,10 @@ def test_failed_admin_logins_are_limited() -> None:
     assert refused.status_code == 429
     assert "too many failed sign-ins" in refused.content.decode()
     # From elsewhere the right password works.
-    assert Client(REMOTE_ADDR="192.0.2.21").post(url, {"username": "ana", "password": "right-password-123"}).status_code == 302
+    assert (
+        Client(REMOTE_ADDR="192.0.2.21").post(url, {"username": "ana", "password": "right-password-123"}).status_code
+        == 302
+    )
 
 
 @pytest.mark.django_db
