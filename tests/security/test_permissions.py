@@ -12,8 +12,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client, RequestFactory
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.test import Client, RequestFactory, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 
@@ -63,7 +63,7 @@ def every_url() -> list[Walked]:
     return list(walk(get_resolver().url_patterns))
 
 
-def test_every_url_has_a_rule() -> None:
+def urls_without_rule() -> list[str]:
     missing = []
     for url in every_url():
         if url.name.startswith("admin:<unnamed>"):
@@ -73,7 +73,30 @@ def test_every_url_has_a_rule() -> None:
                 f"{url.name} ({url.route}): add a row to URL_RULES in tests/security/rules.py, e.g.\n"
                 f'    "{url.name}": Rule(("app.the_permission",)),  (or PUBLIC / STAFF; method="POST" for a POST-only view)'
             )
+    return missing
+
+
+def test_every_url_has_a_rule() -> None:
+    missing = urls_without_rule()
     assert not missing, "URLs without a permission rule:\n" + "\n".join(missing)
+
+
+def _new_page(request: Any) -> None: ...
+
+
+# The site's URLs and one more, as a helper adding a page would have them.
+urlpatterns = [
+    *get_resolver("escp_survey.urls").url_patterns,
+    path("staff/waves/<slug:slug>/close/", _new_page, name="new_close"),
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_new_url_without_a_rule_is_named_with_the_row_to_add() -> None:
+    assert urls_without_rule() == [
+        "new_close (staff/waves/<slug:slug>/close/): add a row to URL_RULES in tests/security/rules.py, e.g.\n"
+        '    "new_close": Rule(("app.the_permission",)),  (or PUBLIC / STAFF; method="POST" for a POST-only view)'
+    ]
 
 
 @pytest.fixture
