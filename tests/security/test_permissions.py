@@ -12,6 +12,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
+from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
@@ -81,7 +82,8 @@ def test_every_url_has_a_rule() -> None:
     assert not missing, "URLs without a permission rule:\n" + "\n".join(missing)
 
 
-def _new_page(request: Any) -> None: ...
+def _new_page(request: Any) -> HttpResponse:
+    return HttpResponse()
 
 
 # The site's URLs and one more, as a helper adding a page would have them.
