@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from escp_survey.run_address import run_address, site_url_for
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "import_export",
     "django_celery_beat",
+    "csp",
     "surveys",
     "reports",
     "exchange",
@@ -77,12 +79,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "escp_survey.security.RequestGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "escp_survey.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -99,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -205,12 +210,23 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
+# Redis (when set) through a backend that treats an unreachable server as a cache miss: the
+# reports and the throttle work, slower, while Redis is down (escp_survey/cache.py).
+_REDIS_CACHE = {
+    "BACKEND": "escp_survey.cache.ForgivingRedisCache",
+    "LOCATION": REDIS_URL,
+    # Give up quickly on a server that does not answer, rather than hold the page.
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        _REDIS_CACHE if REDIS_URL and not TESTING else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
+    "throttle": (
+        {**_REDIS_CACHE, "KEY_PREFIX": "throttle"}
         if REDIS_URL and not TESTING
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
 }
 
 SECURE_REFERRER_POLICY = "same-origin"
@@ -219,12 +235,71 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
     CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
 
+# Transport security in production (DEBUG off). Behind a proxy that ends TLS, set
+# SECURE_PROXY_SSL_HEADER to the header it sets (e.g. "X-Forwarded-Proto"; the proxy must
+# overwrite it on every request), so that Django knows a request came over https.
+_proxy_header = os.getenv("SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+if not DEBUG and not TESTING:
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
+    # One year once the site is known to work over https; 0 switches HSTS off.
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+    # The preload directive only asks; the domain joins browsers' lists when submitted to them.
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
+X_FRAME_OPTIONS = "DENY"
+
+# Limits on guessing (escp_survey/security.py): failed attempts per client address within the
+# window before a 429 page; 0 switches a limit off. Unknown personal links, and admin sign-ins.
+THROTTLE_LINK_FAILURES = envint("THROTTLE_LINK_FAILURES", "30")
+THROTTLE_LOGIN_FAILURES = envint("THROTTLE_LOGIN_FAILURES", "10")
+THROTTLE_WINDOW_SECONDS = envint("THROTTLE_WINDOW_SECONDS", "900")
+# Behind a proxy: the header whose last address is the client's (e.g. X-Forwarded-For, which
+# the proxy appends to); empty: the connection's address.
+CLIENT_IP_HEADER = os.getenv("CLIENT_IP_HEADER", "").strip()
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp) on every page: scripts only from our static files (no
+# inline script, no handler attribute), nothing framed or framing us. Style attributes stay
+# allowed: the charts are inline SVG drawn with them (matplotlib), the admin and Bootstrap set
+# some, and an attribute cannot load or run anything that the rest of the policy allows.
+# `<style>` elements need the page's nonce (`{{ CSP_NONCE }}`).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'", NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        # Bootstrap's form controls draw their icons from data: SVGs.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Personal links (/r/<key>/) are masked in every record (escp_survey/security.py); gunicorn's
+    # access log masks them too (gunicorn.conf.py).
+    "filters": {"personal_links": {"()": "escp_survey.security.PersonalLinkFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_links"]}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers (console in DEBUG, runserver's request lines) would print
+        # paths unmasked: all of Django's records go through the filtered one.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # The Observatory's name, shown in pages and emails.

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -31,6 +30,7 @@ from exchange.limesurvey import limesurvey_read
 from exchange.reader import workbook_read
 from exchange.services import responses_import
 from surveys.models import Wave
+from surveys.permissions import staff_permission_required
 
 UPLOADS = Path(tempfile.gettempdir()) / "escp-exchange-uploads"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
@@ -59,16 +59,16 @@ def _page(request: HttpRequest, wave: Wave, **context: Any) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_permission_required("surveys.export_responses")
 @require_GET
 def wave_excel(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, _wave(request, slug, "surveys.view_response"))
+    return _page(request, _wave(request, slug, "surveys.export_responses"))
 
 
-@staff_member_required
+@staff_permission_required("surveys.export_responses")
 @require_GET
 def wave_export_download(request: HttpRequest, slug: str) -> HttpResponseBase:
-    wave = _wave(request, slug, "surveys.view_response")
+    wave = _wave(request, slug, "surveys.export_responses")
     form = ExportForm(request.GET)
     if not form.is_valid():
         return _page(request, wave, export_form=form, status=400)
@@ -121,10 +121,10 @@ def _forget(token: str) -> None:
         (UPLOADS / f"{token}{suffix}").unlink(missing_ok=True)
 
 
-@staff_member_required
+@staff_permission_required("surveys.import_responses")
 @require_POST
 def wave_import(request: HttpRequest, slug: str) -> HttpResponse:
-    wave = _wave(request, slug, "surveys.change_response")
+    wave = _wave(request, slug, "surveys.import_responses")
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, wave, import_form=form, status=400)
@@ -141,10 +141,10 @@ def wave_import(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, wave, report=report, token=None if dry_run else token, file_name=meta["name"])
 
 
-@staff_member_required
+@staff_permission_required("surveys.import_responses")
 @require_POST
 def wave_import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
-    wave = _wave(request, slug, "surveys.change_response")
+    wave = _wave(request, slug, "surveys.import_responses")
     token = request.POST.get("token", "")
     meta, path = _load(request, wave, token)
     try:

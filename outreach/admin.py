@@ -79,7 +79,10 @@ class MessageAdmin(admin.ModelAdmin):
     def short_error(self, obj: Message) -> str:
         return obj.last_error if len(obj.last_error) < 80 else obj.last_error[:77] + "…"
 
-    @admin.action(description="Send again (failed or not sent ones)")
+    def has_send_messages_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("outreach.send_messages")
+
+    @admin.action(description="Send again (failed or not sent ones)", permissions=["send_messages"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         count = services.messages_retry(message_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} messages queued again.", messages.SUCCESS)

@@ -147,6 +147,8 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Named permission of the roles (surveys/permissions.py, docs/roles.md).
+        permissions = [("send_messages", "Can send invitations and reminders")]
         constraints = [
             # Sending invitations twice queues nothing new: the second insert conflicts.
             models.UniqueConstraint(

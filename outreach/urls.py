@@ -12,5 +12,6 @@ urlpatterns = [
     path("<slug:slug>/retry-failed/", views.wave_retry_failed, name="wave_retry_failed"),
     path("<slug:slug>/extend/", views.wave_extend, name="wave_extend"),
     path("<slug:slug>/close/", views.wave_close_early, name="wave_close"),
-    path("<slug:slug>/partnerships/<str:acronym>/extend/", views.response_extend, name="response_extend"),
+    # <path:>: an acronym registered before imports refused it may hold a "/".
+    path("<slug:slug>/partnerships/<path:acronym>/extend/", views.response_extend, name="response_extend"),
 ]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,6 +20,7 @@ from outreach.models import DeadlineExtension, EmailTemplate, Kind, Message
 from outreach.preview import template_preview
 from outreach.selectors import STATUSES, wave_partnerships, wave_status
 from surveys.models import Response, Wave
+from surveys.permissions import staff_permission_required
 from surveys.services.waves import wave_close
 
 
@@ -45,7 +44,7 @@ def _page(request: HttpRequest, template: str, context: dict[str, object]) -> Ht
     return render(request, template, {**admin.site.each_context(request), **context})
 
 
-@staff_member_required
+@staff_permission_required("outreach.view_message", "surveys.view_contact")
 @require_GET
 def wave_messages(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -78,7 +77,7 @@ def wave_messages(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_permission_required("outreach.view_message")
 @require_GET
 def wave_messages_status(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse(wave_status(_wave(slug)))
@@ -98,7 +97,7 @@ def _queue_and_report(request: HttpRequest, wave: Wave, what: str, result: servi
         messages.info(request, f"{result.skipped} contacts skipped ({reason}).")
 
 
-@staff_member_required
+@staff_permission_required("outreach.send_messages")
 @require_POST
 def wave_send_invitations(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -109,7 +108,7 @@ def wave_send_invitations(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("outreach:wave_messages", slug=wave.slug)
 
 
-@staff_member_required
+@staff_permission_required("outreach.send_messages")
 @require_POST
 def wave_send_reminders(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -120,7 +119,7 @@ def wave_send_reminders(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("outreach:wave_messages", slug=wave.slug)
 
 
-@staff_member_required
+@staff_permission_required("outreach.send_messages")
 @require_POST
 def wave_retry_failed(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -130,7 +129,7 @@ def wave_retry_failed(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("outreach:wave_messages", slug=wave.slug)
 
 
-@staff_member_required
+@staff_permission_required("surveys.change_wave")
 def wave_extend(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     form = DeadlineForm(request.POST or None)
@@ -159,7 +158,7 @@ def wave_extend(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_permission_required("surveys.change_wave")
 def response_extend(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     wave = _wave(slug)
     response = get_object_or_404(
@@ -192,8 +191,7 @@ def response_extend(request: HttpRequest, slug: str, acronym: str) -> HttpRespon
     )
 
 
-@staff_member_required
-@permission_required("surveys.change_wave", raise_exception=True)
+@staff_permission_required("surveys.change_wave")
 @require_http_methods(["GET", "POST"])
 def wave_close_early(request: HttpRequest, slug: str) -> HttpResponse:
     """Close a wave before its deadline: a page that says what it does, then a POST."""
@@ -230,8 +228,7 @@ def wave_close_early(request: HttpRequest, slug: str) -> HttpResponse:
 PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
 
 
-@staff_member_required
-@permission_required("outreach.view_emailtemplate", raise_exception=True)
+@staff_permission_required("outreach.view_emailtemplate")
 @xframe_options_sameorigin
 @require_GET
 def template_preview_html(request: HttpRequest, pk: int) -> HttpResponse:

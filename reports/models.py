@@ -28,6 +28,11 @@ class TalliedResponse(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        # The reports have no model of their own: their permission hangs on this one
+        # (surveys/permissions.py, docs/roles.md).
+        permissions = [("view_report", "Can view reports: dashboards, figures, JSON and the Excel report")]
+
     def __str__(self) -> str:
         return f"response {self.response_id} tallied under {self.group or 'no group'}"
 

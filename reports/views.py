@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from surveys.definition.structure import structure_for
 from surveys.models import Question, Wave
+from surveys.permissions import staff_permission_required
 
 from . import charts, selectors
 from .excel import report_workbook
@@ -32,13 +32,13 @@ def _report(request: HttpRequest, wave: Wave) -> dict[str, Any]:
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def wave_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/wave_list.html", {"waves": selectors.wave_list()})
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
@@ -67,7 +67,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def compare(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     if wave.previous is None:
@@ -139,7 +139,7 @@ def _compare_lines(
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report", "surveys.view_response")
 def comments(request: HttpRequest, slug: str) -> HttpResponse:
     """Every comment and text answer of completed responses, by question and option."""
     wave = _wave(slug)
@@ -176,7 +176,7 @@ def comments(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
@@ -190,7 +190,7 @@ def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def excel(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
@@ -200,7 +200,7 @@ def excel(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def report_json(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)

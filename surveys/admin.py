@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django_celery_beat.admin import PeriodicTaskAdmin as BeatPeriodicTaskAdmin
+from django_celery_beat.models import PeriodicTask
 from import_export.admin import ImportExportModelAdmin
 
 from surveys.definition.structure import structure_for
@@ -148,6 +150,18 @@ class PartnershipAdmin(ImportExportModelAdmin):
     def contact_count(self, obj: Partnership) -> int:
         return obj.contact_total  # type: ignore[attr-defined]
 
+    # The register file is the contacts with their emails; importing it decides who is invited.
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.import_register")
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.view_contact")
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:  # type: ignore[override]
+        # Searching by email would tell who has no right to see contacts which one is registered.
+        fields = list(super().get_search_fields(request))
+        return fields if request.user.has_perm("surveys.view_contact") else [f for f in fields if "email" not in f]
+
     def get_export_queryset(self, request: HttpRequest) -> QuerySet[Contact]:  # type: ignore[override]
         return Contact.objects.select_related("partnership").filter(
             partnership__in=super().get_export_queryset(request)
@@ -239,6 +253,13 @@ class WaveAdmin(admin.ModelAdmin):
     ]
     actions: list[Any] = []  # outreach's and exchange's (their apps.py)
     form = WaveAdminForm
+
+    # The permissions behind the actions' `permissions=[...]` (outreach.admin_actions, exchange.admin).
+    def has_send_messages_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("outreach.send_messages")
+
+    def has_export_responses_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.export_responses")
 
     def get_form(self, request: HttpRequest, obj: Wave | None = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:
@@ -371,6 +392,9 @@ class ResponseAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> None:
         responses_delete(response_ids=queryset.values_list("pk", flat=True))
 
+    def has_reopen_response_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.reopen_response")
+
     @admin.display(description="Group", ordering="partnership__group")
     def group(self, obj: Response) -> str:
         return obj.partnership.group
@@ -471,3 +495,18 @@ class UnsavedEditAdmin(admin.ModelAdmin):
         ]
         rows = format_html_join("", '<tr><th scope="row">{}</th><td style="white-space: pre-wrap">{}</td></tr>', lines)
         return format_html("<table>{}</table>", rows)
+
+
+class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):  # type: ignore[misc]
+    """django-celery-beat's, whose actions (run, enable, disable tasks) ask no permission."""
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if not self.has_change_permission(request):
+            for name in ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks"):
+                actions.pop(name, None)
+        return actions
+
+
+admin.site.unregister(PeriodicTask)
+admin.site.register(PeriodicTask, PeriodicTaskAdmin)

@@ -80,6 +80,12 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["wave", "partnership__acronym"]
+        # Named permissions of the roles (surveys/permissions.py, docs/roles.md).
+        permissions = [
+            ("reopen_response", "Can reopen a submitted response for correction"),
+            ("export_responses", "Can export responses to Excel"),
+            ("import_responses", "Can import responses from Excel or LimeSurvey"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["wave", "partnership"], name="response_one_per_partnership_and_wave"),
             models.CheckConstraint(
