@@ -22,7 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from exchange.cells import CellError, as_code, as_moment, plain
 from exchange.export import FORMAT_PROPERTY, QUESTIONNAIRE_PROPERTY
 from exchange.imports import ImportedResponse, ImportPlan, Problem
-from exchange.layout import RESPONSES, CellReader, SheetLayout, workbook_layout
+from exchange.layout import RESPONSES, CellReader, SheetLayout, map_headers, workbook_layout
 from surveys.definition.structure import structure_for
 from surveys.models import Partnership, Response, Wave
 from surveys.values import Values
@@ -33,50 +33,25 @@ MAX_PROBLEMS = 500
 
 
 class _Sheet:
-    """One sheet's header, mapped onto the layout's columns."""
+    """One sheet's header, mapped onto the layout's columns (`layout.map_headers`)."""
 
     def __init__(self, layout: SheetLayout, header: list[Any], problems: list[Problem]) -> None:
         self.layout = layout
         self.name = layout.name
-        self.ok = True
-        expected = {h: i for i, h in enumerate(layout.headers)}
-        self.to_layout: dict[int, int] = {}
-        seen: dict[str, int] = {}
-        for position, raw in enumerate(header):
+        titles = []
+        for raw in header:
             title = plain(raw)
-            if title is None:
-                continue
-            title = str(title).strip()
-            letter = get_column_letter(position + 1)
-            if title in seen:
-                problems.append(
-                    Problem(
-                        self.name,
-                        f"the column {title} appears twice (also in {get_column_letter(seen[title] + 1)}).",
-                        1,
-                        title,
-                        letter,
-                    )
-                )
-                self.ok = False
-            elif title not in expected:
-                problems.append(Problem(self.name, f"unknown column {title}: {_unknown_hint(title)}", 1, title, letter))
-                self.ok = False
-            else:
-                self.to_layout[position] = expected[title]
-            seen[title] = position
-        missing = [h for h in layout.headers if h not in seen]
-        for title in missing:
-            problems.append(Problem(self.name, f"the column {title} is missing.", 1, title))
-            self.ok = False
+            titles.append(None if title is None else str(title).strip())
+        read = map_headers(layout, titles)
+        self.to_layout = read.to_layout
+        self.ok = not read.problems
+        for position, title, message in read.problems:
+            letter = get_column_letter(position + 1) if position is not None else ""
+            problems.append(Problem(self.name, message, 1, title, letter))
         self.letters = {i: get_column_letter(p + 1) for p, i in self.to_layout.items()}
 
     def problem(self, row: int, column: int, message: str) -> Problem:
         return Problem(self.name, message, row, self.layout.headers[column], self.letters.get(column, ""))
-
-
-def _unknown_hint(title: str) -> str:
-    return "the questionnaire of this wave has no such question or option (see the codebook of an export)."
 
 
 def _rows(ws: Any, sheet: _Sheet, problems: list[Problem]) -> Iterator[tuple[int, dict[int, Any]]]:

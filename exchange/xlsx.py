@@ -235,7 +235,10 @@ def workbook_formats(book: xlsxwriter.Workbook) -> tuple[Styles, dict[str, Any]]
     datetime = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     quoted = book.add_format({"quote_prefix": True})
     headers = {
-        "header": book.add_format({"bold": True, "bg_color": "#DDE7F0", "bottom": 1}),
+        # Wrapped: a header longer than its column (45 characters at most) shows whole.
+        "header": book.add_format(
+            {"bold": True, "bg_color": "#DDE7F0", "bottom": 1, "text_wrap": True, "valign": "top"}
+        ),
         "header_text": book.add_format(
             {"italic": True, "text_wrap": True, "valign": "top", "bg_color": "#F2F5F8", "bottom": 1}
         ),
