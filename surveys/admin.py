@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 from import_export.admin import ImportExportModelAdmin
 
 from exchange import admin as exchange
+from exchange.spreadsheet import SAFE_FORMATS
 from outreach import admin_actions as outreach
 from surveys.definition.structure import structure_for
 from surveys.journey.display import shown_sections
@@ -127,6 +128,7 @@ class PartnershipAdmin(ImportExportModelAdmin):
     search_fields = ["acronym", "name", "contacts__email"]
     inlines = [ContactInline]
     resource_classes = [RegisterResource]
+    formats = SAFE_FORMATS  # formula-safe CSV and xlsx only (exchange.spreadsheet)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Partnership]:
         return super().get_queryset(request).annotate(contact_total=Count("contacts"))

@@ -9,6 +9,7 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from exchange.spreadsheet import csv_dataset_text
 from surveys.resources import COLUMNS, RegisterResource
 
 
@@ -25,7 +26,8 @@ def read_dataset(path: Path) -> tablib.Dataset:
     try:
         if suffix == ".xlsx":
             return tablib.Dataset().load(path.read_bytes(), format="xlsx")
-        return tablib.Dataset().load(path.read_text(encoding="utf-8-sig"), format="csv")
+        # The `'` the admin's CSV export puts before a formula-like text is removed.
+        return csv_dataset_text(tablib.Dataset().load(path.read_text(encoding="utf-8-sig"), format="csv"))
     except OSError as exc:
         raise RegisterImportError([f"The file cannot be read: {exc.strerror}."]) from exc
     except Exception as exc:  # tablib raises many kinds for a broken file
