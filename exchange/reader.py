@@ -8,8 +8,10 @@ before anything is written, so one import run tells everything there is to fix.
 
 from __future__ import annotations
 
+import logging
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -23,11 +25,16 @@ from exchange.cells import CellError, as_code, as_moment, plain
 from exchange.export import FORMAT_PROPERTY, QUESTIONNAIRE_PROPERTY
 from exchange.imports import ImportedResponse, ImportPlan, Problem
 from exchange.layout import RESPONSES, CellReader, SheetLayout, map_headers, workbook_layout
+from exchange.uploads import UploadRefused, max_rows, upload_check
 from surveys.definition.structure import structure_for
 from surveys.models import Partnership, Response, Wave
 from surveys.values import Values
 
 STATUSES = [s.value for s in Response.Status]
+# Rows read between two calls of a reader's progress callback.
+PROGRESS_EVERY = 500
+Progress = Callable[[int], None]
+logger = logging.getLogger(__name__)
 # Stop collecting after this many: a file that wrong has a systematic fault.
 MAX_PROBLEMS = 500
 
@@ -54,9 +61,25 @@ class _Sheet:
         return Problem(self.name, message, row, self.layout.headers[column], self.letters.get(column, ""))
 
 
-def _rows(ws: Any, sheet: _Sheet, problems: list[Problem]) -> Iterator[tuple[int, dict[int, Any]]]:
-    """(row number, {layout column: value}) of every non-empty data row."""
+class _TooManyRows(Exception):
+    """A sheet beyond the row limit: the reading stops there (what follows is not judged)."""
+
+    def __init__(self, sheet: str, limit: int) -> None:
+        self.problem = Problem(
+            sheet, f"the sheet has more than {limit:,} rows, the most an import takes (EXCHANGE_MAX_ROWS)."
+        )
+
+
+def _rows(
+    ws: Any, sheet: _Sheet, problems: list[Problem], progress: Progress | None = None
+) -> Iterator[tuple[int, dict[int, Any]]]:
+    """(row number, {layout column: value}) of every non-empty data row, up to the row limit."""
+    limit = max_rows()
     for number, row in enumerate(ws.iter_rows(min_row=2), start=2):
+        if number > limit + 1:
+            raise _TooManyRows(sheet.name, limit)
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
         cells: dict[int, Any] = {}
         for position, cell in enumerate(row):
             value = cell.value
@@ -90,23 +113,47 @@ def _rows(ws: Any, sheet: _Sheet, problems: list[Problem]) -> Iterator[tuple[int
             yield number, cells
 
 
-def workbook_read(*, wave: Wave, file: str | Path | IO[bytes]) -> ImportPlan:
-    """The responses of a workbook in the export's format, with every problem found."""
+def workbook_read(
+    *, wave: Wave, file: str | Path | IO[bytes], progress: Progress | None = None, name: str = ""
+) -> ImportPlan:
+    """The responses of a workbook in the export's format, with every problem found.
+
+    The file is checked against the upload limits first (`exchange.uploads`); a damaged one
+    gives a problem, not an exception. `progress` is called with a number of rows read, every
+    PROGRESS_EVERY rows.
+    """
     plan = ImportPlan()
     problems = plan.problems
+    try:
+        upload_check(file, name=name or ".xlsx")
+    except UploadRefused as exc:
+        problems.append(Problem("", str(exc)))
+        return plan
     try:
         book = load_workbook(file, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
         problems.append(Problem("", "the file is not an Excel workbook (.xlsx)."))
         return plan
+    except Exception as exc:
+        logger.warning("damaged workbook: %r", exc)
+        problems.append(Problem("", f"the workbook is damaged ({type(exc).__name__}): save it again as .xlsx."))
+        return plan
     try:
-        _read_book(book, wave, plan)
+        _read_book(book, wave, plan, progress)
+    except _TooManyRows as exc:
+        plan.responses = []
+        problems.append(exc.problem)
+    except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, ValueError, KeyError, OSError) as exc:
+        # A sheet's part truncated or not XML: found only while reading it.
+        logger.warning("damaged workbook: %r", exc)
+        plan.responses = []
+        problems.append(Problem("", f"the workbook is damaged ({type(exc).__name__}): save it again as .xlsx."))
     finally:
         book.close()
     return plan
 
 
-def _read_book(book: Any, wave: Wave, plan: ImportPlan) -> None:
+def _read_book(book: Any, wave: Wave, plan: ImportPlan, progress: Progress | None = None) -> None:
     problems = plan.problems
     properties = {p.name: getattr(p, "value", None) for p in book.custom_doc_props}
     if properties.get(FORMAT_PROPERTY) == "labels":
@@ -147,7 +194,7 @@ def _read_book(book: Any, wave: Wave, plan: ImportPlan) -> None:
     found: dict[str, ImportedResponse] = {}
     found_at: dict[str, int] = {}
     if sheet.ok:
-        for number, cells in _rows(ws, sheet, problems):
+        for number, cells in _rows(ws, sheet, problems, progress):
             if len(problems) >= MAX_PROBLEMS:
                 break
             imported = _response_row(sheet, number, cells, reader, acronyms, zone, problems)
@@ -171,7 +218,7 @@ def _read_book(book: Any, wave: Wave, plan: ImportPlan) -> None:
         if not (sheet.ok and responses_read):
             continue
         tables: dict[str, dict[int, Values]] = {}
-        for number, cells in _rows(ws, sheet, problems):
+        for number, cells in _rows(ws, sheet, problems, progress):
             if len(problems) >= MAX_PROBLEMS:
                 break
             acronym = _text_cell(sheet, number, cells, 0, problems)

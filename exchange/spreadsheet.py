@@ -131,14 +131,27 @@ def _escaped(dataset: tablib.Dataset) -> tablib.Dataset:
     return out
 
 
+def _checked(in_stream: Any, *, csv_file: bool) -> Any:
+    """An admin upload within the limits of `exchange.uploads` (an `UploadRefused` if not)."""
+    from exchange.uploads import csv_check, size_check, zip_check
+
+    data = in_stream if isinstance(in_stream, bytes) else str(in_stream).encode()
+    size_check(len(data))
+    if csv_file:
+        return csv_check(data)
+    zip_check(BytesIO(data))
+    return data
+
+
 class SafeCSV(base_formats.CSV):
-    """The admin's CSV: formula-like texts written behind a `'`, which the import removes."""
+    """The admin's CSV: formula-like texts written behind a `'`, which the import removes.
+    An upload is checked against the limits before it is parsed."""
 
     def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> str:
         return super().export_data(_escaped(dataset), **kwargs)
 
     def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
-        dataset = super().create_dataset(in_stream, **kwargs)
+        dataset = super().create_dataset(_checked(in_stream, csv_file=True), **kwargs)
         return csv_dataset_text(dataset)
 
 
@@ -152,7 +165,11 @@ def csv_dataset_text(dataset: tablib.Dataset) -> tablib.Dataset:
 
 class SafeXLSX(base_formats.XLSX):
     """The admin's xlsx: written with `openpyxl_cell`, so no text becomes a formula (tablib
-    sets openpyxl cells directly, and openpyxl makes a formula of every `=` text)."""
+    sets openpyxl cells directly, and openpyxl makes a formula of every `=` text). An upload
+    is checked against the limits (size, zip directory) before it is parsed."""
+
+    def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
+        return super().create_dataset(_checked(in_stream, csv_file=False), **kwargs)
 
     def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> bytes:
         book = openpyxl.Workbook()

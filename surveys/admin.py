@@ -20,6 +20,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from exchange import admin as exchange
 from exchange.spreadsheet import SAFE_FORMATS
+from exchange.uploads import UploadRefused
 from outreach import admin_actions as outreach
 from surveys.definition.structure import structure_for
 from surveys.journey.display import shown_sections
@@ -129,6 +130,17 @@ class PartnershipAdmin(ImportExportModelAdmin):
     inlines = [ContactInline]
     resource_classes = [RegisterResource]
     formats = SAFE_FORMATS  # formula-safe CSV and xlsx only (exchange.spreadsheet)
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        # A file over the limits (exchange/uploads.py) is told why; a damaged one gets the
+        # library's message (the error's name, never a traceback).
+        if isinstance(e, UnicodeDecodeError):
+            e = UploadRefused("the CSV file is not UTF-8: save or export it again with UTF-8 encoding.")
+        if isinstance(e, UploadRefused):
+            message = str(e)
+            form.add_error("import_file", message[:1].upper() + message[1:])
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Partnership]:
         return super().get_queryset(request).annotate(contact_total=Count("contacts"))
