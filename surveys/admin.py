@@ -131,6 +131,10 @@ class PartnershipAdmin(ImportExportModelAdmin):
     resource_classes = [RegisterResource]
     formats = SAFE_FORMATS  # formula-safe CSV and xlsx only (exchange.spreadsheet)
 
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # Importing the register adds contacts, who then receive personal links.
+        return request.user.has_perm("surveys.import_register")
+
     def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
         # A file over the limits (exchange/uploads.py) is told why; a damaged one gets the
         # library's message (the error's name, never a traceback).

@@ -269,3 +269,11 @@ def test_a_damaged_upload_is_refused_on_its_page(
     from exchange.jobs import job_file
 
     assert not job_file(job).exists()
+
+
+def test_the_admins_register_import_needs_its_permission(db: None, client: Client) -> None:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("viewer", password="x", is_staff=True)
+    client.force_login(user)
+    assert client.get(reverse("admin:surveys_partnership_import")).status_code == 403
