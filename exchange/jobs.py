@@ -9,6 +9,7 @@ imports. The file is deleted once the job is over (refused, dry run, done or fai
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from exchange.forms import LIMESURVEY
 from exchange.imports import ImportPlan, ImportRefused
@@ -43,11 +45,25 @@ def _queue(job: ImportJob) -> None:
     transaction.on_commit(lambda: run_import_job.delay(job.pk))
 
 
+# A checked import waits this long for its confirmation; then its file is deleted.
+KEEP_CHECKED = dt.timedelta(days=1)
+
+
+def import_jobs_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of checked imports nobody confirmed within KEEP_CHECKED; returns how many."""
+    now = now or timezone.now()
+    expired = list(ImportJob.objects.filter(status=S.CHECKED, dry_run=False, updated_at__lt=now - KEEP_CHECKED))
+    for job in expired:
+        _finish(job, S.FAILED, problems=["not confirmed within a day: the file was deleted; upload it again."])
+    return len(expired)
+
+
 def import_job_create(
     *, wave: Wave, user: Any, source: str, upload: UploadedFile, mapping_text: str = "", dry_run: bool = False
 ) -> ImportJob:
     """Store the upload and queue its check; raises UploadRefused for a file over the size limit."""
     size_check(upload.size or 0)
+    import_jobs_expire()
     job = ImportJob.objects.create(
         wave=wave,
         user=user,

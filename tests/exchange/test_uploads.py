@@ -277,3 +277,26 @@ def test_the_admins_register_import_needs_its_permission(db: None, client: Clien
     user = get_user_model().objects.create_user("viewer", password="x", is_staff=True)
     client.force_login(user)
     assert client.get(reverse("admin:surveys_partnership_import")).status_code == 403
+
+
+def test_a_checked_import_left_unconfirmed_expires(
+    answered_wave: Wave, staff_client: Client, eager_tasks: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from exchange.jobs import import_jobs_expire, job_file
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            reverse("exchange:import", args=[answered_wave.slug]),
+            {"source": "workbook", "file": SimpleUploadedFile("wave.xlsx", workbook(answered_wave))},
+        )
+    job = ImportJob.objects.get()
+    assert job.status == "checked" and job_file(job).exists()
+    assert import_jobs_expire(now=timezone.now() + dt.timedelta(hours=23)) == 0
+    assert import_jobs_expire(now=timezone.now() + dt.timedelta(hours=25)) == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and not job_file(job).exists()
+    assert "not confirmed within a day" in job.problems[0]
