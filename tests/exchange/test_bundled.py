@@ -258,3 +258,15 @@ def test_ticks_are_zero_where_the_question_was_seen_and_empty_where_not_asked(co
     assert ticks("GCA") == [0] * len(a1)
     assert ticks("ELBE") == [None] * len(a1)
     assert ticks("EC2i") == [None] * len(a1)
+
+
+def test_the_labels_layout_has_the_same_bracketed_columns_with_their_texts(collaborations: Wave) -> None:
+    cells = read_cells(export(collaborations, labels=True))
+    assert cells["A7"][0] == ["partnership", "group", "row", "A7[partnership]", "A7[purpose]"]
+    assert cells["A7"][1][3:] == ["Other ESCP", "Purpose of the dialogue/ collaboration"]
+    # GCA's row of texts: ELBE by acronym and name, the ticks of A1 (seen, not ticked) at 0.
+    gca = next(r for r in cells["A7"][2:] if r[0] == "GCA")
+    assert gca[3] == "ELBE (Partnership ELBE)"
+    header = cells["responses"][0]
+    row = next(r for r in cells["responses"][2:] if r[0] == "GCA")
+    assert {row[i] for i, h in enumerate(header) if h.startswith("A1[") and h.count("[") == 1} == {0}
