@@ -10,8 +10,14 @@ class ExchangeConfig(AppConfig):
         from django.contrib import admin
 
         from exchange import admin as exchange_admin
+        from exchange.layout import layout_problems
         from surveys import admin as surveys_admin
+        from surveys.definition import loader
         from surveys.models import Wave
+
+        # A definition whose export could not be imported back is refused by the loader.
+        if layout_problems not in loader.STRUCTURE_CHECKS:
+            loader.STRUCTURE_CHECKS.append(layout_problems)
 
         waves = admin.site.get_model_admin(Wave)
         waves.actions = [

@@ -8,11 +8,11 @@ import io
 import re
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from surveys.definition.structure import Structure
+from surveys.spreadsheet import SafeWorkbook
 
 from .charts import PALETTE, FigureSpec
 from .figures import collaboration_figure, population_figure, report_views
@@ -131,7 +131,8 @@ def _cell(value: Any) -> Any:
 def report_workbook(report: dict[str, Any], *, structure: Structure) -> bytes:
     """The workbook as bytes, from the JSON-ready report (see `report.as_json`)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    # Formula-safe: texts are texts, formula-like ones quoted (surveys.spreadsheet).
+    book = SafeWorkbook(buffer, {"in_memory": True, "strings_to_numbers": False})
     w = _Writer(book)
 
     summary = w.sheet("Summary")

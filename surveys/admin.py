@@ -39,6 +39,8 @@ from surveys.models import (
 from surveys.resources import RegisterResource
 from surveys.services.deletions import answers_delete, responses_delete
 from surveys.services.waves import wave_open
+from surveys.spreadsheet import SAFE_FORMATS
+from surveys.uploads import UploadRefused
 from surveys.values import load_values
 
 # What the apps above add to the wave's and the response's pages, by name: a function of
@@ -142,6 +144,18 @@ class PartnershipAdmin(ImportExportModelAdmin):
     search_fields = ["acronym", "name", "contacts__email"]
     inlines = [ContactInline]
     resource_classes = [RegisterResource]
+    formats = SAFE_FORMATS  # formula-safe CSV and xlsx only (surveys.spreadsheet)
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        # A file over the limits (surveys/uploads.py) is told why; a damaged one gets the
+        # library's message (the error's name, never a traceback).
+        if isinstance(e, UnicodeDecodeError):
+            e = UploadRefused("the CSV file is not UTF-8: save or export it again with UTF-8 encoding.")
+        if isinstance(e, UploadRefused):
+            message = str(e)
+            form.add_error("import_file", message[:1].upper() + message[1:])
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Partnership]:
         return super().get_queryset(request).annotate(contact_total=Count("contacts"))

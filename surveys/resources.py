@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 from import_export import fields, resources, widgets
 
 from surveys.models import Contact, Partnership
+from surveys.uploads import max_rows
 
 COLUMNS = ["acronym", "name", "programme", "group", "contact_name", "contact_email"]
 REQUIRED = ["acronym", "programme", "contact_name", "contact_email"]
@@ -84,6 +85,11 @@ class RegisterResource(resources.ModelResource):
         use_transactions = True
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        limit = max_rows()
+        if dataset.height > limit:
+            raise ValidationError(
+                f"The file has {dataset.height:,} rows; an import takes at most {limit:,} (EXCHANGE_MAX_ROWS)."
+            )
         missing = [c for c in REQUIRED if c not in (dataset.headers or [])]
         if missing:
             raise ValidationError(

@@ -115,7 +115,7 @@ def world(wave_4i: Wave, coordinator: Persona) -> dict[str, Any]:
     OutreachPolicy.objects.get_or_create(wave=wave_4i)
     UnsavedEdit.objects.create(
         response=draft,
-        section=wave_4i.version.sections.order_by("position").first(),
+        section=wave_4i.version.sections.order_by("position")[0],
         reason=UnsavedEdit.Reason.choices[0][0],
         inputs={"A1": "typed after the deadline"},
     )
