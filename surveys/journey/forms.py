@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -350,12 +351,19 @@ class _Parser:
 
 
 def parse_section(
-    section: SectionNode, data: QueryDict, *, partnerships: PartnershipChoices, structure: Structure, stored: Values
+    section: SectionNode,
+    data: QueryDict,
+    *,
+    partnerships: PartnershipChoices,
+    structure: Structure,
+    stored: Callable[[], Values],
 ) -> Parsed:
     """Parse a section's POST: values of its questions, the raw inputs and format errors.
 
     Questions that the submitted answers hide are parsed (to keep what was typed) but their
     errors are dropped: nobody must fix an answer to a question they will not be asked.
+    `stored` gives the saved answers, which only that filter needs: a page without errors
+    (the usual case) never reads them.
     """
     parser = _Parser(data, partnerships)
     values: Values = {}
@@ -363,9 +371,11 @@ def parse_section(
         value = parser.question(node, node.code)
         if value is not None:
             values[node.code] = value
-    merged = {k: v for k, v in stored.items() if k not in {n.code for n in section.questions}} | values
-    hidden = hidden_codes(structure, merged)
-    errors = {name: message for name, message in parser.errors.items() if name.split(".", 1)[0] not in hidden}
+    errors: dict[str, str] = {}
+    if parser.errors:
+        merged = {k: v for k, v in stored().items() if k not in {n.code for n in section.questions}} | values
+        hidden = hidden_codes(structure, merged)
+        errors = {name: message for name, message in parser.errors.items() if name.split(".", 1)[0] not in hidden}
     return Parsed(values=values, raw=parser.raw, errors=errors)
 
 
