@@ -30,9 +30,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.http import QueryDict
-from django_countries import countries
 
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
+from surveys.journey.countries import EU_COUNTRIES as EU_COUNTRIES  # exchange/cells.py reads it here
+from surveys.journey.countries import countries_offered, countries_read
 from surveys.journey.partnerships import PartnershipChoices
 from surveys.models import Question
 from surveys.values import Choice, PartnershipValue, Ticked, Values, hidden_codes, number_text
@@ -42,38 +43,6 @@ OTHER_PARTNERSHIP = "__other__"
 TEXT_MAX = 1000
 LONG_TEXT_MAX = 20000
 DEFAULT_MAX_ROWS = 500
-# EU-27 (ISO 3166-1 alpha-2), for questions that offer only countries outside the EU.
-EU_COUNTRIES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-    ]
-)
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
 # Control characters other than tab and line breaks: PostgreSQL refuses NUL in text, and none
 # of them belongs in an answer (they arrive from pasted binary or crafted posts).
@@ -84,13 +53,6 @@ Raw = dict[str, Any]
 
 def input_id(name: str) -> str:
     return "id-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
-
-
-def countries_offered(*, exclude_eu: bool) -> list[tuple[str, str]]:
-    choices = [(str(code), str(name)) for code, name in countries]
-    if exclude_eu:
-        choices = [(code, name) for code, name in choices if code not in EU_COUNTRIES]
-    return choices
 
 
 def country_choices(node: QuestionNode) -> list[tuple[str, str]]:
@@ -267,11 +229,15 @@ class _Parser:
         if qtype == T.DATE:
             return self.date(prefix)
         if qtype == T.COUNTRIES:
-            chosen = self.many(prefix)
-            allowed = {code for code, _ in country_choices(node)}
-            unknown = [c for c in chosen if c not in allowed]
+            # Ticked boxes or a select post codes; the text input of a page without script
+            # posts names or codes, separated by commas.
+            chosen, unknown = countries_read(self.many(prefix), exclude_eu=node.question.exclude_eu)
             if unknown:
-                self.errors[prefix] = f"Please choose from the list ({', '.join(unknown)} cannot be chosen here)."
+                listed = ", ".join(f"“{u[:64]}”" for u in unknown[:5])
+                self.errors[prefix] = (
+                    f"Please choose from the list or type a country's name or two-letter code "
+                    f"({listed} cannot be chosen here)."
+                )
                 return None
             chosen = list(dict.fromkeys(chosen))
             limit = node.question.max_items
