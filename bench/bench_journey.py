@@ -13,17 +13,13 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-PORT = int(os.getenv("BENCH_PORT", "8765"))
+from benchlib import GUNICORN_THREADS, GUNICORN_WORKERS, PORT, bench_env, collectstatic, gunicorn, open_wave, p50_p95
+
 SECONDS = float(os.getenv("BENCH_SECONDS", "15"))
 CLIENTS = int(os.getenv("BENCH_CLIENTS", "20"))
 
@@ -51,33 +47,10 @@ SECTIONS = [
 
 
 def setup(env: dict[str, str]) -> list[str]:
-    env = dict(env, BENCH_CLIENTS=str(CLIENTS))
-    script = """
-import datetime as dt
-from django.core.management import call_command
-from django.utils import timezone
-from surveys.models import Contact, Partnership, Questionnaire
-from surveys.services.waves import wave_open, access_key_mint
-call_command("migrate", verbosity=0)
-call_command("load_questionnaires", verbosity=0)
-for i in range(int(__import__("os").environ["BENCH_CLIENTS"])):
-    p, _ = Partnership.objects.get_or_create(acronym=f"BENCH{i:02d}", defaults={"programme": "escp-4i", "group": "strand-1"})
-    Contact.objects.get_or_create(partnership=p, email=f"c{i}@bench.example.org", defaults={"name": f"C {i}"})
-version = Questionnaire.objects.get(code="escp-4i-progress").latest_version()
-now = timezone.now()
-wave = wave_open(version=version, slug=f"bench-{int(now.timestamp())}", opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=1))
-for invitation in wave.invitations.all():
-    print("KEY", access_key_mint(invitation=invitation))
-"""
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [line.split()[1] for line in out.splitlines() if line.startswith("KEY ")]
+    pairs = open_wave(
+        env, questionnaire="escp-4i-progress", programme="escp-4i", group="strand-1", prefix="BENCH", count=CLIENTS
+    )
+    return [key for _, key in pairs]
 
 
 def walk(key: str, stop: float, latencies: list[float], errors: list[str]) -> None:
@@ -120,61 +93,11 @@ def walk(key: str, stop: float, latencies: list[float], errors: list[str]) -> No
                 break
 
 
-def ensure_database(url: str) -> None:
-    """Create the PostgreSQL database named in the URL if it does not exist yet."""
-    if not url.startswith("postgres"):
-        return
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    admin = psycopg.connect(
-        host=config["HOST"],
-        port=config["PORT"] or 5432,
-        user=config["USER"],
-        password=config["PASSWORD"],
-        dbname="postgres",
-        autocommit=True,
-    )
-    with admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone():
-            admin.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
 def main() -> int:
-    env = dict(os.environ, SECRET_KEY="bench-secret", DEBUG="false", ALLOWED_HOSTS="127.0.0.1", SECURE_COOKIES="false")
-    tmp = None
-    if not env.get("DATABASE_URL"):
-        tmp = tempfile.mkdtemp(prefix="bench-journey-")
-        env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-    ensure_database(env["DATABASE_URL"])
+    env = bench_env()
     keys = setup(env)
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "escp_survey.wsgi",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "-w",
-            "2",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/")
-                break
-            except OSError:
-                time.sleep(0.2)
+    collectstatic(env)
+    with gunicorn(env):
         latencies: list[float] = []
         errors: list[str] = []
         stop = time.monotonic() + SECONDS
@@ -185,14 +108,13 @@ def main() -> int:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    quantiles = statistics.quantiles(latencies, n=100)
+    p50, p95 = p50_p95(latencies)
     engine = "postgresql" if "postgres" in env["DATABASE_URL"] else "sqlite"
-    print(f"journey: {len(keys)} respondents, {engine}, gunicorn 2x4, {elapsed:.1f} s")
+    print(
+        f"journey: {len(keys)} respondents, {engine}, gunicorn {GUNICORN_WORKERS}x{GUNICORN_THREADS}, {elapsed:.1f} s"
+    )
     print(f"  pages per second: {len(latencies) / elapsed:.0f} (GET and POST of section pages)")
-    print(f"  latency p50: {quantiles[49] * 1000:.1f} ms, p95: {quantiles[94] * 1000:.1f} ms")
+    print(f"  latency p50: {p50:.1f} ms, p95: {p95:.1f} ms")
     print(f"  errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
     return 1 if errors else 0
 

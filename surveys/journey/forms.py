@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.http import QueryDict
-from django_countries import countries
 
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
+from surveys.journey.countries import EU_COUNTRIES as EU_COUNTRIES  # exchange/cells.py reads it here
+from surveys.journey.countries import countries_offered, countries_read
 from surveys.journey.partnerships import PartnershipChoices
 from surveys.models import Question
 from surveys.values import Choice, PartnershipValue, Ticked, Values, hidden_codes, number_text
@@ -41,38 +43,6 @@ OTHER_PARTNERSHIP = "__other__"
 TEXT_MAX = 1000
 LONG_TEXT_MAX = 20000
 DEFAULT_MAX_ROWS = 500
-# EU-27 (ISO 3166-1 alpha-2), for questions that offer only countries outside the EU.
-EU_COUNTRIES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-    ]
-)
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
 # Control characters other than tab and line breaks: PostgreSQL refuses NUL in text, and none
 # of them belongs in an answer (they arrive from pasted binary or crafted posts).
@@ -83,13 +53,6 @@ Raw = dict[str, Any]
 
 def input_id(name: str) -> str:
     return "id-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
-
-
-def countries_offered(*, exclude_eu: bool) -> list[tuple[str, str]]:
-    choices = [(str(code), str(name)) for code, name in countries]
-    if exclude_eu:
-        choices = [(code, name) for code, name in choices if code not in EU_COUNTRIES]
-    return choices
 
 
 def country_choices(node: QuestionNode) -> list[tuple[str, str]]:
@@ -266,11 +229,15 @@ class _Parser:
         if qtype == T.DATE:
             return self.date(prefix)
         if qtype == T.COUNTRIES:
-            chosen = self.many(prefix)
-            allowed = {code for code, _ in country_choices(node)}
-            unknown = [c for c in chosen if c not in allowed]
+            # Ticked boxes or a select post codes; the text input of a page without script
+            # posts names or codes, separated by commas.
+            chosen, unknown = countries_read(self.many(prefix), exclude_eu=node.question.exclude_eu)
             if unknown:
-                self.errors[prefix] = f"Please choose from the list ({', '.join(unknown)} cannot be chosen here)."
+                listed = ", ".join(f"“{u[:64]}”" for u in unknown[:5])
+                self.errors[prefix] = (
+                    f"Please choose from the list or type a country's name or two-letter code "
+                    f"({listed} cannot be chosen here)."
+                )
                 return None
             chosen = list(dict.fromkeys(chosen))
             limit = node.question.max_items
@@ -350,12 +317,19 @@ class _Parser:
 
 
 def parse_section(
-    section: SectionNode, data: QueryDict, *, partnerships: PartnershipChoices, structure: Structure, stored: Values
+    section: SectionNode,
+    data: QueryDict,
+    *,
+    partnerships: PartnershipChoices,
+    structure: Structure,
+    stored: Callable[[], Values],
 ) -> Parsed:
     """Parse a section's POST: values of its questions, the raw inputs and format errors.
 
     Questions that the submitted answers hide are parsed (to keep what was typed) but their
     errors are dropped: nobody must fix an answer to a question they will not be asked.
+    `stored` gives the saved answers, which only that filter needs: a page without errors
+    (the usual case) never reads them.
     """
     parser = _Parser(data, partnerships)
     values: Values = {}
@@ -363,9 +337,11 @@ def parse_section(
         value = parser.question(node, node.code)
         if value is not None:
             values[node.code] = value
-    merged = {k: v for k, v in stored.items() if k not in {n.code for n in section.questions}} | values
-    hidden = hidden_codes(structure, merged)
-    errors = {name: message for name, message in parser.errors.items() if name.split(".", 1)[0] not in hidden}
+    errors: dict[str, str] = {}
+    if parser.errors:
+        merged = {k: v for k, v in stored().items() if k not in {n.code for n in section.questions}} | values
+        hidden = hidden_codes(structure, merged)
+        errors = {name: message for name, message in parser.errors.items() if name.split(".", 1)[0] not in hidden}
     return Parsed(values=values, raw=parser.raw, errors=errors)
 
 

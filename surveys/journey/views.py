@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
+from typing import Any
 
 from django.contrib import messages
 from django.db import DatabaseError
@@ -342,7 +344,9 @@ def _section_post(request: HttpRequest, key: str, section: str) -> HttpResponse:
     refusal = posting.csrf_refusal(request)
     if refusal is not None:
         return refusal
-    stored = load_values(access.response, access.structure)
+    # The saved answers are read only where the page needs them (an error, a refusal): the
+    # save itself reads them under its lock.
+    stored = cache(partial(load_values, access.response, access.structure))
     return _save_section(request, access, node, stored)
 
 
@@ -387,13 +391,16 @@ def _json(status: str, message: str, code: int = 200, **extra: object) -> JsonRe
     return JsonResponse({"status": status, "message": message, **extra}, status=code)
 
 
-def _save_section(request: HttpRequest, access: Access, node: SectionNode, stored: Values) -> HttpResponse:
+def _save_section(
+    request: HttpRequest, access: Access, node: SectionNode, stored: Callable[[], Values]
+) -> HttpResponse:
     partnerships = _partnership_choices(access, node)
     parsed = forms.parse_section(
         node, request.POST, partnerships=partnerships, structure=access.structure, stored=stored
     )
-    # Whatever is valid is saved; an invalid piece keeps its saved value (and its message).
-    forms.keep_stored_where_invalid(node, parsed, stored)
+    if parsed.errors:
+        # Whatever is valid is saved; an invalid piece keeps its saved value (and its message).
+        forms.keep_stored_where_invalid(node, parsed, stored())
     action = request.POST.get("action", "save")
     confirm_removal = ""
     if action.startswith("confirm:"):
@@ -417,7 +424,12 @@ def _save_section(request: HttpRequest, access: Access, node: SectionNode, store
         lock_version = int(request.POST.get("lock_version", "0"))
     except ValueError:
         lock_version = 0
-    page = partial(_render_section, request, access, node, stored=stored, raw=parsed.raw, errors=parsed.errors)
+
+    def page(**kwargs: Any) -> HttpResponse:
+        return _render_section(
+            request, access, node, **{"stored": stored(), "raw": parsed.raw, "errors": parsed.errors, **kwargs}
+        )
+
     population = access.wave.version.population_singular  # "partnership", "cluster organisation"
 
     try:
@@ -518,20 +530,23 @@ def _save_section(request: HttpRequest, access: Access, node: SectionNode, store
             return redirect(access.url("section", target_section.code))
         return redirect(access.url("review" if action == "goto:review" else "welcome"))
     if action == "next":
-        after = load_values(access.response, access.structure)
-        section_problems = response_problems(access.response, access.structure, after).get(node.code, {})
-        if section_problems:
-            return _render_section(
-                request,
-                access,
-                node,
-                raw=parsed.raw,
-                errors=section_problems,
-                stored=after,
-                lock_version=saved.lock_version,
-                saved_with_problems=True,
-                status=422,
-            )
+        # The save computed the section's completeness as it wrote it: only an incomplete
+        # section needs the answers read back, to show what is missing.
+        if not saved.complete:
+            after = load_values(access.response, access.structure)
+            section_problems = response_problems(access.response, access.structure, after).get(node.code, {})
+            if section_problems:
+                return _render_section(
+                    request,
+                    access,
+                    node,
+                    raw=parsed.raw,
+                    errors=section_problems,
+                    stored=after,
+                    lock_version=saved.lock_version,
+                    saved_with_problems=True,
+                    status=422,
+                )
         sections = access.structure.sections
         if node.index + 1 < len(sections):
             return redirect(access.url("section", sections[node.index + 1].code))

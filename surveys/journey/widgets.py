@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
-
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
-from surveys.journey.forms import OTHER_PARTNERSHIP, Raw, countries_offered, country_choices, input_id
+from surveys.journey.countries import countries_text, country_names
+from surveys.journey.forms import OTHER_PARTNERSHIP, Raw, input_id
 from surveys.journey.partnerships import PartnershipChoices
 from surveys.models import MatrixRow, Option, Question
 
@@ -79,7 +76,8 @@ class QuestionUI:
     in_repeat: bool = False
     options: list[OptionUI] = field(default_factory=list)
     matrix: list[MatrixRowUI] = field(default_factory=list)
-    countries: list[tuple[str, str, bool]] = field(default_factory=list)
+    # The posted or stored values of a countries question (codes, or names as typed).
+    countries: list[str] = field(default_factory=list)
     partnership_groups: list[PartnershipGroupUI] = field(default_factory=list)
     other: Input | None = None
     rows: list[RepeatRowUI] = field(default_factory=list)
@@ -123,19 +121,15 @@ class QuestionUI:
         )
 
     @property
-    def countries_html(self) -> SafeString:
-        """The country checkboxes, built here: 250 of them through the template engine would
-        cost more than the rest of the page."""
-        chosen = {code for code, _, checked in self.countries if checked}
-        parts = _country_items(self.node.question.exclude_eu, self.input.name)
-        return mark_safe("".join(f"{head}{' checked' if code in chosen else ''}{tail}" for code, head, tail in parts))  # noqa: S308 - parts are escaped
+    def countries_text(self) -> str:
+        """The text input's value: the names of the chosen countries, or what was typed."""
+        return countries_text(self.countries, exclude_eu=self.node.question.exclude_eu)
 
     @property
-    def country_options_html(self) -> SafeString:
-        """The <option>s of a one-country select, built here for the same reason."""
-        chosen = {code for code, _, checked in self.countries if checked}
-        parts = _country_options(self.node.question.exclude_eu)
-        return mark_safe("".join(f"{head}{' selected' if code in chosen else ''}{tail}" for code, head, tail in parts))  # noqa: S308 - parts are escaped
+    def countries_chosen(self) -> str:
+        """The chosen codes, for the script that draws the list (static/js/country-fields.js)."""
+        names = country_names(self.node.question.exclude_eu)
+        return " ".join(code for code in self.countries if code in names)
 
     @property
     def is_single_country(self) -> bool:
@@ -144,29 +138,6 @@ class QuestionUI:
     @property
     def add_action(self) -> str:
         return f"add:{self.node.code}"
-
-
-@lru_cache(maxsize=256)
-def _country_items(exclude_eu: bool, name: str) -> list[tuple[str, str, str]]:
-    base = input_id(name)
-    items = []
-    for code, country in countries_offered(exclude_eu=exclude_eu):
-        cid = f"{base}-{code}"
-        head = (
-            f'<div class="form-check" data-country-name="{escape(country.lower())}">'
-            f'<input class="form-check-input" type="checkbox" name="{escape(name)}" value="{code}" id="{cid}"'
-        )
-        tail = f'><label class="form-check-label" for="{cid}">{escape(country)}</label></div>'
-        items.append((code, head, tail))
-    return items
-
-
-@lru_cache(maxsize=4)
-def _country_options(exclude_eu: bool) -> list[tuple[str, str, str]]:
-    return [
-        (code, f'<option value="{code}"', f">{escape(country)}</option>")
-        for code, country in countries_offered(exclude_eu=exclude_eu)
-    ]
 
 
 def _input(name: str, raw: Raw, errors: dict[str, str], default: Any = "") -> Input:
@@ -207,9 +178,10 @@ def build_question(
         ]
         ui.matrix = [MatrixRowUI(row=row, input=_input(f"{prefix}.{row.code}", raw, errors)) for row in node.rows]
     elif qtype == T.COUNTRIES:
+        # The page draws no list: a text input, which the script turns into the checkboxes or
+        # the select (surveys/journey/countries.py).
         chosen = raw.get(prefix, [])
-        chosen_list = chosen if isinstance(chosen, list) else [chosen]
-        ui.countries = [(code, name, code in chosen_list) for code, name in country_choices(node)]
+        ui.countries = chosen if isinstance(chosen, list) else [chosen]
     elif qtype == T.PARTNERSHIP:
         chosen = raw.get(prefix, "")
         offered = partnerships.of(node)

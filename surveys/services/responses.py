@@ -10,7 +10,7 @@ from django.utils import timezone
 from surveys import signals
 from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed, WouldRemove
-from surveys.models import Answer, Contact, RepeatRow, Response, SectionState
+from surveys.models import Answer, Contact, Question, RepeatRow, Response, SectionState
 from surveys.values import (
     Values,
     answers_removed,
@@ -38,11 +38,19 @@ def _check_open(response: Response, now: dt.datetime) -> None:
         raise AlreadySubmitted()
 
 
-def replace_answers(*, response: Response, structure: Structure, nodes: list[QuestionNode], values: Values) -> None:
-    """Replace the stored answers of these questions by the given values (fixed query count)."""
+def replace_answers(
+    *, response: Response, structure: Structure, nodes: list[QuestionNode], values: Values, stored: Values | None = None
+) -> None:
+    """Replace the stored answers of these questions by the given values (fixed query count).
+
+    `stored`: the response's values as read in this transaction, if the caller has them.
+    """
     question_ids = [n.id for n in nodes] + [f.id for n in nodes for f in n.fields]
     Answer.objects.filter(response=response, question_id__in=question_ids).delete()
-    RepeatRow.objects.filter(response=response, question_id__in=question_ids).delete()
+    if stored is None or any(stored.get(n.code) for n in nodes if n.type == Question.Type.REPEAT):
+        # Only tables hold rows: a page without stored rows spares the delete (a SELECT, as
+        # Django collects the rows' dependents, and a DELETE).
+        RepeatRow.objects.filter(response=response, question_id__in=question_ids).delete()
     answers, repeats = build_answer_rows(
         response=response, nodes=nodes, values=values, partnership_ids=partnership_ids_for(values, nodes)
     )
@@ -86,9 +94,11 @@ def response_save_section(
     section = structure.section(section_code)
     if section is None:
         raise KeyError(section_code)
-    state, _ = SectionState.objects.select_for_update(of=("self",)).get_or_create(
-        response=response, section=section.section
-    )
+    # The response's row lock (above) serialises the saves of its sections: the state needs
+    # no lock of its own, and a missing one is inserted once, with its final values, below.
+    state = SectionState.objects.filter(response=response, section=section.section).first()
+    if state is None:
+        state = SectionState(response=response, section=section.section)
     if state.lock_version != lock_version and not force:
         raise EditConflict(state)
 
@@ -105,7 +115,7 @@ def response_save_section(
     # A hidden question elsewhere that still holds answers is cleared as well.
     nodes += [structure.by_code[c] for c in hidden if c not in section_codes and c in stored]
     kept = {code: v for code, v in merged.items() if code not in hidden}
-    replace_answers(response=response, structure=structure, nodes=nodes, values=kept)
+    replace_answers(response=response, structure=structure, nodes=nodes, values=kept, stored=stored)
 
     problems = completeness_problems(section.questions, kept, hidden)
     state.lock_version += 1
