@@ -16,6 +16,7 @@ from surveys.definition.structure import Structure
 
 from .charts import PALETTE, FigureSpec
 from .figures import collaboration_figure, population_figure, report_views
+from .tables import printed_tables
 
 CHART_ROWS = 20  # rows of cells a chart covers
 
@@ -128,6 +129,24 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _tables_sheet(w: _Writer, report: dict[str, Any]) -> None:
+    """The printed report's tables (rates, Table 1, indicators, Table 2), as on the dashboard:
+    every cell through `_Writer.table`, numbers as numbers."""
+    sheet = w.sheet("Tables")
+    sheet.set_column(1, 1, 16)
+    sheet.set_column(2, 6, 18)
+    sheet.set_column(4, 4, 60)
+    row = 0
+    for table in printed_tables(
+        report["tables"], groups=report["groups"], previous_wave=report["previous_wave"], wave=report["wave"]
+    ):
+        sheet.write(row, 0, table.title, w.title)
+        row = w.table(sheet, row + 1, table.headers, table.rows)
+        if table.note:
+            sheet.write(row - 1, 0, table.note)
+            row += 1
+
+
 def report_workbook(report: dict[str, Any], *, structure: Structure) -> bytes:
     """The workbook as bytes, from the JSON-ready report (see `report.as_json`)."""
     buffer = io.BytesIO()
@@ -175,6 +194,9 @@ def report_workbook(report: dict[str, Any], *, structure: Structure) -> bytes:
             for pair in report["collaborations"]["pairs"]
         ]
         w.table(sheet, 2, spec.table_headers, rows)
+
+    if "tables" in report:
+        _tables_sheet(w, report)
 
     comparison = report.get("comparison")
     if comparison:

@@ -19,6 +19,7 @@ of the register, and the tests pass plain values worked out by hand.
 from __future__ import annotations
 
 from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from surveys.journey.forms import EU_COUNTRIES
@@ -350,4 +351,123 @@ def report_tables(
         groups=groups,
         completed=completed,
     )
+    return out
+
+
+# As printed -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrintedTable:
+    """A table as the report prints it: the same headers and cells on the dashboard, in the
+    Excel report, the Word draft and the printable page. Cells are numbers (never numbers
+    as text), texts or None (printed as a dash)."""
+
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+    # Rows from this index on are totals (printed in bold).
+    totals_from: int | None = None
+
+
+CHANGE_LABELS = {"new": "new", "continued": "continued", "ended": "ended"}
+
+
+def printed_tables(
+    tables: Mapping[str, Any], *, groups: Sequence[str], previous_wave: str | None, wave: str
+) -> list[PrintedTable]:
+    """The report's tables as printed: rates, Table 1, the derived indicators, Table 2."""
+    keys = [*groups, TOTAL]
+    out: list[PrintedTable] = []
+    rate_rows = [
+        ["Participation rate (started / invited), %", *[tables["rates"]["participation"].get(k) for k in keys]]
+    ]
+    rate_rows.append(
+        ["Completion rate (completed / invited), %", *[tables["rates"]["completion"].get(k) for k in keys]]
+    )
+    if tables.get("previous_rates"):
+        for label, name in (("Participation", "participation"), ("Completion", "completion")):
+            rate_rows.append(
+                [f"{label} rate in {previous_wave}, %", *[tables["previous_rates"][name].get(k) for k in keys]]
+            )
+    out.append(PrintedTable("rates", "Participation and completion", ["", *keys], rate_rows))
+
+    t1 = tables.get("table1")
+    if t1:
+        both = previous_wave is not None
+        headers = ["Partnership", "Group", *([previous_wave or "", wave, "New since"] if both else [wave])]
+        rows: list[list[Any]] = []
+        for r in t1["rows"]:
+            rows.append(
+                [
+                    r["partnership"],
+                    r["group"],
+                    *([r["previous"], r["current"], r["new_since"]] if both else [r["current"]]),
+                ]
+            )
+        first_total = len(rows)
+        totals = t1["totals"]
+        for key in [*[k for k in totals if k != TOTAL], TOTAL]:
+            t = totals[key]
+            label = "Total" if key == TOTAL else f"Total {key}"
+            rows.append(
+                [
+                    label,
+                    f"{t['partnerships']} partnerships",
+                    *([t["previous"], t["current"], t["new_since"]] if both else [t["current"]]),
+                ]
+            )
+        for key in [*[k for k in totals if k != TOTAL], TOTAL]:
+            t = totals[key]["at_least_one"]
+            label = "With at least one" + ("" if key == TOTAL else f", {key}")
+            rows.append([label, "partnerships", *([t["previous"], t["current"], None] if both else [t["current"]])])
+        note = "New since: this wave's figure minus the previous one's, where the partnership answered both."
+        out.append(PrintedTable("table1", f"Table 1. {t1['title']}", headers, rows, note if both else "", first_total))
+
+    lines: list[list[Any]] = []
+    for item in tables.get("indicators", []):
+        label = item.get("label") or f"{item['kind']} of {item['question']}"
+        now = item["current"]
+        if item["kind"] == "eu_split":
+            for part, name in (("eu", "in the EU"), ("non_eu", "outside the EU")):
+                lines.append([f"{label}: {name}", *[now["count"][part].get(k) for k in keys]])
+                lines.append([f"{label}: {name}, % of mentions", *[now["percent"][part].get(k) for k in keys]])
+        else:
+            base = "of completed responses" if item["kind"] == "at_least_one_row" else "of respondents"
+            lines.append([label, *[now["count"].get(k) for k in keys]])
+            lines.append([f"{label}, % {base}", *[now["percent"].get(k) for k in keys]])
+    if lines:
+        out.append(PrintedTable("indicators", "Indicators", ["", *keys], lines))
+
+    t2 = tables["table2"]
+    if t2["rows"]:
+        with_change = previous_wave is not None
+        headers = [
+            "Partnership",
+            "Group",
+            "Partner",
+            "Registered",
+            "Purposes",
+            "Reciprocal",
+            *(["Change"] if with_change else []),
+        ]
+        rows2 = [
+            [
+                r["partnership"],
+                r["group"],
+                r["partner"],
+                "yes" if r["partner_registered"] else "no (free text)",
+                " · ".join(r["purposes"]),
+                "yes" if r["reciprocal"] else "no",
+                *([CHANGE_LABELS.get(r["change"] or "", "")] if with_change else []),
+            ]
+            for r in t2["rows"]
+        ]
+        note = ""
+        if with_change:
+            c = t2["changes"]
+            note = f"Against {previous_wave}: {c['new']} new, {c['continued']} continued, {c['ended']} ended."
+        out.append(PrintedTable("table2", "Table 2. Collaborations between partnerships", headers, rows2, note))
     return out

@@ -18,6 +18,7 @@ from . import charts, selectors
 from .excel import report_workbook
 from .figures import all_figures, collaboration_figure, population_figure, report_views
 from .report import cached_report
+from .tables import PrintedTable, printed_tables
 
 COMMENTS_PER_PAGE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,7 +63,17 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "sections": sections,
             "population": population,
             "collaborations": collaborations,
+            "printed_tables": _printed_tables(report),
         },
+    )
+
+
+def _printed_tables(report: dict[str, Any]) -> list[PrintedTable]:
+    # A report cached before the tables existed has none: shown on the next computation.
+    if "tables" not in report:
+        return []
+    return printed_tables(
+        report["tables"], groups=report["groups"], previous_wave=report["previous_wave"], wave=report["wave"]
     )
 
 

@@ -3,9 +3,14 @@ worked out by hand."""
 
 from __future__ import annotations
 
+import io
+import re
 from decimal import Decimal
 
+import openpyxl
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from reports import tables
 from reports.demo import demo_responses_fill
@@ -264,3 +269,44 @@ def test_it_computes_the_tables_of_every_demo_wave(questionnaires: dict[str, Que
     by_partnership = s3["questions"]["B6"]["option_numbers"]["cooperation_agreements"]["by_partnership"]
     assert {r["partnership"]: r["current"] for r in table["rows"]} == by_partnership
     assert table["totals"]["total"]["previous"] is None
+
+
+# As printed: dashboard and Excel report -------------------------------------------------------
+
+
+def test_it_prints_table1_on_the_dashboard(staff_client: Client, two_waves: Wave) -> None:
+    page = re.sub(
+        r">\s+<", "><", staff_client.get(reverse("reports:dashboard", args=[two_waves.slug])).content.decode()
+    )
+    assert "Table 1. Cooperation agreements or MoU signed per partnership" in page
+    # GCA: 2 in the first wave, 3 now, 1 new since.
+    assert '<th scope="row">GCA</th><td>strand-1</td><td>2</td><td>3</td><td>1</td>' in page
+    assert "Table 2. Collaborations between partnerships" in page
+    assert "Against escp-4i-2018: 3 new, 0 continued, 1 ended." in page
+
+
+def test_it_writes_the_tables_into_the_excel_report_as_numbers(staff_client: Client, two_waves: Wave) -> None:
+    content = staff_client.get(reverse("reports:excel", args=[two_waves.slug])).content
+    sheet = openpyxl.load_workbook(io.BytesIO(content))["Tables"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    start = next(
+        i for i, r in enumerate(rows) if r[0] == "Table 1. Cooperation agreements or MoU signed per partnership"
+    )
+    assert rows[start + 1][:5] == ["Partnership", "Group", "escp-4i-2018", "escp-4i-2019", "New since"]
+    assert rows[start + 3][:5] == ["GCA", "strand-1", 2, 3, 1]
+    total = next(r for r in rows[start:] if r[0] == "Total")
+    assert total[:5] == ["Total", "3 partnerships", 3, 3, 1]
+    t2 = next(i for i, r in enumerate(rows) if r[0] == "Table 2. Collaborations between partnerships")
+    assert rows[t2 + 2][:7] == ["ELBE", "strand-1", "Foo Cluster", "no (free text)", None, "no", "new"]
+
+
+def test_it_prints_table_cells_pure(two_waves: Wave) -> None:
+    report = as_json(wave_report(two_waves))
+    printed = {
+        t.key: t
+        for t in tables.printed_tables(
+            report["tables"], groups=report["groups"], previous_wave="escp-4i-2018", wave="escp-4i-2019"
+        )
+    }
+    assert printed["rates"].rows[1] == ["Completion rate (completed / invited), %", 100.0, 0.0, 66.7]
+    assert printed["indicators"].rows[0] == ["Partnerships with at least one cooperation agreement", 1, 0, 1]
