@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,6 +16,7 @@ from surveys.definition.structure import structure_for
 from surveys.models import Question, Wave
 
 from . import charts, selectors
+from .document import document_docx, report_document
 from .excel import report_workbook
 from .figures import all_figures, collaboration_figure, population_figure, report_views
 from .report import cached_report
@@ -219,3 +221,33 @@ def report_json(request: HttpRequest, slug: str) -> HttpResponse:
     if request.GET.get("download") == "1":
         response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.json"'
     return response
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@require_GET
+@staff_member_required
+@permission_required("reports.view_report", raise_exception=True)
+def report_docx(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Word draft of the progress report."""
+    wave = _wave(slug)
+    report = _report(request, wave)
+    document = report_document(report, wave=wave, structure=structure_for(wave.version))
+    response = HttpResponse(document_docx(document), content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.docx"'
+    return response
+
+
+@require_GET
+@staff_member_required
+@permission_required("reports.view_report", raise_exception=True)
+def printable(request: HttpRequest, slug: str) -> HttpResponse:
+    """The report draft as one page to print (or save as PDF) from the browser."""
+    wave = _wave(slug)
+    report = _report(request, wave)
+    document = report_document(report, wave=wave, structure=structure_for(wave.version))
+    for figure in document.figures:
+        if figure.spec.kind != "map":
+            figure.spec.svg = charts.inline_svg(figure.spec)
+    return render(request, "reports/printable.html", {"wave": wave, "document": document})
