@@ -26,6 +26,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, PathPatch
 
+from . import indicators as ind
 from .worldmap import world_shapes
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -90,7 +91,7 @@ def _bars(spec: FigureSpec) -> Figure:
         for y, v, raw in zip(ys, values, s["values"], strict=True):
             if raw is None:
                 continue
-            text = f"{v:.0f}{unit}" if unit == "%" else _number(v)
+            text = ind.percent_text(v) if unit == "%" else _number(v)
             ax.text(v + top * 0.01, y, text, va="center", fontsize=8)
     ax.set_yticks(range(len(labels)), [_wrap(label) for label in labels])
     ax.invert_yaxis()
@@ -124,7 +125,7 @@ def _stacked(spec: FigureSpec) -> Figure:
         ax.barh(range(len(labels)), shares, left=left, color=colour, label=level, edgecolor="white")
         for k, share in enumerate(shares):
             if share >= 7:
-                ax.text(left[k] + share / 2, k, f"{share:.0f}%", ha="center", va="center", fontsize=8)
+                ax.text(left[k] + share / 2, k, ind.percent_text(share), ha="center", va="center", fontsize=8)
         left = [a + b for a, b in zip(left, shares, strict=True)]
     ax.set_yticks(range(len(labels)), [_wrap(label, 30) for label in labels])
     ax.invert_yaxis()

@@ -16,6 +16,7 @@ from django_countries import countries
 from surveys.definition.structure import QuestionNode, Structure
 from surveys.models import Question
 
+from . import indicators as ind
 from .charts import FigureSpec
 from .indicators import TOTAL
 
@@ -44,7 +45,7 @@ def cell(n: Any, pct: Any = None) -> str:
         return "–"
     text = _num(n)
     if pct is not None:
-        text += f" ({pct:.0f}%)"
+        text += f" ({ind.percent_text(pct)})"
     return text
 
 
@@ -153,9 +154,7 @@ def _scale_figure(fid: str, title: str, node: QuestionNode, q: dict[str, Any], g
     if "mean" in q:
         rows.append(["Mean score", *[_num(q["mean"][k]) for k in keys]])
         top = " or ".join(node.option(c).label for c in q["top_two_levels"] if node.option(c))  # type: ignore[union-attr]
-        rows.append(
-            [f"Share {top}", *[f"{q['top_two'][k]:.0f}%" if q["top_two"][k] is not None else "–" for k in keys]]
-        )
+        rows.append([f"Share {top}", *[ind.percent_text(q["top_two"][k]) for k in keys]])
     return FigureSpec(
         id=fid,
         title=title,
@@ -179,7 +178,7 @@ def _matrix_figure(fid: str, title: str, node: QuestionNode, q: dict[str, Any], 
                 row.label,
                 *[_num(q["matrix"][row.code][code][TOTAL]) for code, _ in levels],
                 *[_num(summary.get("mean", {}).get(k)) for k in keys],
-                f"{summary['top_two'][TOTAL]:.0f}%" if summary.get("top_two", {}).get(TOTAL) is not None else "–",
+                ind.percent_text(summary.get("top_two", {}).get(TOTAL)),
             ]
         )
     return FigureSpec(
@@ -351,7 +350,7 @@ def population_figure(report: dict[str, Any]) -> FigureSpec:
             _num(population["invited"][k]),
             _num(population["started"][k]),
             _num(population["completed"][k]),
-            f"{rate[k]:.0f}%" if rate[k] is not None else "–",
+            ind.percent_text(rate[k]),
         ]
         for k in keys
     ]

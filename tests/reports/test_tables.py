@@ -310,3 +310,20 @@ def test_it_prints_table_cells_pure(two_waves: Wave) -> None:
     }
     assert printed["rates"].rows[1] == ["Completion rate (completed / invited), %", 100.0, 0.0, 66.7]
     assert printed["indicators"].rows[0] == ["Partnerships with at least one cooperation agreement", 1, 0, 1]
+
+
+# One rounding rule: half away from zero --------------------------------------------------------
+
+
+def test_it_rounds_percentages_half_away_from_zero() -> None:
+    from reports import indicators as ind
+    from reports.figures import cell
+
+    # 1 of 16 is 6.25%: 6.3, where Python's round gives 6.2; 5 of 8 is 62.5%: shown as 63%.
+    assert ind.percent(1, 16) == 6.3
+    assert ind.percent(5, 8) == 62.5
+    assert ind.percent_text(62.5) == "63%"
+    assert ind.percent_text(12.5) == "13%"
+    assert ind.percent_text(None) == "–"
+    assert cell(5, 62.5) == "5 (63%)"
+    assert ind.percent(2, 3) == 66.7
