@@ -88,10 +88,11 @@ def _bars(spec: FigureSpec) -> Figure:
         values = [v or 0 for v in s["values"]]
         colour = s.get("colour") or PALETTE[i % len(PALETTE)]
         ax.barh(ys, values, height=bar * 0.92, color=colour, label=s["name"])
-        for y, v, raw in zip(ys, values, s["values"], strict=True):
+        counts = s.get("counts") or [None] * len(values)
+        for y, v, raw, n in zip(ys, values, s["values"], counts, strict=True):
             if raw is None:
                 continue
-            text = ind.percent_text(v) if unit == "%" else _number(v)
+            text = _bar_label(v, n, unit=unit, show=data.get("show", "percent"))
             ax.text(v + top * 0.01, y, text, va="center", fontsize=8)
     ax.set_yticks(range(len(labels)), [_wrap(label) for label in labels])
     ax.invert_yaxis()
@@ -99,10 +100,28 @@ def _bars(spec: FigureSpec) -> Figure:
     if data.get("xlabel"):
         ax.set_xlabel(data["xlabel"])
     if n_series > 1 or data.get("legend"):
-        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        # Below the axes, never over the bars or their labels; tight_layout makes room for it.
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12 if data.get("xlabel") else -0.06),
+            ncol=min(n_series, 4),
+            frameon=False,
+            fontsize=8,
+        )
     ax.set_title(_wrap(spec.title, 80), loc="left", fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def _bar_label(v: float, n: Any, *, unit: str, show: str) -> str:
+    """The label at the end of a bar: the percentage, the count, or both (reports.choices)."""
+    if unit != "%":
+        return _number(v)
+    if show == "counts" and n is not None:
+        return _number(n)
+    if show == "both" and n is not None:
+        return f"{_number(n)} ({ind.percent_text(v)})"
+    return ind.percent_text(v)
 
 
 def _number(v: float) -> str:

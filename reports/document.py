@@ -31,6 +31,7 @@ from surveys.models import Question, Wave
 
 from . import charts, selectors
 from .charts import FigureSpec
+from .choices import Choices, apply_to_views, population_plural
 from .figures import collaboration_figure, population_figure, report_views
 from .tables import PrintedTable, printed_tables
 
@@ -109,8 +110,11 @@ def _quotes(wave: Wave, structure: Structure) -> dict[str, list[Quote]]:
     return quotes
 
 
-def report_document(report: dict[str, Any], *, wave: Wave, structure: Structure) -> ReportDocument:
-    """The report draft of a wave from its JSON-ready report (see `report.as_json`)."""
+def report_document(
+    report: dict[str, Any], *, wave: Wave, structure: Structure, choices: dict[str, Choices] | None = None
+) -> ReportDocument:
+    """The report draft of a wave from its JSON-ready report (see `report.as_json`), with the
+    figures as the staff chose to print them (`reports.choices`)."""
     number = iter(range(1, 10_000))
     quotes = _quotes(wave, structure)
     population = report["population"]
@@ -122,7 +126,8 @@ def report_document(report: dict[str, Any], *, wave: Wave, structure: Structure)
     )
     pop = DocFigure(next(number), population_figure(report))
     sections = []
-    for title, views in report_views(report, structure):
+    unit = population_plural(wave.version.definition)
+    for title, views in apply_to_views(report_views(report, structure), choices or {}, unit=unit):
         questions = []
         for view in views:
             keys = [k for k in view.respondents if k != "total"]

@@ -15,6 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 from surveys.definition.structure import Structure
 
 from .charts import PALETTE, FigureSpec
+from .choices import Choices, apply_to_views
 from .figures import collaboration_figure, population_figure, report_views
 from .tables import printed_tables
 
@@ -147,8 +148,15 @@ def _tables_sheet(w: _Writer, report: dict[str, Any]) -> None:
             row += 1
 
 
-def report_workbook(report: dict[str, Any], *, structure: Structure) -> bytes:
-    """The workbook as bytes, from the JSON-ready report (see `report.as_json`)."""
+def report_workbook(
+    report: dict[str, Any],
+    *,
+    structure: Structure,
+    choices: dict[str, Choices] | None = None,
+    unit: str | None = None,
+) -> bytes:
+    """The workbook as bytes, from the JSON-ready report (see `report.as_json`), with the
+    figures as the staff chose to print them (`reports.choices`)."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
     w = _Writer(book)
@@ -165,7 +173,7 @@ def report_workbook(report: dict[str, Any], *, structure: Structure) -> bytes:
     row = w.table(summary, 2, ["", ""], facts)
     row = w.figure(summary, row, population_figure(report))
 
-    for title, views in report_views(report, structure):
+    for title, views in apply_to_views(report_views(report, structure), choices or {}, unit=unit):
         for view in views:
             sheet = w.sheet(view.code)
             sheet.write(0, 0, f"{view.code}. {view.text}", w.title)

@@ -89,7 +89,16 @@ def _choice_figure(
 ) -> FigureSpec:
     keys = _keys(groups)
     shown = list(groups) or [TOTAL]
-    series = [{"name": _label(k), "values": [q["percent"][code][k] for code, _ in options]} for k in shown]
+    series = [
+        {
+            "name": _label(k),
+            "values": [q["percent"][code][k] for code, _ in options],
+            # For the choices a staff member sets (reports.choices): counts on the bars, groups.
+            "key": k,
+            "counts": [q["options"][code][k] for code, _ in options],
+        }
+        for k in shown
+    ]
     headers = ["Option", *[f"{_label(k)}" for k in keys]]
     if previous is not None:
         headers.append("Previous wave, total")
@@ -104,7 +113,15 @@ def _choice_figure(
         id=fid,
         title=title,
         kind="bars",
-        data={"labels": [label for _, label in options], "series": series, "unit": "%", "xlabel": base_label},
+        data={
+            "labels": [label for _, label in options],
+            "series": series,
+            "unit": "%",
+            "xlabel": base_label,
+            # What ordering by frequency (total or one group) sorts on (reports.choices).
+            "choosable": True,
+            "sort_values": {k: [q["percent"][code][k] for code, _ in options] for k in keys},
+        },
         table_headers=headers,
         table_rows=rows,
     )

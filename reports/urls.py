@@ -13,4 +13,5 @@ urlpatterns = [
     path("<slug:slug>/report.docx", views.report_docx, name="docx"),
     path("<slug:slug>/print/", views.printable, name="printable"),
     re_path(r"^(?P<slug>[-\w]+)/figures/(?P<name>[-\w.]+)\.(?P<fmt>svg|png)$", views.figure, name="figure"),
+    re_path(r"^(?P<slug>[-\w]+)/figures/(?P<name>[-\w.]+)/choices/$", views.figure_choice, name="figure_choice"),
 ]

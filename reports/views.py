@@ -5,20 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
 
 from surveys.definition.structure import structure_for
 from surveys.models import Question, Wave
 
 from . import charts, selectors
+from .choices import DEFAULT, apply_choices, apply_to_views, figure_choice_set, figure_choices, population_plural
 from .document import document_docx, report_document
 from .excel import report_workbook
 from .figures import all_figures, collaboration_figure, population_figure, report_views
+from .forms import FigureChoiceForm
 from .report import cached_report
 from .tables import PrintedTable, printed_tables
 
@@ -46,7 +51,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
     structure = structure_for(wave.version)
-    sections = report_views(report, structure)
+    sections = apply_to_views(report_views(report, structure), figure_choices(wave), unit=_unit(wave))
     population = population_figure(report)
     collaborations = collaboration_figure(report) if report["collaborations"]["pairs"] else None
     specs = [population, *(spec for _, views in sections for view in views for spec in view.figures)]
@@ -66,6 +71,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "population": population,
             "collaborations": collaborations,
             "printed_tables": _printed_tables(report),
+            "choice_groups": list(wave.version.groups),
         },
     )
 
@@ -196,6 +202,7 @@ def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse
     spec = all_figures(report, structure_for(wave.version)).get(name)
     if spec is None:
         raise Http404(f"No figure '{name}' in this report.")
+    spec = apply_choices(spec, figure_choices(wave).get(name, DEFAULT), unit=_unit(wave))
     response = HttpResponse(charts.render(spec, fmt), content_type=charts.CONTENT_TYPES[fmt])
     if request.GET.get("download") == "1":
         response["Content-Disposition"] = f'attachment; filename="{wave.slug}-{name}.{fmt}"'
@@ -207,7 +214,10 @@ def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse
 def excel(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
-    response = HttpResponse(report_workbook(report, structure=structure_for(wave.version)), content_type=XLSX)
+    response = HttpResponse(
+        report_workbook(report, structure=structure_for(wave.version), choices=figure_choices(wave), unit=_unit(wave)),
+        content_type=XLSX,
+    )
     response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.xlsx"'
     return response
 
@@ -233,7 +243,7 @@ def report_docx(request: HttpRequest, slug: str) -> HttpResponse:
     """The Word draft of the progress report."""
     wave = _wave(slug)
     report = _report(request, wave)
-    document = report_document(report, wave=wave, structure=structure_for(wave.version))
+    document = report_document(report, wave=wave, structure=structure_for(wave.version), choices=figure_choices(wave))
     response = HttpResponse(document_docx(document), content_type=DOCX)
     response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.docx"'
     return response
@@ -246,8 +256,30 @@ def printable(request: HttpRequest, slug: str) -> HttpResponse:
     """The report draft as one page to print (or save as PDF) from the browser."""
     wave = _wave(slug)
     report = _report(request, wave)
-    document = report_document(report, wave=wave, structure=structure_for(wave.version))
+    document = report_document(report, wave=wave, structure=structure_for(wave.version), choices=figure_choices(wave))
     for figure in document.figures:
         if figure.spec.kind != "map":
             figure.spec.svg = charts.inline_svg(figure.spec)
     return render(request, "reports/printable.html", {"wave": wave, "document": document})
+
+
+def _unit(wave: Wave) -> str | None:
+    return population_plural(wave.version.definition)
+
+
+@require_POST
+@staff_member_required
+@permission_required("reports.view_report", raise_exception=True)
+def figure_choice(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    """Remember how one figure of the wave is printed (order, labels, groups)."""
+    wave = _wave(slug)
+    if name not in all_figures(_report(request, wave), structure_for(wave.version)):
+        raise Http404(f"No figure '{name}' in this report.")
+    form = FigureChoiceForm(request.POST, groups=list(wave.version.groups))
+    if not form.is_valid():
+        problems = "; ".join(f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items())
+        messages.error(request, f"Figure {name}: the choices were not saved ({problems}).")
+    else:
+        figure_choice_set(wave=wave, figure=name, choices=form.choices())
+        messages.success(request, f"Figure {name}: choices saved for this wave.")
+    return redirect(f"{reverse('reports:dashboard', args=[wave.slug])}#figure-{slugify(name)}")

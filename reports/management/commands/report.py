@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from reports.choices import figure_choices, population_plural
 from reports.document import document_docx, report_document
 from reports.excel import report_workbook
 from reports.report import as_json, wave_report
@@ -47,12 +48,20 @@ class Command(BaseCommand):
             assert output is not None
             wave = Wave.objects.select_related("version").get(pk=wave.pk)
             structure = structure_for(wave.version)
-            output.write_bytes(document_docx(report_document(as_json(report), wave=wave, structure=structure)))
+            document = report_document(as_json(report), wave=wave, structure=structure, choices=figure_choices(wave))
+            output.write_bytes(document_docx(document))
             self.stdout.write(f"Wrote {output}")
             return
         if o["format"] == "xlsx":
             assert output is not None
-            output.write_bytes(report_workbook(as_json(report), structure=structure_for(wave.version)))
+            output.write_bytes(
+                report_workbook(
+                    as_json(report),
+                    structure=structure_for(wave.version),
+                    choices=figure_choices(wave),
+                    unit=population_plural(wave.version.definition),
+                )
+            )
             self.stdout.write(f"Wrote {output}")
             return
         text = json.dumps(as_json(report), ensure_ascii=False, indent=2)
