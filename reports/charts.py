@@ -99,17 +99,11 @@ def _bars(spec: FigureSpec) -> Figure:
     ax.set_xlim(0, (100 if unit == "%" and top <= 100 else top or 1) * 1.12)
     if data.get("xlabel"):
         ax.set_xlabel(data["xlabel"])
+    _title(fig, spec)
     if n_series > 1 or data.get("legend"):
-        # Below the axes, never over the bars or their labels; tight_layout makes room for it.
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.12 if data.get("xlabel") else -0.06),
-            ncol=min(n_series, 4),
-            frameon=False,
-            fontsize=8,
-        )
-    ax.set_title(_wrap(spec.title, 80), loc="left", fontsize=11)
-    fig.tight_layout()
+        _legend_below(fig, ax, ncol=min(n_series, 4))
+    else:
+        fig.tight_layout()
     return fig
 
 
@@ -122,6 +116,23 @@ def _bar_label(v: float, n: Any, *, unit: str, show: str) -> str:
     if show == "both" and n is not None:
         return f"{_number(n)} ({ind.percent_text(v)})"
     return ind.percent_text(v)
+
+
+def _title(fig: Figure, spec: FigureSpec) -> None:
+    """The title over the whole figure from its left edge, wrapped so that a long question
+    text is never cut off at the right (a title over the axes starts where the bars start,
+    after the option labels, and ran out of the figure)."""
+    fig.suptitle(_wrap(spec.title, 95), x=0.01, ha="left", fontsize=11)
+
+
+def _legend_below(fig: Figure, ax: Any, *, ncol: int) -> None:
+    """The legend under the whole chart, below the axis label: never over the bars, their
+    labels or the axis title, whatever the chart's height (the constrained layout makes room
+    for it, where a legend placed at a fraction of the axes ran into the axis title of a
+    short chart)."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.set_layout_engine("constrained")
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False, fontsize=8)
 
 
 def _number(v: float) -> str:
@@ -150,15 +161,8 @@ def _stacked(spec: FigureSpec) -> Figure:
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of those who rated")
-    ax.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.25 if len(labels) < 4 else -0.12),
-        ncol=min(len(levels), 5),
-        frameon=False,
-        fontsize=8,
-    )
-    ax.set_title(_wrap(spec.title, 80), loc="left", fontsize=11)
-    fig.tight_layout()
+    _title(fig, spec)
+    _legend_below(fig, ax, ncol=min(len(levels), 5))
     return fig
 
 
@@ -208,7 +212,7 @@ def _network(spec: FigureSpec) -> Figure:
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(_wrap(spec.title, 80), loc="left", fontsize=11)
+    _title(fig, spec)
     if not names:
         ax.text(0.5, 0.5, "No collaboration reported", ha="center", va="center", transform=ax.transAxes)
         return fig

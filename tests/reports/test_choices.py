@@ -133,3 +133,48 @@ def test_it_refuses_a_get_and_staff_without_the_permission(answered: Wave, staff
     client.force_login(clerk)
     assert client.post(url, {"order": "frequency", "order_by": "total", "labels": "both"}).status_code == 403
     assert not FigureChoice.objects.exists()
+
+
+def _drawn(spec: FigureSpec) -> tuple[object, object]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from reports.charts import draw
+
+    fig = draw(spec)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return fig, canvas.get_renderer()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        FigureSpec(
+            id="Y",
+            title="Y. " + "A question text long enough to run past the right edge of the chart " * 3,
+            kind="bars",
+            data={
+                "labels": ["Yes", "No"],
+                "series": [{"name": "strand-1", "values": [88.0, 13.0]}, {"name": "strand-2", "values": [100.0, 0.0]}],
+                "unit": "%",
+                "xlabel": "% of respondents",
+            },
+        ),
+        FigureSpec(
+            id="S",
+            title="S. Scale",
+            kind="stacked",
+            data={"labels": ["Only row"], "levels": ["Poor", "Good", "Excellent"], "counts": [[1, 2, 3]]},
+        ),
+    ],
+)
+def test_legends_and_titles_never_overlap_the_chart_nor_leave_the_figure(spec: FigureSpec) -> None:
+    fig, renderer = _drawn(spec)
+    ax = fig.axes[0]  # type: ignore[attr-defined]
+    chart = ax.get_tightbbox(renderer)  # the axes with their tick labels and axis title
+    legend = fig.legends[0].get_window_extent(renderer)  # type: ignore[attr-defined]
+    assert legend.y1 <= chart.y0  # under the axis title, not over it
+    width = fig.bbox.width  # type: ignore[attr-defined]
+    title = fig._suptitle.get_window_extent(renderer)  # type: ignore[attr-defined]
+    assert title.x0 >= 0 and title.x1 <= width
+    assert title.y0 >= chart.y1 - 1
