@@ -323,6 +323,8 @@ def question_view(
                 + ", ".join(f"{_label(k)} {_num(q['at_least_one'][k])}" for k in _keys(groups))
             )
         for option, stats in q.get("option_numbers", {}).items():
+            if not (stats.get("count") or {}).get(TOTAL):
+                continue  # a number box nobody filled in: no empty chart
             label = node.option(option).label if node.option(option) else option  # type: ignore[union-attr]
             view.figures.append(
                 _number_figure(f"{code}.{option}", f"{code}: {label}: {stats['label']}", stats, groups, None)
