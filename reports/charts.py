@@ -125,6 +125,13 @@ def _title(fig: Figure, spec: FigureSpec) -> None:
     fig.suptitle(_wrap(spec.title, 95), x=0.01, ha="left", fontsize=11)
 
 
+OTHER_GROUP = "#c7ccd4"  # a registered partnership outside the wave's groups
+
+
+def _other_node_colour(group: str) -> str:
+    return OTHER_GROUP if group else "#ffffff"
+
+
 def _legend_below(fig: Figure, ax: Any, *, ncol: int) -> None:
     """The legend under the whole chart, below the axis label: never over the bars, their
     labels or the axis title, whatever the chart's height (the constrained layout makes room
@@ -237,16 +244,28 @@ def _network(spec: FigureSpec) -> Figure:
             )
     for name, (x, y) in position.items():
         group = nodes[name]
-        colour = PALETTE[groups.index(group) % len(PALETTE)] if group in groups else "#ffffff"
+        colour = PALETTE[groups.index(group) % len(PALETTE)] if group in groups else _other_node_colour(group)
         ax.scatter([x], [y], s=110, color=colour, edgecolors="#1f2937", zorder=2)
         ax.text(x * 1.1, y * 1.1, name, ha="left" if x >= 0 else "right", va="center", fontsize=8)
     handles = [
         matplotlib.lines.Line2D([], [], marker="o", ls="", color=PALETTE[i % len(PALETTE)], mec="#1f2937", label=g)
         for i, g in enumerate(groups)
     ]
-    handles.append(
-        matplotlib.lines.Line2D([], [], marker="o", ls="", color="#ffffff", mec="#1f2937", label="not registered")
-    )
+    # A registered partnership of another programme or group (an ESCP-S3 named by an
+    # ESCP-4i) is registered: only a name typed as free text is "not in the register".
+    others = sorted({g for n, g in nodes.items() if n in position and g and g not in groups})
+    if others:
+        handles.append(
+            matplotlib.lines.Line2D(
+                [], [], marker="o", ls="", color=OTHER_GROUP, mec="#1f2937", label=f"registered: {', '.join(others)}"
+            )
+        )
+    if any(not g for n, g in nodes.items() if n in position):
+        handles.append(
+            matplotlib.lines.Line2D(
+                [], [], marker="o", ls="", color="#ffffff", mec="#1f2937", label="not in the register"
+            )
+        )
     handles.append(matplotlib.lines.Line2D([], [], color="#1f2937", lw=1.8, label="reciprocal"))
     handles.append(matplotlib.lines.Line2D([], [], color=GREY, lw=1, ls="--", label="reported by one side"))
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(-0.05, -0.12), ncol=3, frameon=False, fontsize=8)

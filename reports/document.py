@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,8 @@ class Quote:
 class DocFigure:
     number: int
     spec: FigureSpec
+    # False for a world map whose countries the bars before it already list (one table).
+    show_table: bool = True
 
     @property
     def caption(self) -> str:
@@ -110,6 +113,14 @@ def _quotes(wave: Wave, structure: Structure) -> dict[str, list[Quote]]:
     return quotes
 
 
+def _doc_figures(specs: list[FigureSpec], number: Iterator[int]) -> list[DocFigure]:
+    out: list[DocFigure] = []
+    for spec in specs:
+        repeated = bool(out) and spec.kind == "map" and spec.table_rows == out[-1].spec.table_rows
+        out.append(DocFigure(next(number), spec, show_table=not repeated))
+    return out
+
+
 def report_document(
     report: dict[str, Any], *, wave: Wave, structure: Structure, choices: dict[str, Choices] | None = None
 ) -> ReportDocument:
@@ -138,7 +149,7 @@ def report_document(
                     text=view.text,
                     respondents=f"Respondents: {respondents}",
                     notes=list(view.notes),
-                    figures=[DocFigure(next(number), spec) for spec in view.figures],
+                    figures=_doc_figures(view.figures, number),
                     quotes=quotes.get(view.code, []),
                 )
             )
@@ -208,7 +219,7 @@ def _grid(doc: Any, headers: list[str], rows: list[list[Any]], *, bold_from: int
 def _figure(doc: Any, figure: DocFigure) -> None:
     doc.add_picture(io.BytesIO(charts.render(figure.spec, "png")), width=Cm(16))
     doc.add_paragraph(_text(figure.caption), style="Caption")
-    if figure.spec.table_headers:
+    if figure.spec.table_headers and figure.show_table:
         _grid(doc, figure.spec.table_headers, figure.spec.table_rows)
     doc.add_paragraph()
 

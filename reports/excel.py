@@ -199,8 +199,15 @@ def report_workbook(
             for note in view.notes:
                 sheet.write(row, 0, note)
                 row += 1
+            shown_rows = None
             for spec in view.figures:
+                if spec.kind == "map" and spec.table_rows == shown_rows:
+                    # One country table per question: the bars' table above lists every country.
+                    sheet.write(row + 1, 0, f"{spec.title}: world map on the dashboard (PNG/SVG); countries above.")
+                    row += 3
+                    continue
                 row = w.figure(sheet, row + 1, spec)
+                shown_rows = spec.table_rows
 
     if report["collaborations"]["pairs"]:
         sheet = w.sheet("Collaborations")

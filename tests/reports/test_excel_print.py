@@ -93,3 +93,49 @@ def test_it_draws_no_chart_for_a_number_box_nobody_used(workbook: bytes, staff_c
     page = staff_client.get(reverse("reports:dashboard", args=[wave_4i.slug])).content.decode()
     assert 'id="figure-a8partnership_agreements"' in page
     assert 'id="figure-a9partnership_agreements"' not in page
+
+
+def test_it_writes_one_country_table_per_question(workbook: bytes) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(workbook))
+    # A2: GCA named CN, US, IN; ELBE CN. The bars' table lists every country; the map adds none.
+    column = [c.value for c in book["A2"]["A"]]
+    assert column.count("India (IN)") == 1
+    assert any(str(v).endswith("world map on the dashboard (PNG/SVG); countries above.") for v in column)
+
+
+def test_the_word_draft_has_one_country_table_per_question(staff_client: Client, wave_4i: Wave) -> None:
+    import docx
+
+    answers_4i(wave_4i)
+    content = staff_client.get(reverse("reports:docx", args=[wave_4i.slug])).content
+    doc = docx.Document(io.BytesIO(content))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    # India is named in A2 only (A5's rows name China and the United States).
+    assert cells.count("India (IN)") == 1
+
+
+def test_the_network_legend_names_registered_partnerships_of_other_groups_as_registered() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from reports.charts import FigureSpec, draw
+
+    pair = {"reported_by": ["GCA"], "reciprocal": False, "purposes": {}}
+    spec = FigureSpec(
+        id="collaborations",
+        title="Collaborations",
+        kind="network",
+        data={
+            "nodes": {"GCA": "strand-1", "S3-AGRI": "s3", "Foo Cluster": ""},
+            "pairs": [
+                {**pair, "partnerships": ["GCA", "S3-AGRI"], "registered": [True, True]},
+                {**pair, "partnerships": ["Foo Cluster", "GCA"], "registered": [False, True]},
+            ],
+            "groups": ["strand-1", "strand-2"],
+        },
+    )
+    fig = draw(spec)
+    FigureCanvasAgg(fig).draw()
+    legend = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert "registered: s3" in legend
+    assert "not in the register" in legend
+    assert "not registered" not in legend
