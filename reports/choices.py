@@ -3,7 +3,8 @@ for the wave (`FigureChoice`), applied to the figures of the dashboard, the PNG/
 downloads, the Excel report and the Word draft.
 
 - **Order**: the questionnaire's order, or by frequency (the percentage in the total or in one
-  group, highest first; ties keep the questionnaire's order).
+  group, highest first; ties keep the questionnaire's order), with each option's rank in the
+  table (ties share a rank: 1, 2, 2, 4).
 - **Labels** on the bars: percentages, counts, or both ("5 (63%)").
 - **Groups**: which groups the chart shows (the table under it keeps every group).
 - **Unit**: "% of respondents" names the questionnaire's population ("% of responding
@@ -79,10 +80,25 @@ def apply_choices(spec: FigureSpec, choices: Choices, *, unit: str | None = None
     data["sort_values"] = {k: [v[i] for i in order] for k, v in data["sort_values"].items()}
     if len(out.table_rows) == n:
         out.table_rows = [out.table_rows[i] for i in order]
+        if choices.order == FigureChoice.Order.FREQUENCY:
+            sorted_values = [values[i] for i in order]
+            out.table_headers = [out.table_headers[0], "Rank", *out.table_headers[1:]]
+            out.table_rows = [
+                [row[0], rank, *row[1:]] for row, rank in zip(out.table_rows, ranks(sorted_values), strict=True)
+            ]
     if choices.groups:
         kept = [s for s in data["series"] if s.get("key") in choices.groups]
         if kept:
             data["series"] = kept
+    return out
+
+
+def ranks(values: list[Any]) -> list[int]:
+    """Ranks of values sorted highest first, ties sharing a rank ("1, 2, 2, 4"): the
+    "fourth most common" of the report."""
+    out: list[int] = []
+    for i, v in enumerate(values):
+        out.append(out[-1] if i and (v or 0) == (values[i - 1] or 0) else i + 1)
     return out
 
 

@@ -17,7 +17,7 @@ from surveys.definition.structure import QuestionNode, Structure
 from surveys.models import Question
 
 from . import indicators as ind
-from .charts import FigureSpec
+from .charts import PALETTE, FigureSpec
 from .indicators import TOTAL
 
 T = Question.Type
@@ -158,6 +158,56 @@ def _compare_figure(
             "legend": True,
         },
         table_headers=["Option", "Previous wave", "This wave"],
+        table_rows=rows,
+    )
+
+
+# Per group across waves: the previous wave in a light shade of the group's colour.
+PREVIOUS_SHADES = ["#9fc6e0", "#f2cf85", "#8fd3bd", "#e3bad3", "#b9dcf2", "#f0b58a", "#f7f1a6", "#9ca3af"]
+
+
+def _compare_groups_figure(
+    code: str, options: list[tuple[str, str]], q: dict[str, Any], prev: dict[str, Any], groups: Sequence[str]
+) -> FigureSpec:
+    """The previous and this wave side by side in each group (strand-1, strand-2...)."""
+    series = []
+    headers = ["Option"]
+    for i, g in enumerate(groups):
+        series.append(
+            {
+                "name": f"{g}, previous",
+                "values": [prev.get("percent", {}).get(c, {}).get(g) for c, _ in options],
+                "colour": PREVIOUS_SHADES[i % len(PREVIOUS_SHADES)],
+            }
+        )
+        series.append(
+            {
+                "name": f"{g}, this wave",
+                "values": [q["percent"][c][g] for c, _ in options],
+                "colour": PALETTE[i % len(PALETTE)],
+            }
+        )
+        headers += [f"{g}, previous", f"{g}, this wave"]
+    rows = []
+    for c, label in options:
+        row = [label]
+        for g in groups:
+            before = prev.get("options", {}).get(c)
+            row.append(cell(before[g], prev["percent"][c][g]) if before else "–")
+            row.append(cell(q["options"][c][g], q["percent"][c][g]))
+        rows.append(row)
+    return FigureSpec(
+        id=f"{code}-compare-groups",
+        title=f"{code}: previous and this wave, per group",
+        kind="bars",
+        data={
+            "labels": [label for _, label in options],
+            "series": series,
+            "unit": "%",
+            "xlabel": "% of respondents",
+            "legend": True,
+        },
+        table_headers=headers,
         table_rows=rows,
     )
 
@@ -317,6 +367,8 @@ def question_view(
                     f"{code}-compare", f"{code}: previous and this wave (all respondents)", options, q, previous
                 )
             )
+            if len(groups) > 1:
+                view.figures.append(_compare_groups_figure(code, options, q, previous, groups))
         if "at_least_one" in q:
             view.notes.append(
                 "At least one option (other than an exclusive one such as “None”): "

@@ -22,7 +22,7 @@ from . import charts, selectors
 from .choices import DEFAULT, apply_choices, apply_to_views, figure_choice_set, figure_choices, population_plural
 from .document import document_docx, report_document
 from .excel import report_workbook
-from .figures import all_figures, collaboration_figure, population_figure, report_views
+from .figures import all_figures, collaboration_figure, country_name, population_figure, report_views
 from .forms import FigureChoiceForm
 from .report import cached_report
 from .tables import PrintedTable, printed_tables
@@ -94,6 +94,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     report = _report(request, wave)
     structure = structure_for(wave.version)
     comparison = report["comparison"]
+    groups = list(report["groups"])
     rows = []
     for node in structure.questions():
         code = node.code
@@ -103,15 +104,39 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
         panel_before = comparison["panel"]["previous"]["questions"].get(code)
         lines = _compare_lines(node.type, node, now, before, panel_now, panel_before)
         if lines:
-            rows.append({"code": code, "text": node.question.text, "lines": lines})
+            rows.append(
+                {
+                    "code": code,
+                    "text": node.question.text,
+                    "lines": lines,
+                    "by_group": _compare_group_lines(node, now, before, groups) if len(groups) > 1 else [],
+                }
+            )
     by_partnership = [
         {"key": key, "rows": list(values.items())} for key, values in comparison["by_partnership"].items() if values
     ]
     return render(
         request,
         "reports/compare.html",
-        {"wave": wave, "report": report, "comparison": comparison, "rows": rows, "by_partnership": by_partnership},
+        {
+            "wave": wave,
+            "report": report,
+            "comparison": comparison,
+            "rows": rows,
+            "by_partnership": by_partnership,
+            "group_headers": [f"{g}, {when}" for g in groups for when in ("previous", "this wave")],
+        },
     )
+
+
+def _compare_group_lines(
+    node: Any, now: dict[str, Any], before: dict[str, Any] | None, groups: list[str]
+) -> list[list[Any]]:
+    """Rows (label, then previous and this wave in each group) of one question."""
+    per_group = [_compare_lines(node.type, node, now, before, now, before, key=g) for g in groups]
+    return [
+        [line[0], *[value for lines in per_group for value in lines[i][1:3]]] for i, line in enumerate(per_group[0])
+    ]
 
 
 def _compare_lines(
@@ -121,8 +146,11 @@ def _compare_lines(
     before: dict[str, Any] | None,
     pnow: dict[str, Any],
     pbefore: dict[str, Any] | None,
+    *,
+    key: str = "total",
 ) -> list[list[Any]]:
-    """Rows (label, previous all, this all, previous panel, this panel) of one question."""
+    """Rows (label, previous all, this all, previous panel, this panel) of one question, for
+    the total or one group (`key`)."""
 
     def get(q: dict[str, Any] | None, *path: str) -> Any:
         for key in path:
@@ -131,25 +159,25 @@ def _compare_lines(
             q = q.get(key)
         return q
 
-    lines: list[list[Any]] = [["Respondents", *(get(x, "respondents", "total") for x in (before, now, pbefore, pnow))]]
+    lines: list[list[Any]] = [["Respondents", *(get(x, "respondents", key) for x in (before, now, pbefore, pnow))]]
     T = Question.Type
     if qtype in Question.CHOICE_TYPES:
         for o in node.options:
-            lines.append([o.label, *(get(x, "options", o.code, "total") for x in (before, now, pbefore, pnow))])
+            lines.append([o.label, *(get(x, "options", o.code, key) for x in (before, now, pbefore, pnow))])
     elif qtype == T.NUMBER:
         for stat in ("sum", "mean", "median"):
-            lines.append([stat.title(), *(get(x, stat, "total") for x in (before, now, pbefore, pnow))])
+            lines.append([stat.title(), *(get(x, stat, key) for x in (before, now, pbefore, pnow))])
     elif qtype == T.COUNTRIES:
         for code in list(now.get("countries", {}))[:15]:
-            lines.append([code, *(get(x, "countries", code, "total") for x in (before, now, pbefore, pnow))])
+            lines.append([country_name(code), *(get(x, "countries", code, key) for x in (before, now, pbefore, pnow))])
     elif qtype == T.REPEAT:
-        lines.append(["Rows", *(get(x, "rows", "total") for x in (before, now, pbefore, pnow))])
+        lines.append(["Rows", *(get(x, "rows", key) for x in (before, now, pbefore, pnow))])
     elif qtype == T.RATING_MATRIX:
         for row in node.rows:
             lines.append(
                 [
                     f"{row.label}: mean",
-                    *(get(x, "row_summary", row.code, "mean", "total") for x in (before, now, pbefore, pnow)),
+                    *(get(x, "row_summary", row.code, "mean", key) for x in (before, now, pbefore, pnow)),
                 ]
             )
     else:

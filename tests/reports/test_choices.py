@@ -50,13 +50,17 @@ def test_it_orders_by_frequency_in_the_total() -> None:
     assert out.data["labels"] == ["B", "C", "A"]
     assert out.data["series"][0]["values"] == [50.0, 50.0, 10.0]
     assert out.data["series"][1]["counts"] == [1, 0, 2]
-    assert out.table_rows == [["B"], ["C"], ["A"]]
+    # With each option's rank in the table.
+    assert out.table_headers[:2] == ["Option", "Rank"]
+    assert out.table_rows == [["B", 1], ["C", 2], ["A", 3]]
     assert spec.data["labels"] == ["A", "B", "C"]  # the spec given is unchanged
 
 
 def test_it_orders_by_frequency_in_one_group_keeping_ties_in_questionnaire_order() -> None:
-    # strand-1: B 50 and C 50 tie (B asked first), then A 10.
-    assert apply_choices(_spec(), Choices(order="frequency", order_by="strand-1")).data["labels"] == ["B", "C", "A"]
+    # strand-1: B 50 and C 50 tie (B asked first, both ranked first), then A 10, third.
+    out = apply_choices(_spec(), Choices(order="frequency", order_by="strand-1"))
+    assert out.data["labels"] == ["B", "C", "A"]
+    assert [row[1] for row in out.table_rows] == [1, 1, 3]
     assert apply_choices(_spec(), Choices(order="frequency", order_by="strand-2")).data["labels"] == ["A", "B", "C"]
 
 
