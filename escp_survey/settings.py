@@ -1,7 +1,7 @@
 """Settings for escp-survey, read from the environment.
 
 Every setting has an embedded default that runs with nothing installed beyond Python
-(SQLite, mail to the console, Celery tasks run in-process). Production sets the
+(SQLite, mail to the console, a filesystem broker for Celery). Production sets the
 variables listed in `.env.example`.
 """
 
@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
+
+from escp_survey.run_address import run_address, site_url_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,7 +54,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # Absolute address of the site, used in links inside emails.
-SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Without SITE_URL it follows where `make run` serves (RUN_ADDRESS or PORT, escp_survey/run_address.py).
+SITE_URL = os.getenv("SITE_URL", site_url_for(run_address(os.environ))).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -66,6 +70,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "import_export",
     "django_celery_beat",
+    "csp",
     "surveys",
     "reports",
     "exchange",
@@ -74,12 +79,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "escp_survey.security.RequestGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "escp_survey.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -96,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -202,12 +210,23 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
+# Redis (when set) through a backend that treats an unreachable server as a cache miss: the
+# reports and the throttle work, slower, while Redis is down (escp_survey/cache.py).
+_REDIS_CACHE = {
+    "BACKEND": "escp_survey.cache.ForgivingRedisCache",
+    "LOCATION": REDIS_URL,
+    # Give up quickly on a server that does not answer, rather than hold the page.
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        _REDIS_CACHE if REDIS_URL and not TESTING else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
+    "throttle": (
+        {**_REDIS_CACHE, "KEY_PREFIX": "throttle"}
         if REDIS_URL and not TESTING
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
 }
 
 SECURE_REFERRER_POLICY = "same-origin"
@@ -216,12 +235,71 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
     CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", "true")
 
+# Transport security in production (DEBUG off). Behind a proxy that ends TLS, set
+# SECURE_PROXY_SSL_HEADER to the header it sets (e.g. "X-Forwarded-Proto"; the proxy must
+# overwrite it on every request), so that Django knows a request came over https.
+_proxy_header = os.getenv("SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+if not DEBUG and not TESTING:
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
+    # One year once the site is known to work over https; 0 switches HSTS off.
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+    # The preload directive only asks; the domain joins browsers' lists when submitted to them.
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
+X_FRAME_OPTIONS = "DENY"
+
+# Limits on guessing (escp_survey/security.py): failed attempts per client address within the
+# window before a 429 page; 0 switches a limit off. Unknown personal links, and admin sign-ins.
+THROTTLE_LINK_FAILURES = envint("THROTTLE_LINK_FAILURES", "30")
+THROTTLE_LOGIN_FAILURES = envint("THROTTLE_LOGIN_FAILURES", "10")
+THROTTLE_WINDOW_SECONDS = envint("THROTTLE_WINDOW_SECONDS", "900")
+# Behind a proxy: the header whose last address is the client's (e.g. X-Forwarded-For, which
+# the proxy appends to); empty: the connection's address.
+CLIENT_IP_HEADER = os.getenv("CLIENT_IP_HEADER", "").strip()
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp) on every page: scripts only from our static files (no
+# inline script, no handler attribute), nothing framed or framing us. Style attributes stay
+# allowed: the charts are inline SVG drawn with them (matplotlib), the admin and Bootstrap set
+# some, and an attribute cannot load or run anything that the rest of the policy allows.
+# `<style>` elements need the page's nonce (`{{ CSP_NONCE }}`).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'", NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        # Bootstrap's form controls draw their icons from data: SVGs.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Personal links (/r/<key>/) are masked in every record (escp_survey/security.py); gunicorn's
+    # access log masks them too (gunicorn.conf.py).
+    "filters": {"personal_links": {"()": "escp_survey.security.PersonalLinkFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_links"]}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers (console in DEBUG, runserver's request lines) would print
+        # paths unmasked: all of Django's records go through the filtered one.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # The Observatory's name, shown in pages and emails.
@@ -230,6 +308,15 @@ ORGANISATION_NAME = os.getenv("ORGANISATION_NAME", "European Observatory for Clu
 # Excel export: render the workbook in a forked writer process beside the one reading the
 # database (docs/exchange.md, "Scale"); off: everything in one process.
 EXCHANGE_WRITER_PROCESS = envbool("EXCHANGE_WRITER_PROCESS", "true")
+
+# Imports (responses, LimeSurvey, register): limits checked before a file is parsed
+# (surveys/uploads.py), and where uploaded files wait for the Celery worker that imports
+# them (a folder the web and the worker both reach, not public).
+EXCHANGE_UPLOAD_MAX_MB = envint("EXCHANGE_UPLOAD_MAX_MB", "20")
+EXCHANGE_UNCOMPRESSED_MAX_MB = envint("EXCHANGE_UNCOMPRESSED_MAX_MB", "300")
+EXCHANGE_ZIP_RATIO_MAX = envint("EXCHANGE_ZIP_RATIO_MAX", "500")
+EXCHANGE_MAX_ROWS = envint("EXCHANGE_MAX_ROWS", "200000")
+EXCHANGE_UPLOAD_DIR = Path(os.getenv("EXCHANGE_UPLOAD_DIR", str(BASE_DIR / "var" / "uploads")))
 
 # Reports: their large reads on other database connections while the first one works
 # (PostgreSQL, outside a transaction; surveys/reads.py).
@@ -249,6 +336,19 @@ OUTREACH_QUEUE = os.getenv("OUTREACH_QUEUE", "")
 OUTREACH_REPLY_TO = os.getenv("OUTREACH_REPLY_TO", "")
 # EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes mail here.
 EMAIL_FILE_PATH = os.getenv("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+# Every Celery task gets SoftTimeLimitExceeded after CELERY_TASK_SOFT_TIME_LIMIT seconds and
+# its process is killed after CELERY_TASK_TIME_LIMIT. The hard limit stays below
+# OUTREACH_CLAIM_TIMEOUT: a stuck batch is dead before `recover_messages` hands its claimed
+# messages to another worker, so two workers never send them at once. A batch itself stops
+# claiming after half the claim timeout, so the limits only stop a hung one.
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "240")
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "270")
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < OUTREACH_CLAIM_TIMEOUT:
+    raise ImproperlyConfigured(
+        "Celery's time limits must be 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < "
+        f"OUTREACH_CLAIM_TIMEOUT, not {CELERY_TASK_SOFT_TIME_LIMIT} < {CELERY_TASK_TIME_LIMIT} < "
+        f"{OUTREACH_CLAIM_TIMEOUT}"
+    )
 # Periodic tasks; django-celery-beat's DatabaseScheduler copies them into its tables at start.
 CELERY_BEAT_SCHEDULE = {
     "outreach-close-due-waves": {"task": "outreach.close_due_waves", "schedule": 60.0},

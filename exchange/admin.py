@@ -32,7 +32,7 @@ def _single(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
     return queryset.select_related("version__questionnaire").get()
 
 
-@admin.action(description="Export responses to Excel", permissions=["view"])
+@admin.action(description="Export responses to Excel", permissions=["export_responses"])
 def export_responses(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
 ) -> HttpResponseBase | None:
@@ -40,7 +40,7 @@ def export_responses(
     return workbook_response(wave) if wave else None
 
 
-@admin.action(description="Export responses to Excel, with texts (for reading)", permissions=["view"])
+@admin.action(description="Export responses to Excel, with texts (for reading)", permissions=["export_responses"])
 def export_responses_with_texts(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
 ) -> HttpResponseBase | None:

@@ -169,7 +169,7 @@ def as_tick(value: Any) -> bool:
         return True
     if value in (0, False, "0"):
         return False
-    raise CellError(f"'{value}' is not a tick: write 1 when the option is ticked, or leave the cell empty.")
+    raise CellError(f"'{value}' is not a tick: write 1 when the option is ticked, 0 or nothing when it is not.")
 
 
 def as_countries(node: QuestionNode, value: Any) -> list[str]:

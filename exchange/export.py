@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 from django.db.models import QuerySet
 
 from exchange.answer_cells import AnswerCells
-from exchange.layout import CODEBOOK, PARTNERSHIPS, CellWriter, SheetLayout, workbook_layout
+from exchange.layout import CODEBOOK, PARTNERSHIPS, CellWriter, SheetLayout, Unticked, workbook_layout
 from exchange.pipeline import RowSink, Workbook, new_workbook
 from exchange.resources import (
     CodebookResource,
@@ -151,6 +151,8 @@ def _write(
 ) -> ExportSummary:
     responses_sheet = _sheet(book, layout.responses, labels, freeze=1)
     answer_cells = AnswerCells(layout, writer)
+    unticked = Unticked(layout.responses)  # after AnswerCells, which prepared the option cells
+    submitted_state = Response.Status.SUBMITTED
     repeat_sheets = [_sheet(book, sheet_layout, labels, freeze=3) for _, sheet_layout in layout.repeats]
     codebook = CodebookResource()
     codebook_sheet = book.add_sheet(
@@ -201,6 +203,7 @@ def _write(
             shown_status = status_labels[state] if labels else state
             submitted = submitted_at.replace(microsecond=0) if submitted_at else None
             # The cells dicts are this response's own (fresh from `collect`): filled in place.
+            unticked.fill(top, submitted=state == submitted_state)
             top[0], top[1], top[2], top[3] = acronym, group, shown_status, submitted
             responses_sheet.write(top)
             for sheet, sheet_rows in zip(repeat_sheets, repeats, strict=True):

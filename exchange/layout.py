@@ -6,7 +6,8 @@ One place decides the columns, so the writer and the reader cannot disagree. She
   in questionnaire order (repeat questions have their own sheet):
 
   | question              | columns                                                          |
-  | multi_choice Q        | per option: Q[opt] (1 when ticked), Q[opt][comment] where the     |
+  | multi_choice Q        | per option: Q[opt] (1 ticked, 0 seen and not ticked: `Unticked`),|
+  |                       | Q[opt][comment] where the                                         |
   |                       | option has a comment box, Q[opt][number] where it has a number    |
   |                       | box; Q[other] and Q[other][text] for "Other (please specify)"     |
   | single_choice, yes_no | Q (the option code: yes/no for yes_no); Q[other][text] with other |
@@ -15,8 +16,16 @@ One place decides the columns, so the writer and the reader cannot disagree. She
   | partnership           | Q (a registered acronym, or the free text for another one)        |
   | other types           | Q                                                                 |
 
-- one sheet per repeat question, named by its code: `partnership`, `group`, `row`, then one
-  column per field code (and `field[other][text]` for a choice field with other).
+- one sheet per repeat question Q, named by its code: `partnership`, `group`, `row`, then one
+  column per field, `Q[field]` (and `Q[field][other][text]` for a choice field with other).
+  A field's header holds brackets, which no code may, so no field can take the name of a
+  key column (Annex A's A7 has a field coded `partnership`). Workbooks written before
+  (field columns named by the bare field code) are still read: see `legacy` below and
+  `exchange.reader`.
+
+No question of the `responses` sheet may be coded like one of its key columns
+(`RESERVED_CODES`); `layout_problems` says whether the workbook of a definition could be
+read back, and the loader refuses a definition for which it could not.
 
 Codes that are whole numbers (the "1" to "5" of a rating scale) are written as numbers so
 that a spreadsheet can average them; the reader turns them back into codes. With `labels`,
@@ -28,12 +37,13 @@ refuses.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from django_countries import countries
+from openpyxl.utils import get_column_letter
 
 from exchange.cells import (
     CellError,
@@ -54,6 +64,10 @@ CODEBOOK = "codebook"
 PARTNERSHIPS = "partnerships"
 RESPONSE_COLUMNS = ["partnership", "group", "status", "submitted_at"]
 REPEAT_COLUMNS = ["partnership", "group", "row"]
+# Codes a top-level question cannot have: its column would take a key column's name.
+RESERVED_CODES = frozenset(RESPONSE_COLUMNS)
+# Characters Excel refuses in a sheet name.
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 # Excel's limits on sheet names.
 SHEET_NAME_MAX = 31
 _WHOLE = re.compile(r"^(0|[1-9][0-9]{0,14})$")
@@ -91,6 +105,8 @@ class Column:
     question: str = ""
     code: str = ""
     kind: str = ""
+    # The header an export before the bracketed field columns gave it (repeat fields only).
+    legacy: str = ""
 
 
 @dataclass
@@ -115,6 +131,8 @@ class NodeColumns:
 
 
 def _width(header: str, base: float) -> float:
+    # From the whole header, so that `A1[partners_third_countries]` is not cut off; longer
+    # than 45 characters, the header wraps (see exchange.xlsx).
     return max(base, min(len(header) + 3, 45))
 
 
@@ -133,16 +151,25 @@ class SheetLayout:
         self.columns.append(column)
         return len(self.columns) - 1
 
-    def add_node(self, node: QuestionNode, prefix: str) -> None:
-        """Append the columns of a question; `prefix` is its header (its code or the field's code)."""
+    def add_node(self, node: QuestionNode, prefix: str, legacy: str = "") -> None:
+        """Append the columns of a question; `prefix` is its header (its code, or `Q[field]`
+        for a field of the repeat question Q, whose old header was `legacy`, the field's code)."""
         nc = NodeColumns(node=node)
+        start = len(self.columns)
         q = node.question
         qtype = node.type
         code = node.code
         if qtype == T.MULTI_CHOICE:
             for option in node.options:
                 tick = self._add(
-                    Column(f"{prefix}[{option.code}]", option.label, _width(prefix, 10), code, option.code, "option")
+                    Column(
+                        f"{prefix}[{option.code}]",
+                        option.label,
+                        _width(f"{prefix}[{option.code}]", 10),
+                        code,
+                        option.code,
+                        "option",
+                    )
                 )
                 comment = number = None
                 if option.comment:
@@ -150,7 +177,7 @@ class SheetLayout:
                         Column(
                             f"{prefix}[{option.code}][comment]",
                             f"Comment: {option.label}",
-                            40,
+                            _width(f"{prefix}[{option.code}][comment]", 40),
                             code,
                             option.code,
                             "comment",
@@ -158,14 +185,21 @@ class SheetLayout:
                     )
                 if option.number_label:
                     number = self._add(
-                        Column(f"{prefix}[{option.code}][number]", option.number_label, 12, code, option.code, "number")
+                        Column(
+                            f"{prefix}[{option.code}][number]",
+                            option.number_label,
+                            _width(f"{prefix}[{option.code}][number]", 12),
+                            code,
+                            option.code,
+                            "number",
+                        )
                     )
                 if option.is_other:
                     nc.other_text = self._add(
                         Column(
                             f"{prefix}[{option.code}][text]",
                             f"{option.label}: text",
-                            30,
+                            _width(f"{prefix}[{option.code}][text]", 30),
                             code,
                             option.code,
                             "other text",
@@ -178,7 +212,14 @@ class SheetLayout:
                     (
                         row,
                         self._add(
-                            Column(f"{prefix}[{row.code}]", row.label, _width(prefix, 12), code, row.code, "row")
+                            Column(
+                                f"{prefix}[{row.code}]",
+                                row.label,
+                                _width(f"{prefix}[{row.code}]", 12),
+                                code,
+                                row.code,
+                                "row",
+                            )
                         ),
                     )
                 )
@@ -188,8 +229,19 @@ class SheetLayout:
             )
             if q.is_choice and q.other:
                 nc.other_text = self._add(
-                    Column(f"{prefix}[other][text]", "Other (please specify): text", 30, code, "other", "other text")
+                    Column(
+                        f"{prefix}[other][text]",
+                        "Other (please specify): text",
+                        _width(f"{prefix}[other][text]", 30),
+                        code,
+                        "other",
+                        "other text",
+                    )
                 )
+        if legacy:
+            for i in range(start, len(self.columns)):
+                c = self.columns[i]
+                self.columns[i] = replace(c, legacy=legacy + c.header[len(prefix) :])
         self.nodes.append(nc)
 
 
@@ -199,7 +251,14 @@ class WorkbookLayout:
     repeats: list[tuple[QuestionNode, SheetLayout]]
 
 
+def field_header(question: str, field_code: str) -> str:
+    """The column of a repeat question's field: `A7[partnership]`."""
+    return f"{question}[{field_code}]"
+
+
 def sheet_name_problem(code: str) -> str | None:
+    if SHEET_NAME_FORBIDDEN.search(code):
+        return f"the repeat question {code} cannot name a sheet: Excel refuses the characters [ ] : * ? / \\"
     if len(code) > SHEET_NAME_MAX:
         return f"the repeat question {code} cannot name a sheet: Excel allows {SHEET_NAME_MAX} characters"
     if code.lower() in (RESPONSES, CODEBOOK, PARTNERSHIPS):
@@ -227,11 +286,149 @@ def workbook_layout(structure: Structure) -> WorkbookLayout:
                 fixed=REPEAT_COLUMNS,
             )
             for f in node.fields:
-                sheet.add_node(f, f.code)
+                sheet.add_node(f, field_header(node.code, f.code), legacy=f.code)
             repeats.append((node, sheet))
         else:
             responses.add_node(node, node.code)
     return WorkbookLayout(responses=responses, repeats=repeats)
+
+
+@dataclass
+class HeaderMap:
+    """A sheet's header read against its layout: file position -> layout column, and problems."""
+
+    to_layout: dict[int, int]
+    # (file position or None, header, message)
+    problems: list[tuple[int | None, str, str]]
+    legacy: bool
+
+
+def map_headers(sheet: SheetLayout, titles: Sequence[str | None]) -> HeaderMap:
+    """Which layout column each title of a header row is, by name.
+
+    A repeat sheet written before field columns were bracketed (`partnership, group, row,
+    partnership, purpose` for A7) is read by the old names: it is taken as old when no
+    title is a bracketed field header and some title is an old one. There a field may bear
+    a key column's name; the first column of that name is the key (the old export wrote the
+    keys first), the next one the field.
+    """
+    fields = [c for c in sheet.columns if c.legacy]
+    present = {t for t in titles if t}
+    legacy = bool(fields) and not present & {c.header for c in fields} and bool(present & {c.legacy for c in fields})
+    expected: dict[str, list[int]] = {}
+    for i, c in enumerate(sheet.columns):
+        expected.setdefault(c.legacy if legacy and c.legacy else c.header, []).append(i)
+    to_layout: dict[int, int] = {}
+    problems: list[tuple[int | None, str, str]] = []
+    first_at: dict[str, int] = {}
+    for position, title in enumerate(titles):
+        if not title:
+            continue
+        waiting = expected.get(title)
+        if waiting:
+            to_layout[position] = waiting.pop(0)
+        elif title in first_at:
+            problems.append(
+                (position, title, f"the column {title} appears twice (also in {_letter(first_at[title])}).")
+            )
+        else:
+            problems.append((position, title, f"unknown column {title}: {UNKNOWN_HINT}"))
+        first_at.setdefault(title, position)
+    for title, waiting in expected.items():
+        for _ in waiting:
+            problems.append((None, title, f"the column {title} is missing."))
+    return HeaderMap(to_layout=to_layout, problems=problems, legacy=legacy)
+
+
+UNKNOWN_HINT = "the questionnaire of this wave has no such question or option (see the codebook of an export)."
+
+
+def _letter(position: int) -> str:
+    return get_column_letter(position + 1)
+
+
+def layout_problems(structure: Structure) -> list[str]:
+    """Why a workbook exported with this questionnaire could not be read back, if it could not.
+
+    The loader refuses such a definition (`surveys.definition.loader`): each sheet name must
+    be one Excel takes and the reader finds, and each sheet's header, read by the reader's
+    own `map_headers`, must give every column once.
+    """
+    problems = [
+        f"the question {node.code} cannot be coded '{node.code}': the sheet {RESPONSES} has a key column of that name "
+        f"({', '.join(RESPONSE_COLUMNS)} are kept for them)"
+        for node in structure.questions()
+        if node.code.lower() in RESERVED_CODES
+    ]
+    names: dict[str, str] = {}
+    for node in structure.questions():
+        if node.type != T.REPEAT:
+            continue
+        problem = sheet_name_problem(node.code)
+        if problem:
+            problems.append(problem)
+        elif node.code.lower() in names:
+            problems.append(
+                f"the repeat questions {names[node.code.lower()]} and {node.code} would name the same sheet "
+                "(Excel does not tell upper from lower case in sheet names)"
+            )
+        names.setdefault(node.code.lower(), node.code)
+    if problems:
+        return problems
+    layout = workbook_layout(structure)
+    for sheet in [layout.responses] + [s for _, s in layout.repeats]:
+        read = map_headers(sheet, sheet.headers)
+        problems.extend(
+            f"the sheet {sheet.name} of its export could not be read back: {message}" for _, _, message in read.problems
+        )
+        if not read.problems and sorted(read.to_layout.values()) != list(range(len(sheet.columns))):
+            problems.append(f"the sheet {sheet.name} of its export could not be read back: its columns are ambiguous")
+    return problems
+
+
+class Unticked:
+    """Zeros for the options of a multiple choice that a respondent saw and did not tick.
+
+    A respondent saw a question when the response is submitted and the question was shown
+    (its `shown_if` holds on the response's own cells, as `surveys.values.hidden_codes`
+    decides), or when at least one of its options is ticked. Elsewhere (not asked: a draft
+    that did not answer it, a hidden question, a response not started) the ticks stay empty.
+    The cells alone decide, so an imported workbook exports again to the same cells.
+    Only the `responses` sheet has multiple choices (a repeat field cannot be one).
+    """
+
+    def __init__(self, sheet: SheetLayout) -> None:
+        # Needs the option cells of `CellWriter.prepare`.
+        by_code = {nc.node.code: nc for nc in sheet.nodes}
+        self._steps: list[tuple[str, Callable[[dict[int, Any]], bool] | None, str, list[int]]] = []
+        for nc in sheet.nodes:
+            rule = nc.node.question.shown_if
+            ticks = [oc.tick for oc in nc.options] if nc.node.type == T.MULTI_CHOICE else []
+            if not rule and not ticks:
+                continue
+            shown = self._rule(by_code.get(rule["question"]), rule["equals"]) if rule else None
+            self._steps.append((nc.node.code, shown, rule["question"] if rule else "", ticks))
+
+    @staticmethod
+    def _rule(target: NodeColumns | None, equals: str) -> Callable[[dict[int, Any]], bool]:
+        if target is None:
+            return lambda cells: False
+        if target.node.type == T.MULTI_CHOICE:
+            tick = next((oc.tick for oc in target.options if oc.option.code == equals), None)
+            return lambda cells: tick is not None and cells.get(tick) == 1
+        column, cell = target.value, target.option_cells.get(equals)
+        return lambda cells: column is not None and cells.get(column) == cell
+
+    def fill(self, cells: dict[int, Any], *, submitted: bool) -> None:
+        hidden: set[str] = set()
+        for code, shown, target, ticks in self._steps:
+            if shown is not None and (target in hidden or not shown(cells)):
+                hidden.add(code)
+                continue
+            if ticks and (submitted or any(cells.get(t) == 1 for t in ticks)):
+                for tick in ticks:
+                    if tick not in cells:
+                        cells[tick] = 0
 
 
 # Writing ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Callable
@@ -42,7 +43,10 @@ from exchange.cells import (
 from exchange.imports import ImportedResponse, ImportPlan, Problem
 from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.models import Partnership, Question, Response, Wave
+from surveys.uploads import UploadRefused, csv_check, max_rows, rows_check, upload_check
 from surveys.values import Choice, PartnershipValue, Ticked, Values
+
+logger = logging.getLogger(__name__)
 
 T = Question.Type
 MAPPING = "mapping"
@@ -191,7 +195,21 @@ class Table:
 
 
 def _read_table(file: str | Path | IO[bytes], name: str) -> Table | Problem:
-    data = file.read() if hasattr(file, "read") else Path(file).read_bytes()  # type: ignore[union-attr]
+    try:
+        upload_check(file, name=name)
+        data = file.read() if hasattr(file, "read") else Path(file).read_bytes()  # type: ignore[union-attr]
+        if data[:2] != b"PK":
+            csv_check(data)
+        return _parse_table(data, name)
+    except UploadRefused as exc:
+        return Problem("", str(exc))
+    except Exception as exc:
+        logger.warning("damaged LimeSurvey file %s: %r", name, exc)
+        return Problem("", f"the file cannot be read, it is damaged ({type(exc).__name__}): export it again.")
+
+
+def _parse_table(data: bytes, name: str) -> Table | Problem:
+    limit = max_rows()
     if data[:2] == b"PK":
         try:
             # Not data_only: an answer that an old LimeSurvey wrote as a formula (the formula
@@ -204,6 +222,9 @@ def _read_table(file: str | Path | IO[bytes], name: str) -> Table | Problem:
         header = [str(plain(h) or "").strip() for h in next(rows_iter, [])]
         rows = []
         for number, values in enumerate(rows_iter, start=2):
+            if number > limit + 1:
+                book.close()
+                rows_check(number - 1, f"the sheet {ws.title}")
             cells = {h: plain(v) for h, v in zip(header, values, strict=False) if h}
             if any(v is not None for v in cells.values()):
                 rows.append((number, cells))
@@ -221,6 +242,8 @@ def _read_table(file: str | Path | IO[bytes], name: str) -> Table | Problem:
     header = [h.strip() for h in next(reader, [])]
     rows = []
     for number, values in enumerate(reader, start=2):
+        if number > limit + 1:
+            rows_check(number - 1, "the CSV file")
         cells = {h: (v if v.strip() else None) for h, v in zip(header, values, strict=False) if h}
         if any(v is not None for v in cells.values()):
             rows.append((number, cells))

@@ -8,8 +8,10 @@ before anything is written, so one import run tells everything there is to fix.
 
 from __future__ import annotations
 
+import logging
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -22,66 +24,62 @@ from openpyxl.utils.exceptions import InvalidFileException
 from exchange.cells import CellError, as_code, as_moment, plain
 from exchange.export import FORMAT_PROPERTY, QUESTIONNAIRE_PROPERTY
 from exchange.imports import ImportedResponse, ImportPlan, Problem
-from exchange.layout import RESPONSES, CellReader, SheetLayout, workbook_layout
+from exchange.layout import RESPONSES, CellReader, SheetLayout, map_headers, workbook_layout
 from surveys.definition.structure import structure_for
 from surveys.models import Partnership, Response, Wave
+from surveys.uploads import UploadRefused, max_rows, upload_check
 from surveys.values import Values
 
 STATUSES = [s.value for s in Response.Status]
+# Rows read between two calls of a reader's progress callback.
+PROGRESS_EVERY = 500
+Progress = Callable[[int], None]
+logger = logging.getLogger(__name__)
 # Stop collecting after this many: a file that wrong has a systematic fault.
 MAX_PROBLEMS = 500
 
 
 class _Sheet:
-    """One sheet's header, mapped onto the layout's columns."""
+    """One sheet's header, mapped onto the layout's columns (`layout.map_headers`)."""
 
     def __init__(self, layout: SheetLayout, header: list[Any], problems: list[Problem]) -> None:
         self.layout = layout
         self.name = layout.name
-        self.ok = True
-        expected = {h: i for i, h in enumerate(layout.headers)}
-        self.to_layout: dict[int, int] = {}
-        seen: dict[str, int] = {}
-        for position, raw in enumerate(header):
+        titles = []
+        for raw in header:
             title = plain(raw)
-            if title is None:
-                continue
-            title = str(title).strip()
-            letter = get_column_letter(position + 1)
-            if title in seen:
-                problems.append(
-                    Problem(
-                        self.name,
-                        f"the column {title} appears twice (also in {get_column_letter(seen[title] + 1)}).",
-                        1,
-                        title,
-                        letter,
-                    )
-                )
-                self.ok = False
-            elif title not in expected:
-                problems.append(Problem(self.name, f"unknown column {title}: {_unknown_hint(title)}", 1, title, letter))
-                self.ok = False
-            else:
-                self.to_layout[position] = expected[title]
-            seen[title] = position
-        missing = [h for h in layout.headers if h not in seen]
-        for title in missing:
-            problems.append(Problem(self.name, f"the column {title} is missing.", 1, title))
-            self.ok = False
+            titles.append(None if title is None else str(title).strip())
+        read = map_headers(layout, titles)
+        self.to_layout = read.to_layout
+        self.ok = not read.problems
+        for position, title, message in read.problems:
+            letter = get_column_letter(position + 1) if position is not None else ""
+            problems.append(Problem(self.name, message, 1, title, letter))
         self.letters = {i: get_column_letter(p + 1) for p, i in self.to_layout.items()}
 
     def problem(self, row: int, column: int, message: str) -> Problem:
         return Problem(self.name, message, row, self.layout.headers[column], self.letters.get(column, ""))
 
 
-def _unknown_hint(title: str) -> str:
-    return "the questionnaire of this wave has no such question or option (see the codebook of an export)."
+class _TooManyRows(Exception):
+    """A sheet beyond the row limit: the reading stops there (what follows is not judged)."""
+
+    def __init__(self, sheet: str, limit: int) -> None:
+        self.problem = Problem(
+            sheet, f"the sheet has more than {limit:,} rows, the most an import takes (EXCHANGE_MAX_ROWS)."
+        )
 
 
-def _rows(ws: Any, sheet: _Sheet, problems: list[Problem]) -> Iterator[tuple[int, dict[int, Any]]]:
-    """(row number, {layout column: value}) of every non-empty data row."""
+def _rows(
+    ws: Any, sheet: _Sheet, problems: list[Problem], progress: Progress | None = None
+) -> Iterator[tuple[int, dict[int, Any]]]:
+    """(row number, {layout column: value}) of every non-empty data row, up to the row limit."""
+    limit = max_rows()
     for number, row in enumerate(ws.iter_rows(min_row=2), start=2):
+        if number > limit + 1:
+            raise _TooManyRows(sheet.name, limit)
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
         cells: dict[int, Any] = {}
         for position, cell in enumerate(row):
             value = cell.value
@@ -115,23 +113,47 @@ def _rows(ws: Any, sheet: _Sheet, problems: list[Problem]) -> Iterator[tuple[int
             yield number, cells
 
 
-def workbook_read(*, wave: Wave, file: str | Path | IO[bytes]) -> ImportPlan:
-    """The responses of a workbook in the export's format, with every problem found."""
+def workbook_read(
+    *, wave: Wave, file: str | Path | IO[bytes], progress: Progress | None = None, name: str = ""
+) -> ImportPlan:
+    """The responses of a workbook in the export's format, with every problem found.
+
+    The file is checked against the upload limits first (`surveys.uploads`); a damaged one
+    gives a problem, not an exception. `progress` is called with a number of rows read, every
+    PROGRESS_EVERY rows.
+    """
     plan = ImportPlan()
     problems = plan.problems
+    try:
+        upload_check(file, name=name or ".xlsx")
+    except UploadRefused as exc:
+        problems.append(Problem("", str(exc)))
+        return plan
     try:
         book = load_workbook(file, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
         problems.append(Problem("", "the file is not an Excel workbook (.xlsx)."))
         return plan
+    except Exception as exc:
+        logger.warning("damaged workbook: %r", exc)
+        problems.append(Problem("", f"the workbook is damaged ({type(exc).__name__}): save it again as .xlsx."))
+        return plan
     try:
-        _read_book(book, wave, plan)
+        _read_book(book, wave, plan, progress)
+    except _TooManyRows as exc:
+        plan.responses = []
+        problems.append(exc.problem)
+    except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, ValueError, KeyError, OSError) as exc:
+        # A sheet's part truncated or not XML: found only while reading it.
+        logger.warning("damaged workbook: %r", exc)
+        plan.responses = []
+        problems.append(Problem("", f"the workbook is damaged ({type(exc).__name__}): save it again as .xlsx."))
     finally:
         book.close()
     return plan
 
 
-def _read_book(book: Any, wave: Wave, plan: ImportPlan) -> None:
+def _read_book(book: Any, wave: Wave, plan: ImportPlan, progress: Progress | None = None) -> None:
     problems = plan.problems
     properties = {p.name: getattr(p, "value", None) for p in book.custom_doc_props}
     if properties.get(FORMAT_PROPERTY) == "labels":
@@ -172,7 +194,7 @@ def _read_book(book: Any, wave: Wave, plan: ImportPlan) -> None:
     found: dict[str, ImportedResponse] = {}
     found_at: dict[str, int] = {}
     if sheet.ok:
-        for number, cells in _rows(ws, sheet, problems):
+        for number, cells in _rows(ws, sheet, problems, progress):
             if len(problems) >= MAX_PROBLEMS:
                 break
             imported = _response_row(sheet, number, cells, reader, acronyms, zone, problems)
@@ -196,7 +218,7 @@ def _read_book(book: Any, wave: Wave, plan: ImportPlan) -> None:
         if not (sheet.ok and responses_read):
             continue
         tables: dict[str, dict[int, Values]] = {}
-        for number, cells in _rows(ws, sheet, problems):
+        for number, cells in _rows(ws, sheet, problems, progress):
             if len(problems) >= MAX_PROBLEMS:
                 break
             acronym = _text_cell(sheet, number, cells, 0, problems)

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from exchange.imports import ImportedResponse, ImportPlan, ImportRefused
-from reports.tallies import tallies_add, tallies_remove
+from surveys import signals
 from surveys.definition.structure import Structure, structure_for
 from surveys.models import Partnership, Response, SectionState, Wave
 from surveys.services.responses import replace_answers
@@ -65,7 +65,9 @@ def responses_import(
     # Serialised with the journey's saves, which lock the response row too.
     existing = {
         r.partnership_id: r
-        for r in Response.objects.select_for_update().filter(wave=wave, partnership__in=partnerships.values())
+        for r in Response.objects.select_for_update(of=("self",)).filter(
+            wave=wave, partnership__in=partnerships.values()
+        )
     }
     structure = structure_for(wave.version)
     nodes = structure.questions()
@@ -86,12 +88,12 @@ def responses_import(
         if response is None:
             response = Response(wave=wave, partnership=partnership)
         else:
-            # Out of the report's counts before its answers are replaced (reports/tallies.py).
-            tallies_remove(response_id=response.pk)
+            # Out of the report's counts before its answers are replaced (surveys/signals.py).
+            signals.answers_changing.send(sender=Response, response_ids=[response.pk])
         _set_status(response, imported, now)
         response.save()
         replace_answers(response=response, structure=structure, nodes=nodes, values=imported.values)
-        tallies_add(response_id=response.pk)
+        signals.answers_changed.send(sender=Response, response_ids=[response.pk])
         _bump_sections(response, structure, imported)
     return report
 

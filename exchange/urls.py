@@ -8,4 +8,5 @@ urlpatterns = [
     path("staff/waves/<slug:slug>/excel/export/", views.wave_export_download, name="export"),
     path("staff/waves/<slug:slug>/excel/import/", views.wave_import, name="import"),
     path("staff/waves/<slug:slug>/excel/import/confirm/", views.wave_import_confirm, name="import_confirm"),
+    path("staff/waves/<slug:slug>/excel/import/<int:pk>/", views.import_job, name="import_job"),
 ]

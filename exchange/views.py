@@ -1,23 +1,16 @@
 """Staff pages of a wave's Excel exchange: export, and import with a preview and a confirmation.
 
-The uploaded file is kept in a private temporary folder between the preview and the
-confirmation (under a random token, with the wave and the user it belongs to), read again
-and checked again on confirmation, and deleted once imported.
+An upload is stored with an `ImportJob` and read by a Celery worker, never in the web
+process (`exchange.jobs`): the job's page shows where it stands and refreshes itself while
+the worker reads (a `<meta http-equiv="refresh">`, no script), then shows the problems or the
+preview with a button to confirm; the import itself runs in the worker too.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,21 +18,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from exchange.admin import workbook_response
-from exchange.forms import LIMESURVEY, ExportForm, ImportForm
-from exchange.imports import ImportPlan, ImportRefused
-from exchange.limesurvey import limesurvey_read
-from exchange.reader import workbook_read
-from exchange.services import responses_import
+from exchange.forms import ExportForm, ImportForm
+from exchange.jobs import import_job_confirm, import_job_create
+from exchange.models import ImportJob
 from surveys.models import Wave
+from surveys.permissions import staff_permission_required
+from surveys.uploads import UploadRefused
 
-UPLOADS = Path(tempfile.gettempdir()) / "escp-exchange-uploads"
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
-KEEP_SECONDS = 24 * 3600
+EXPORT = "surveys.export_responses"
+IMPORT = "surveys.import_responses"
+# Seconds between two refreshes of a job's page while the worker reads or imports.
+REFRESH_SECONDS = 2
 
 
-def _wave(request: HttpRequest, slug: str, permission: str) -> Wave:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
+def _wave(slug: str) -> Wave:
     return get_object_or_404(Wave.objects.select_related("version__questionnaire"), slug=slug)
 
 
@@ -59,99 +51,80 @@ def _page(request: HttpRequest, wave: Wave, **context: Any) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_permission_required(EXPORT)
 @require_GET
 def wave_excel(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, _wave(request, slug, "surveys.view_response"))
+    return _page(request, _wave(slug))
 
 
-@staff_member_required
+@staff_permission_required(EXPORT)
 @require_GET
 def wave_export_download(request: HttpRequest, slug: str) -> HttpResponseBase:
-    wave = _wave(request, slug, "surveys.view_response")
+    wave = _wave(slug)
     form = ExportForm(request.GET)
     if not form.is_valid():
         return _page(request, wave, export_form=form, status=400)
     return workbook_response(wave, labels=form.cleaned_data["labels"], status=form.cleaned_data["status"])
 
 
-def _store(request: HttpRequest, wave: Wave, form: ImportForm) -> str:
-    UPLOADS.mkdir(mode=0o700, exist_ok=True)
-    now = time.time()
-    for old in UPLOADS.iterdir():
-        if now - old.stat().st_mtime > KEEP_SECONDS:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    with (UPLOADS / f"{token}.data").open("wb") as out:
-        for chunk in form.cleaned_data["file"].chunks():
-            out.write(chunk)
-    mapping = form.cleaned_data.get("mapping")
-    meta = {
-        "wave": wave.slug,
-        "user": request.user.pk,
-        "source": form.cleaned_data["source"],
-        "name": form.cleaned_data["file"].name,
-        "mapping": mapping.read().decode("utf-8", errors="replace") if mapping else "",
-    }
-    (UPLOADS / f"{token}.json").write_text(json.dumps(meta))
-    return token
-
-
-def _load(request: HttpRequest, wave: Wave, token: str) -> tuple[dict[str, Any], Path]:
-    if not TOKEN.match(token):
-        raise Http404
-    meta_path, data_path = UPLOADS / f"{token}.json", UPLOADS / f"{token}.data"
-    if not meta_path.exists() or not data_path.exists():
-        raise Http404("This upload has expired: upload the file again.")
-    meta = json.loads(meta_path.read_text())
-    if meta["wave"] != wave.slug or meta["user"] != request.user.pk:
-        raise Http404
-    return meta, data_path
-
-
-def _read(wave: Wave, meta: dict[str, Any], path: Path) -> ImportPlan:
-    with path.open("rb") as handle:
-        if meta["source"] == LIMESURVEY:
-            return limesurvey_read(wave=wave, file=handle, mapping_text=meta["mapping"], file_name=meta["name"])
-        return workbook_read(wave=wave, file=handle)
-
-
-def _forget(token: str) -> None:
-    for suffix in (".json", ".data"):
-        (UPLOADS / f"{token}{suffix}").unlink(missing_ok=True)
-
-
-@staff_member_required
+@staff_permission_required(IMPORT)
 @require_POST
 def wave_import(request: HttpRequest, slug: str) -> HttpResponse:
-    wave = _wave(request, slug, "surveys.change_response")
+    wave = _wave(slug)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, wave, import_form=form, status=400)
-    token = _store(request, wave, form)
-    meta, path = _load(request, wave, token)
-    plan = _read(wave, meta, path)
-    if plan.problems:
-        _forget(token)
-        return _page(request, wave, import_form=form, problems=plan.problems, file_name=meta["name"], status=400)
-    report = responses_import(wave=wave, plan=plan, dry_run=True)
-    dry_run = form.cleaned_data["dry_run"]
-    if dry_run:
-        _forget(token)
-    return _page(request, wave, report=report, token=None if dry_run else token, file_name=meta["name"])
+    mapping = form.cleaned_data.get("mapping")
+    try:
+        if mapping is not None and mapping.size > 1024 * 1024:
+            raise UploadRefused("the mapping file is larger than 1 MB: it is a short YAML file.")
+        job = import_job_create(
+            wave=wave,
+            user=request.user,
+            source=form.cleaned_data["source"],
+            upload=form.cleaned_data["file"],
+            mapping_text=mapping.read().decode("utf-8", errors="replace") if mapping else "",
+            dry_run=form.cleaned_data["dry_run"],
+        )
+    except UploadRefused as exc:
+        message = str(exc)
+        form.add_error("file", message[:1].upper() + message[1:])
+        return _page(request, wave, import_form=form, status=400)
+    return redirect("exchange:import_job", wave.slug, job.pk)
 
 
-@staff_member_required
+def _job(request: HttpRequest, wave: Wave, pk: int | str) -> ImportJob:
+    job = ImportJob.objects.filter(pk=pk, wave=wave).first()
+    # Another person's upload is not shown: it may hold what they have not imported yet.
+    if job is None or job.user_id != request.user.pk:
+        raise Http404("No such import.")
+    return job
+
+
+@staff_permission_required(IMPORT)
+@require_GET
+def import_job(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    wave = _wave(slug)
+    job = _job(request, wave, pk)
+    return render(
+        request,
+        "exchange/import_job.html",
+        {
+            "wave": wave,
+            "job": job,
+            "title": f"Import of {job.file_name} into {wave.title}",
+            "wave_url": reverse("admin:surveys_wave_change", args=[wave.pk]),
+            "refresh": REFRESH_SECONDS if job.running else None,
+        },
+        status=400 if job.status in (ImportJob.Status.REFUSED, ImportJob.Status.FAILED) else 200,
+    )
+
+
+@staff_permission_required(IMPORT)
 @require_POST
 def wave_import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
-    wave = _wave(request, slug, "surveys.change_response")
-    token = request.POST.get("token", "")
-    meta, path = _load(request, wave, token)
-    try:
-        report = responses_import(wave=wave, plan=_read(wave, meta, path))
-    except ImportRefused as exc:
-        _forget(token)
-        return _page(request, wave, problems=exc.problems, file_name=meta["name"], status=400)
-    _forget(token)
-    messages.success(request, f"Imported {meta['name']}: {report}")
-    return redirect("admin:surveys_wave_change", wave.pk)
+    wave = _wave(slug)
+    job = _job(request, wave, request.POST.get("job", "") or "0")
+    if not import_job_confirm(job=job):
+        messages.warning(request, f"The import of {job.file_name} is not waiting for a confirmation.")
+    return redirect("exchange:import_job", wave.slug, job.pk)

@@ -38,9 +38,8 @@ from django.conf import settings
 from xlsxwriter.utility import xl_col_to_name
 
 from exchange.deflate import LEVEL, PIECE, DeflatedPart, write_member
+from surveys.spreadsheet import FORMULA_STARTS, SafeWorkbook
 
-# Characters that make Excel (or a spreadsheet that re-saves as CSV) treat a cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Characters XML 1.0 cannot carry (tab and line feed can); a literal `_xHHHH_` is escaped too.
 _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
@@ -65,10 +64,6 @@ def cell_text(value: str) -> str:
     if "_x" not in value:
         return value
     return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
-
-
-def is_formula_like(value: str) -> bool:
-    return value.startswith(FORMULA_STARTS)
 
 
 @dataclass(frozen=True)
@@ -235,7 +230,10 @@ def workbook_formats(book: xlsxwriter.Workbook) -> tuple[Styles, dict[str, Any]]
     datetime = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     quoted = book.add_format({"quote_prefix": True})
     headers = {
-        "header": book.add_format({"bold": True, "bg_color": "#DDE7F0", "bottom": 1}),
+        # Wrapped: a header longer than its column (45 characters at most) shows whole.
+        "header": book.add_format(
+            {"bold": True, "bg_color": "#DDE7F0", "bottom": 1, "text_wrap": True, "valign": "top"}
+        ),
         "header_text": book.add_format(
             {"italic": True, "text_wrap": True, "valign": "top", "bg_color": "#F2F5F8", "bottom": 1}
         ),
@@ -246,7 +244,7 @@ def workbook_formats(book: xlsxwriter.Workbook) -> tuple[Styles, dict[str, Any]]
 
 def workbook_styles() -> Styles:
     """The style indices that `StreamingWorkbook` gives its streamed rows."""
-    return workbook_formats(xlsxwriter.Workbook(BytesIO(), {"in_memory": True}))[0]
+    return workbook_formats(SafeWorkbook(BytesIO(), {"in_memory": True}))[0]
 
 
 class StreamingWorkbook:
@@ -259,7 +257,7 @@ class StreamingWorkbook:
     def __init__(self, *, properties: dict[str, str] | None = None) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="escp-export-")
         self._frame_path = Path(self._dir.name) / "frame.xlsx"
-        self._book = xlsxwriter.Workbook(str(self._frame_path))
+        self._book = SafeWorkbook(str(self._frame_path))
         for name, value in (properties or {}).items():
             self._book.set_custom_property(name, value)
         self.styles, formats = workbook_formats(self._book)

@@ -14,10 +14,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from outreach import services
-from outreach.emails import PLACEHOLDERS, default_source, render, trio_for
+from outreach.emails import PLACEHOLDERS, default_source
 from outreach.forms import EmailTemplateForm
 from outreach.models import DeadlineExtension, EmailTemplate, Kind, Message, OutreachPolicy
-from surveys.models import Contact, Invitation, Response
+from outreach.preview import template_preview
 
 
 @admin.register(Message)
@@ -52,6 +52,8 @@ class MessageAdmin(admin.ModelAdmin):
         "claimed_at",
         "to_email",
         "subject",
+        "text_body",
+        "html_body",
         "sent_at",
         "created_at",
         "updated_at",
@@ -64,6 +66,11 @@ class MessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The log of what was sent to whom is a record: nobody deletes it from the admin
+        # (this also removes the "delete selected" action).
+        return False
+
     @admin.display(description="Partnership", ordering="contact__partnership__acronym")
     def partnership(self, obj: Message) -> str:
         return obj.contact.partnership.acronym
@@ -72,7 +79,10 @@ class MessageAdmin(admin.ModelAdmin):
     def short_error(self, obj: Message) -> str:
         return obj.last_error if len(obj.last_error) < 80 else obj.last_error[:77] + "…"
 
-    @admin.action(description="Send again (failed or not sent ones)")
+    def has_send_messages_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("outreach.send_messages")
+
+    @admin.action(description="Send again (failed or not sent ones)", permissions=["send_messages"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         count = services.messages_retry(message_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} messages queued again.", messages.SUCCESS)
@@ -84,18 +94,18 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     list_display = ["wave", "kind", "subject", "updated_at"]
     list_filter = ["wave", "kind"]
     readonly_fields = ["placeholders", "preview"]
-    fields = ["wave", "kind", "subject", "text_body", "html_body", "placeholders", "preview"]
+    fields = ["wave", "kind", "subject", "text_body", "placeholders", "html_body", "preview"]
+
+    class Media:
+        css = {"all": ["outreach/admin.css"]}
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         # "Customise" links pass the wave and kind: start from the default wording.
         initial = super().get_changeform_initial_data(request)
         kind = request.GET.get("kind")
         if kind in Kind.values:
-            initial.update(
-                subject=default_source(kind, "subject").strip(),
-                text_body=default_source(kind, "text"),
-                html_body=default_source(kind, "html"),
-            )
+            # The HTML body stays empty: it is then made from the plain text (one source).
+            initial.update(subject=default_source(kind, "subject").strip(), text_body=default_source(kind, "text"))
         return initial
 
     @admin.display(description="Placeholders")
@@ -106,28 +116,19 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     def preview(self, obj: EmailTemplate | None) -> str | SafeString:
         if obj is None or obj.pk is None:
             return "Save the template (Save and continue editing) to see it for a contact of the wave."
-        invitation = (
-            Invitation.objects.filter(wave=obj.wave, revoked_at__isnull=True, contact__is_active=True)
-            .select_related("contact__partnership")
-            .order_by("contact__partnership__acronym", "contact__name")
-            .first()
-        )
-        if invitation is None:
-            return "The wave has no invited contact to show it for."
-        contact: Contact = invitation.contact
-        response = Response.objects.select_related("wave", "submitted_by").get(
-            wave=obj.wave, partnership=contact.partnership
-        )
-        message = Message(wave=obj.wave, contact=contact, kind=obj.kind)
-        # A GET must not mint a working key: the preview shows where the personal link goes.
-        link = settings.SITE_URL + reverse("surveys:welcome", args=["personal-key-of-the-contact"])
-        try:
-            rendered = render(trio_for(obj.kind, obj), services._context(message, response, link))
-        except Exception as exc:  # shown to the admin instead of a server error
-            return f"The template cannot be rendered: {exc}"
+        preview = template_preview(template=obj)
+        if preview.rendered is None:
+            return preview.problem
         return render_to_string(
             "outreach/preview.html",
-            {"contact": contact, "rendered": rendered, "from_email": settings.DEFAULT_FROM_EMAIL},
+            {
+                "contact": preview.contact,
+                "rendered": preview.rendered,
+                "differences": preview.differences,
+                "derived": bool(obj.text_body.strip()) and not obj.html_body.strip(),
+                "html_url": reverse("outreach:template_preview_html", args=[obj.pk]),
+                "from_email": settings.DEFAULT_FROM_EMAIL,
+            },
         )
 
 

@@ -25,7 +25,7 @@ def _after(request: HttpRequest, queryset: QuerySet[Wave]) -> HttpResponseRedire
     return None
 
 
-@admin.action(description="Send invitations (to contacts not yet invited)")
+@admin.action(description="Send invitations (to contacts not yet invited)", permissions=["send_messages"])
 def send_invitations(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
 ) -> HttpResponseRedirect | None:
@@ -41,7 +41,7 @@ def send_invitations(
     return _after(request, queryset)
 
 
-@admin.action(description="Send reminders now (partnerships that have not submitted)")
+@admin.action(description="Send reminders now (partnerships that have not submitted)", permissions=["send_messages"])
 def send_reminders(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
 ) -> HttpResponseRedirect | None:
@@ -59,7 +59,18 @@ def send_reminders(
     return _after(request, queryset)
 
 
-@admin.action(description="Reopen for correction (submitted responses)")
+@admin.action(description="Close now, before the deadline (asks first)", permissions=["change"])
+def close_now(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
+) -> HttpResponseRedirect | None:
+    # One wave at a time, through its confirmation page (outreach.views.wave_close_early).
+    if queryset.count() != 1:
+        modeladmin.message_user(request, "Choose one wave to close.", messages.WARNING)
+        return None
+    return redirect("outreach:wave_close", slug=queryset.get().slug)
+
+
+@admin.action(description="Reopen for correction (submitted responses)", permissions=["reopen_response"])
 def reopen_responses(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Response]) -> None:
     for response in queryset.select_related("partnership", "wave"):
         if not response.is_submitted:
@@ -84,6 +95,10 @@ def reopen_responses(modeladmin: admin.ModelAdmin, request: HttpRequest, queryse
                 ),
                 messages.WARNING,
             )
+
+
+# An action's `permissions=["x"]` asks the model admin's `has_x_permission(request)`; the
+# admins that list these actions (surveys/admin.py) name the permission behind each.
 
 
 def wave_messages_link(wave: Wave) -> SafeString:

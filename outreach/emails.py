@@ -4,6 +4,11 @@ Each kind of email is a trio (subject, plain text, HTML) written in Django's tem
 language, compiled by a restricted engine: no template loaders and no tag libraries, so a
 template edited in the admin can use the placeholders of `PLACEHOLDERS` with the built-in
 filters and `{% if %}`, and nothing else (no `{% include %}`, `{% load %}`, `{% debug %}`).
+
+One source for both bodies: a wave's own plain-text body is also its HTML body, derived
+from the rendered text (escaped, paragraphs at blank lines, addresses made links, in the
+default emails' layout), unless the wave also gives an HTML body of its own; the admin then
+warns where the two say different things (`bodies_differ`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
+from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +28,7 @@ from django.template.defaulttags import IfNode
 from django.template.loader import get_template
 from django.template.loader_tags import BlockNode, ExtendsNode, IncludeNode
 from django.utils import dateformat
+from django.utils.html import strip_tags, urlize
 
 from outreach.models import EmailTemplate, Kind
 
@@ -31,6 +38,8 @@ PLACEHOLDERS: dict[str, str] = {
     "contact_name": "the contact's name (Ada Lovelace)",
     "partnership": "the partnership's acronym (GCA)",
     "partnership_name": "the partnership's full name, or its acronym when it has none",
+    "population": "what one respondent of the questionnaire is: partnership, or cluster organisation (ECCP)",
+    "population_plural": "the same in the plural: partnerships, cluster organisations",
     "questionnaire": "the questionnaire's title",
     "wave": "the wave's title",
     "deadline": "the partnership's deadline in Brussels time (5 June 2019, end of the day)",
@@ -107,7 +116,8 @@ def compile_template(source: str) -> Template:
 class Trio:
     subject: Template
     text: Template
-    html: Template
+    # None: derived from the rendered text (see the module docstring).
+    html: Template | None
 
 
 @dataclass(frozen=True)
@@ -127,10 +137,16 @@ def trio_for(kind: str, override: EmailTemplate | None) -> Trio:
     default = _default_trio(kind)
     if override is None:
         return default
+    own_text = bool(override.text_body.strip())
+    if override.html_body.strip():
+        html: Template | None = compile_template(override.html_body)
+    else:
+        # The wave's wording in the HTML part too, not the default's (issue 12).
+        html = None if own_text else default.html
     return Trio(
         subject=compile_template(override.subject) if override.subject.strip() else default.subject,
-        text=compile_template(override.text_body) if override.text_body.strip() else default.text,
-        html=compile_template(override.html_body) if override.html_body.strip() else default.html,
+        text=compile_template(override.text_body) if own_text else default.text,
+        html=html,
     )
 
 
@@ -139,14 +155,64 @@ def trios_for_wave(wave_id: int) -> dict[str, Trio]:
     return {kind: trio_for(kind, overrides.get(kind)) for kind in Kind.values}
 
 
+# The default emails' frame (templates/outreach/email/*.html), around a derived HTML body.
+_LAYOUT_HEAD = (
+    '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"></head>\n'
+    '<body style="margin:0;padding:0;background:#f4f5f7">\n'
+    '  <div style="max-width:600px;margin:0 auto;padding:24px;background:#ffffff;'
+    'font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1d1d1d">\n'
+)
+_LAYOUT_FOOT = "  </div>\n</body>\n</html>\n"
+
+
+def html_from_text(text: str) -> str:
+    """The HTML body of a rendered plain-text body: every character escaped, a paragraph
+    per blank-line-separated block, line breaks kept, web addresses made links."""
+    blocks = [block.strip("\n") for block in text.replace("\r\n", "\n").split("\n\n")]
+    paragraphs = []
+    for block in blocks:
+        if not block.strip():
+            continue
+        # urlize escapes the text around the links it makes (autoescape=True).
+        lines = [urlize(line, nofollow=False, autoescape=True) for line in block.split("\n")]
+        paragraphs.append("    <p>" + "<br>\n".join(lines) + "</p>\n")
+    return _LAYOUT_HEAD + "".join(paragraphs) + _LAYOUT_FOOT
+
+
 def render(trio: Trio, context: dict[str, Any]) -> Rendered:
     subject = trio.subject.render(Context(context, autoescape=False))
+    # Plain str, not SafeString: the text is not HTML, whoever shows it must escape it.
+    text = str.__str__(trio.text.render(Context(context, autoescape=False)))
+    if trio.html is None:
+        html = html_from_text(text)
+    else:
+        html = str.__str__(trio.html.render(Context(context, autoescape=True)))
     return Rendered(
         # A header is one line, whatever the template's line breaks.
-        subject=" ".join(subject.split())[:255],
-        text=trio.text.render(Context(context, autoescape=False)),
-        html=trio.html.render(Context(context, autoescape=True)),
+        subject=" ".join(str.__str__(subject).split())[:255],
+        text=text,
+        html=html,
     )
+
+
+def _words(text: str) -> list[str]:
+    # Addresses are compared apart from the words: a link's href is not a word people read.
+    return [w.strip(".,;:!?()\"'«»").lower() for w in text.split() if "://" not in w and w.strip(".,;:!?()")]
+
+
+def bodies_differ(rendered: Rendered) -> list[str]:
+    """Words one body has and the other has not (empty when they say the same)."""
+    in_text = set(_words(rendered.text))
+    in_html = set(_words(unescape(strip_tags(rendered.html))))
+    only_text = sorted(in_text - in_html)
+    only_html = sorted(in_html - in_text)
+    found = []
+    if only_text:
+        found.append("only in the plain text: " + ", ".join(only_text[:12]) + ("…" if len(only_text) > 12 else ""))
+    if only_html:
+        found.append("only in the HTML: " + ", ".join(only_html[:12]) + ("…" if len(only_html) > 12 else ""))
+    return found
 
 
 def format_moment(moment: dt.datetime) -> str:

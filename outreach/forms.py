@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from outreach.emails import PLACEHOLDERS, compile_template
+from outreach.emails import compile_template
 from outreach.models import EmailTemplate
 
 
@@ -58,10 +58,19 @@ class EmailTemplateForm(forms.ModelForm):
     class Meta:
         model = EmailTemplate
         fields = ["wave", "kind", "subject", "text_body", "html_body"]
+        # Plain text: the admin shows help texts as HTML, so no markup here (the list of
+        # placeholders is the "Placeholders" block beside the form).
         help_texts = {
-            "subject": "Empty: the default. Placeholders: " + ", ".join("{{ " + p + " }}" for p in PLACEHOLDERS),
-            "text_body": "Empty: the default plain-text body.",
-            "html_body": "Empty: the default HTML body. Write {{ link }} in an <a href> for the personal link.",
+            "subject": "Empty: the default subject. One line; placeholders as listed below.",
+            "text_body": (
+                "Empty: the default plain-text body. Blank lines separate paragraphs. "
+                "Write {{ link }} on a line of its own for the personal link."
+            ),
+            "html_body": (
+                "Empty: made from the plain-text body (paragraphs, links, every name escaped), "
+                "so that both say the same. Fill it only for a layout of your own, and keep the "
+                "wording of both bodies alike: the preview warns where they differ."
+            ),
         }
 
     clean_subject = _template_field("subject")

@@ -95,14 +95,19 @@ class DeadlineExtension(models.Model):
         return f"{self.wave.slug} ({who}) to {self.new_deadline:%Y-%m-%d %H:%M}"
 
 
+# What stands for the personal key in a stored body.
+KEY_PLACEHOLDER = "[personal-key]"
+
+
 class MessageQuerySet(models.QuerySet["Message"]):
     def pending(self) -> MessageQuerySet:
         return self.filter(status__in=[Message.Status.QUEUED, Message.Status.SENDING])
 
 
 class Message(models.Model):
-    """One email to one contact. Bodies are rendered at send time and never stored: they
-    carry a personal link whose key must exist only in the email itself."""
+    """One email to one contact. Bodies are rendered at send time and kept as sent, with the
+    personal link's key blanked out (`KEY_PLACEHOLDER`): the key must exist only in the
+    email itself (the database keeps only its hash)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -129,9 +134,11 @@ class Message(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
-    # What went out: filled at send time (the body is not kept, see the class docstring).
+    # What went out: filled at send time (the key blanked out, see the class docstring).
     to_email = models.EmailField(blank=True)
     subject = models.CharField(max_length=255, blank=True)
+    text_body = models.TextField("plain-text body as sent", blank=True)
+    html_body = models.TextField("HTML body as sent", blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -140,6 +147,8 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Named permission of the roles (surveys/permissions.py, docs/roles.md).
+        permissions = [("send_messages", "Can send invitations and reminders")]
         constraints = [
             # Sending invitations twice queues nothing new: the second insert conflicts.
             models.UniqueConstraint(

@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outreach.emails import Trio, format_moment, render, trios_for_wave
-from outreach.models import DeadlineExtension, Kind, Message, OutreachPolicy
+from outreach.models import KEY_PLACEHOLDER, DeadlineExtension, Kind, Message, OutreachPolicy
 from surveys.models import Invitation, Response, Wave
 from surveys.services.waves import access_keys_mint, invitations_sync
 
@@ -71,7 +71,7 @@ def _invited(wave: Wave) -> Any:
 
 def _lock_wave(wave: Wave) -> Wave:
     # Serialises the queueing services of one wave (two admins clicking at once).
-    return Wave.objects.select_for_update().get(pk=wave.pk)
+    return Wave.objects.select_for_update(of=("self",)).get(pk=wave.pk)
 
 
 def _queue(
@@ -210,6 +210,8 @@ def _not_relevant(message: Message, invitation: Invitation | None, response: Res
         return ""
     if response.is_submitted:
         return "The partnership submitted its response before this message went out."
+    if response.wave.closed_at is not None and response.wave.closed_at <= now:
+        return "The wave was closed before this message went out."
     if not response.accepts_answers(now):
         return "The deadline passed before this message went out."
     return ""
@@ -222,6 +224,8 @@ def _context(message: Message, response: Response, link: str) -> dict[str, Any]:
         "contact_name": message.contact.name,
         "partnership": partnership.acronym,
         "partnership_name": partnership.name or partnership.acronym,
+        "population": version.population_singular,
+        "population_plural": version.population_plural,
         "questionnaire": version.title,
         "wave": message.wave.title,
         "deadline": format_moment(response.effective_deadline),
@@ -373,6 +377,8 @@ def messages_send(*, message_ids: list[int], connection: Any = None) -> SendRepo
                     sent_at=timezone.now(),
                     to_email=message.contact.email,
                     subject=email.subject,
+                    text_body=_without_key(str(email.body), key),
+                    html_body=_without_key(_html_of(email), key),
                     last_error="",
                     claim_token=None,
                     updated_at=timezone.now(),
@@ -387,6 +393,15 @@ def messages_send(*, message_ids: list[int], connection: Any = None) -> SendRepo
             except Exception:  # a failed QUIT changes nothing that was sent
                 log.info("closing the SMTP connection failed", exc_info=True)
     return report
+
+
+def _without_key(body: str, key: str) -> str:
+    """A body as sent, for the message row: the personal key must not be stored."""
+    return body.replace(key, KEY_PLACEHOLDER)
+
+
+def _html_of(email: EmailMultiAlternatives) -> str:
+    return next((str(content) for content, mimetype in email.alternatives if mimetype == "text/html"), "")
 
 
 def _keys_mint(invitations: list[Invitation]) -> list[str]:
@@ -712,11 +727,22 @@ def response_extend(
     """Give one partnership a later deadline than its wave's and email its contacts."""
     now = now or timezone.now()
     wave = _lock_wave(response.wave)
-    response = Response.objects.select_for_update().select_related("wave", "partnership").get(pk=response.pk)
+    response = (
+        Response.objects.select_for_update(of=("self",)).select_related("wave", "partnership").get(pk=response.pk)
+    )
     if response.is_submitted:
         raise ValidationError(
             {
                 "deadline": f"{response.partnership.acronym} has submitted; reopen its response first if it must change it."
+            }
+        )
+    if wave.closed_at is not None and wave.closed_at < wave.closes_at:
+        # Closed early by staff (surveys.services.waves.wave_close): opening it for one
+        # partnership would open it for every one whose deadline has not passed.
+        raise ValidationError(
+            {
+                "deadline": f"The wave {wave.slug} was closed early, on {format_moment(wave.closed_at)}: "
+                "extend the deadline of the whole wave to open it again."
             }
         )
     _check_new_deadline(deadline, response.effective_deadline, now, "deadline")
@@ -751,7 +777,7 @@ def confirmations_queue(*, response_id: int, now: dt.datetime | None = None) -> 
     nothing (a contact confirmed since the submission is skipped).
     """
     now = now or timezone.now()
-    response = Response.objects.select_for_update().select_related("wave").get(pk=response_id)
+    response = Response.objects.select_for_update(of=("self",)).select_related("wave").get(pk=response_id)
     if not response.is_submitted or response.submitted_at is None:
         return []
     confirmed = Message.objects.filter(

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from outreach import services
 from outreach.emails import format_moment
 from outreach.forms import DeadlineForm
 from outreach.models import DeadlineExtension, EmailTemplate, Kind, Message
+from outreach.preview import template_preview
 from outreach.selectors import STATUSES, wave_partnerships, wave_status
 from surveys.models import Response, Wave
+from surveys.permissions import staff_permission_required
+from surveys.services.waves import wave_close
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -40,7 +44,7 @@ def _page(request: HttpRequest, template: str, context: dict[str, object]) -> Ht
     return render(request, template, {**admin.site.each_context(request), **context})
 
 
-@staff_member_required
+@staff_permission_required("outreach.view_message", "surveys.view_contact")
 @require_GET
 def wave_messages(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -73,7 +77,7 @@ def wave_messages(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_permission_required("outreach.view_message")
 @require_GET
 def wave_messages_status(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse(wave_status(_wave(slug)))
@@ -93,7 +97,7 @@ def _queue_and_report(request: HttpRequest, wave: Wave, what: str, result: servi
         messages.info(request, f"{result.skipped} contacts skipped ({reason}).")
 
 
-@staff_member_required
+@staff_permission_required("outreach.send_messages")
 @require_POST
 def wave_send_invitations(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -104,7 +108,7 @@ def wave_send_invitations(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("outreach:wave_messages", slug=wave.slug)
 
 
-@staff_member_required
+@staff_permission_required("outreach.send_messages")
 @require_POST
 def wave_send_reminders(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -115,7 +119,7 @@ def wave_send_reminders(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("outreach:wave_messages", slug=wave.slug)
 
 
-@staff_member_required
+@staff_permission_required("outreach.send_messages")
 @require_POST
 def wave_retry_failed(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
@@ -125,7 +129,7 @@ def wave_retry_failed(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("outreach:wave_messages", slug=wave.slug)
 
 
-@staff_member_required
+@staff_permission_required("surveys.change_wave")
 def wave_extend(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     form = DeadlineForm(request.POST or None)
@@ -154,7 +158,7 @@ def wave_extend(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_permission_required("surveys.change_wave")
 def response_extend(request: HttpRequest, slug: str, acronym: str) -> HttpResponse:
     wave = _wave(slug)
     response = get_object_or_404(
@@ -185,3 +189,56 @@ def response_extend(request: HttpRequest, slug: str, acronym: str) -> HttpRespon
             "reopen_url": reverse("admin:surveys_response_changelist") + f"?wave__id__exact={wave.pk}",
         },
     )
+
+
+@staff_permission_required("surveys.change_wave")
+@require_http_methods(["GET", "POST"])
+def wave_close_early(request: HttpRequest, slug: str) -> HttpResponse:
+    """Close a wave before its deadline: a page that says what it does, then a POST."""
+    wave = _wave(slug)
+    error = ""
+    if request.method == "POST":
+        try:
+            wave = wave_close(wave=wave)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            assert wave.closed_at is not None
+            messages.success(request, f"{wave.slug} is closed since {format_moment(wave.closed_at)}.")
+            return redirect("outreach:wave_messages", slug=wave.slug)
+    responses = Response.objects.filter(wave=wave)
+    return _page(
+        request,
+        "outreach/close.html",
+        {
+            "title": f"Close {wave.title} now",
+            "wave": wave,
+            "error": error,
+            "closes_at": format_moment(wave.closes_at),
+            "closed_at": format_moment(wave.closed_at) if wave.closed_at else "",
+            "drafts": responses.filter(status=Response.Status.DRAFT).count(),
+            "not_started": responses.filter(status=Response.Status.NOT_STARTED).count(),
+            "extended": responses.filter(deadline__gt=timezone.now()).count(),
+        },
+    )
+
+
+# The framed HTML body may style itself but never run anything or load from elsewhere; only
+# the admin's own pages may frame it. The iframe is sandboxed too (templates/outreach/preview.html).
+PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
+
+
+@staff_permission_required("outreach.view_emailtemplate")
+@xframe_options_sameorigin
+@require_GET
+def template_preview_html(request: HttpRequest, pk: int) -> HttpResponse:
+    """The HTML body of an email template as a contact would get it, for the admin's iframe."""
+    template = get_object_or_404(EmailTemplate.objects.select_related("wave"), pk=pk)
+    preview = template_preview(template=template)
+    if preview.rendered is None:
+        response = HttpResponse(preview.problem, content_type="text/plain; charset=utf-8")
+    else:
+        response = HttpResponse(preview.rendered.html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = PREVIEW_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

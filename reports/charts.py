@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,10 @@ CACHE_SECONDS = 7 * 24 * 3600
 STYLE: Any = {
     "svg.fonttype": "none",  # text stays text: searchable, selectable, readable by screen readers
     "svg.hashsalt": "escp-reports",  # stable ids, so equal specs give equal files
+    # Names and texts come from respondents and the register: a `$` is a dollar, not mathtext
+    # (whose parse errors were a 500), and nothing else in a text is markup either.
+    "text.parse_math": False,
+    "text.usetex": False,
     "font.size": 10,
     "font.family": "DejaVu Sans",
     "axes.spines.top": False,
@@ -377,11 +382,17 @@ def inline_svg(spec: FigureSpec) -> str:
     start = text.index("<svg")
     svg = text[start:]
     title_id = f"fig-{spec.id}-title".replace(".", "-")
+    # The page's Content-Security-Policy refuses <style> elements without its nonce: matplotlib's
+    # one rule (`*{stroke-linejoin…}`) becomes inherited attributes of the root instead.
+    svg = MATPLOTLIB_STYLE.sub("", svg, count=1)
     return svg.replace(
         "<svg ",
-        f'<svg role="img" aria-labelledby="{title_id}" class="report-figure" ',
+        f'<svg role="img" aria-labelledby="{title_id}" class="report-figure" stroke-linejoin="round" stroke-linecap="butt" ',
         1,
     ).replace(">", f'><title id="{title_id}">{_escape(spec.title)}</title>', 1)
+
+
+MATPLOTLIB_STYLE = re.compile(r'<style type="text/css">\*\{stroke-linejoin: round; stroke-linecap: butt\}</style>')
 
 
 def _escape(text: str) -> str:

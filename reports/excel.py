@@ -8,11 +8,11 @@ import io
 import re
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from surveys.definition.structure import Structure
+from surveys.spreadsheet import SafeWorkbook
 
 from .charts import PALETTE, FigureSpec
 from .choices import Choices, apply_to_views
@@ -172,7 +172,8 @@ def report_workbook(
     """The workbook as bytes, from the JSON-ready report (see `report.as_json`), with the
     figures as the staff chose to print them (`reports.choices`)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    # Formula-safe: texts are texts, formula-like ones quoted (surveys.spreadsheet).
+    book = SafeWorkbook(buffer, {"in_memory": True, "strings_to_numbers": False})
     w = _Writer(book)
 
     summary = w.sheet("Summary")

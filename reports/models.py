@@ -28,6 +28,11 @@ class TalliedResponse(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        # The reports have no model of their own: their permission hangs on this one
+        # (surveys/permissions.py, docs/roles.md).
+        permissions = [("view_report", "Can view reports: dashboards, figures, JSON and the Excel report")]
+
     def __str__(self) -> str:
         return f"response {self.response_id} tallied under {self.group or 'no group'}"
 
@@ -191,6 +196,32 @@ class NamedPartnership(models.Model):
 
     def __str__(self) -> str:
         return f"response {self.response_id} names {self.partnership_id or repr(self.text)}"
+
+
+class GroupTally(models.Model):
+    """How many responses of a wave and group the tallies hold, changed with them.
+
+    Every way of taking a response out of the tallies goes through `tallies_remove`, which
+    subtracts its answers. A response deleted behind the services' back (a queryset delete
+    from the shell, SQL) takes its `TalliedResponse` row with it, but not what it added to
+    the counts: this number then disagrees with the `TalliedResponse` rows of its group,
+    which `tallies.tallies_check` sees in one cheap query, and the wave is rebuilt.
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=32, blank=True)
+    responses = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # The target of the upserts of `tallies_add` and `tallies_remove`.
+            models.UniqueConstraint(fields=["wave", "group"], name="grouptally_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.responses} responses tallied in {self.group or 'no group'}"
 
 
 class FigureChoice(models.Model):

@@ -689,8 +689,7 @@ def _per_partnership(questions: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def wave_report(wave: Wave, *, scan: bool = False) -> dict[str, Any]:
     """The whole report of a wave as plain data (Decimals kept; see `as_json`).
 
-    Read from the tallies, recounting any response whose tallies are stale (see
-    `tallies.stale_responses`). `scan=True` computes every count from the answer rows
+    Read from the tallies, repairing any that are stale first (see `tallies.tallies_check`). `scan=True` computes every count from the answer rows
     instead: the reference, slow on large waves.
     """
     with collector_paused():
@@ -707,11 +706,11 @@ def _wave_report(wave: Wave, *, scan: bool) -> dict[str, Any]:
         return _assemble(wave, reads=None)
     wave_ids = [wave.pk] + ([wave.previous_id] if wave.previous_id else [])
     with ReadAhead(lanes=2) as reads:
-        checking = reads.submit(tallies.stale_responses, wave_ids=wave_ids, lane=CHECK)
-        if not reads.parallel:  # checked already: recounted before the tallies are read
-            tallies.tallies_recount(response_ids=checking.result())
+        checking = reads.submit(tallies.tallies_check, wave_ids=wave_ids, lane=CHECK)
+        if not reads.parallel:  # checked already: repaired before the tallies are read
+            tallies.tallies_repair(checking.result())
         report = _assemble(wave, reads=reads)
-        if reads.parallel and tallies.tallies_recount(response_ids=checking.result()):
+        if reads.parallel and tallies.tallies_repair(checking.result()):
             # Read ahead while the tallies were checked, and some were stale (rare: a writer
             # that bypassed the services, a partnership moved): built again from the recount.
             report = _assemble(wave, reads=reads)

@@ -408,11 +408,6 @@ def tally_respondents(wave_id: int) -> list[tuple[int, str, int, int]]:
     return list(rows)
 
 
-def named_partnership_ids(wave_id: int) -> QuerySet[Tally, Any]:
-    """Partnerships named in the completed answers of a wave (a subquery over its tallies)."""
-    return Tally.objects.filter(wave_id=wave_id, partnership_id__gt=0).exclude(n=0).values("partnership_id")
-
-
 def wave_rows(scope: Scope, *, kinds: QuestionKinds) -> WaveRows:
     """Everything the indicators of one wave need: six queries at most."""
     return WaveRows(

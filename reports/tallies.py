@@ -20,17 +20,27 @@ option numbers, rows of repeat tables) and the partnerships each response names
 (`NamedPartnership`, with the purposes of the table row) are copied per response, by the
 same services, with one `INSERT … SELECT` each; taking a response out deletes its rows.
 
+The services reach these through the engine's signals (`surveys.signals`, subscribed in
+`reports.receivers`): a submission, a reopening, answers changed or deleted, with their
+responses or alone (the admin's deletes go through `surveys.services.deletions`).
+
 `stale_responses` finds, in one query, the responses whose tallied state disagrees with
 their status or their partnership's current group (a writer that bypassed the services, a
-partnership moved in the register) and `tallies_recount` recounts them (every report does
-both); `tallies_rebuild` recomputes a whole wave from its answer rows (repair, and after
-bulk loads). What no query can see is a submitted response whose answers were changed by a
-writer that bypassed `tallies_remove`: `tallies_rebuild` repairs that.
+partnership moved in the register) and `tallies_recount` recounts them; `stale_waves` finds
+the waves whose tallies still hold a response deleted behind the services' back (`GroupTally`
+disagrees with the `TalliedResponse` rows), which only `tallies_rebuild` can repair: the
+answers to subtract are gone. Every report does both through `tallies_check` and
+`tallies_repair`. `tallies_rebuild` recomputes a whole wave from its answer rows (repair, and
+after bulk loads). What no cheap query can see is a submitted response whose answers were
+changed or deleted by a writer that bypassed the engine's signals (a queryset delete of
+answer rows in the shell): `rebuild_tallies --check` finds that and `tallies_rebuild`
+repairs it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -39,7 +49,7 @@ from django.utils import timezone
 
 from surveys.models import Response, Wave
 
-from .models import NamedPartnership, RespondentTally, ResponseFigure, TalliedResponse, Tally
+from .models import GroupTally, NamedPartnership, RespondentTally, ResponseFigure, TalliedResponse, Tally
 
 SUBMITTED = Response.Status.SUBMITTED
 
@@ -47,9 +57,15 @@ TALLY_KEY = ["wave_id", '"group"', "question_id", "option_id", "matrix_row_id", 
 TALLY_SUMS = ["n", "number_sum", "number_n", "comments", "texts"]
 RESPONDENT_KEY = ["wave_id", '"group"', "question_id"]
 RESPONDENT_SUMS = ["respondents", "non_exclusive"]
+GROUP_KEY = ["wave_id", '"group"']
 # What Python's `str.strip()` takes off (the scan of the answers strips purposes in Python):
 # given to SQL's trim as the set of characters to remove, so both agree on every text.
-WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+# Written out: finding them among all code points took a seventh of a second at every start
+# (tests/reports/test_tallies_text.py checks the list against Python's).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def _year_sql() -> str:
@@ -199,6 +215,24 @@ def _apply(cursor: CursorWrapper, *, response_id: int, wave_id: int, group: str,
     now = timezone.now()
     cursor.execute(_tally_sql(whole_wave=False), [wave_id, group, *[sign] * 5, now, now, response_id])
     cursor.execute(_respondent_sql(whole_wave=False), [wave_id, group, sign, sign, now, now, response_id])
+    # Last, after the tallies' rows in key order: every writer takes the locks in this order.
+    cursor.execute(
+        _upsert("reports_grouptally", GROUP_KEY, ["responses"]).format(select="VALUES (%s, %s, %s, %s, %s)"),
+        [wave_id, group, sign, now, now],
+    )
+
+
+def _share_wave(cursor: CursorWrapper, response_id: int) -> None:
+    # A rebuild locks the wave's row FOR UPDATE: a submission (which only shares it) waits
+    # for a rebuild running, and a rebuild for the submissions under way, so a rebuild never
+    # misses one nor counts one twice. KEY SHARE: submissions of a wave do not wait for
+    # each other, nor for an UPDATE of the wave's row (a deadline). SQLite locks the whole
+    # database for each write instead.
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT 1 FROM surveys_wave WHERE id = (SELECT wave_id FROM surveys_response WHERE id = %s) FOR KEY SHARE",
+            [response_id],
+        )
 
 
 @transaction.atomic
@@ -207,6 +241,7 @@ def tallies_add(*, response_id: int) -> bool:
     was added now (False: not submitted, or already counted)."""
     now = timezone.now()
     with connection.cursor() as cursor:
+        _share_wave(cursor, response_id)
         # Recording the response first, with ON CONFLICT DO NOTHING, is what makes this
         # idempotent under concurrency: only one caller gets the row back.
         cursor.execute(
@@ -229,6 +264,7 @@ def tallies_remove(*, response_id: int) -> bool:
     """Take a counted response's answers out of its wave's tallies (call it before its
     answers change); returns whether it was counted."""
     with connection.cursor() as cursor:
+        _share_wave(cursor, response_id)
         cursor.execute(
             'DELETE FROM reports_talliedresponse WHERE response_id = %s RETURNING wave_id, "group"', [response_id]
         )
@@ -272,6 +308,56 @@ def tallies_recount(*, response_ids: Iterable[int]) -> int:
     return n
 
 
+def stale_waves(*, wave_ids: Iterable[int]) -> list[int]:
+    """Waves whose tallies hold a response that is no longer there: a group whose
+    `GroupTally` disagrees with its `TalliedResponse` rows (one query, one snapshot, over
+    these waves' tallied responses)."""
+    ids = list(wave_ids)
+    if not ids:
+        return []
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Placeholders only; every value is a query parameter.
+            'SELECT DISTINCT wave_id FROM (SELECT wave_id, "group", COUNT(*) AS n FROM reports_talliedresponse '  # noqa: S608
+            f'WHERE wave_id IN ({marks}) GROUP BY wave_id, "group" '
+            f'UNION ALL SELECT wave_id, "group", -responses FROM reports_grouptally WHERE wave_id IN ({marks})) d '
+            'GROUP BY wave_id, "group" HAVING SUM(n) <> 0 ORDER BY wave_id',
+            [*ids, *ids],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class TallyCheck:
+    """What `tallies_repair` must do: rebuild `waves`, recount `responses`."""
+
+    waves: list[int]
+    responses: list[int]
+
+    @property
+    def clean(self) -> bool:
+        return not self.waves and not self.responses
+
+
+def tallies_check(*, wave_ids: Iterable[int]) -> TallyCheck:
+    """Whether the tallies of these waves agree with their responses (two cheap queries)."""
+    ids = list(wave_ids)
+    return TallyCheck(waves=stale_waves(wave_ids=ids), responses=stale_responses(wave_ids=ids))
+
+
+def tallies_repair(check: TallyCheck) -> int:
+    """Rebuild and recount what `tallies_check` found; returns how many waves and responses."""
+    for wave_id in check.waves:
+        tallies_rebuild(wave=Wave(pk=wave_id))
+    # A rebuilt wave counted its responses as they are: nothing left to recount in it.
+    rebuilt = set(check.waves)
+    recounted = (
+        Response.objects.filter(pk__in=check.responses).exclude(wave_id__in=rebuilt).values_list("pk", flat=True)
+    )
+    return len(check.waves) + tallies_recount(response_ids=sorted(recounted) if rebuilt else check.responses)
+
+
 @transaction.atomic
 def tallies_rebuild(*, wave: Wave) -> int:
     """Recompute a wave's tallies from its answer rows; returns the responses counted.
@@ -279,7 +365,8 @@ def tallies_rebuild(*, wave: Wave) -> int:
     Locks the wave's row, so two rebuilds of a wave run one after the other; run it when
     nobody submits (it does not see submissions committed while it runs).
     """
-    Wave.objects.select_for_update().filter(pk=wave.pk).first()
+    Wave.objects.select_for_update(of=("self",)).filter(pk=wave.pk).first()
+    GroupTally.objects.filter(wave=wave).delete()
     Tally.objects.filter(wave=wave).delete()
     RespondentTally.objects.filter(wave=wave).delete()
     TalliedResponse.objects.filter(wave=wave).delete()
@@ -294,6 +381,12 @@ def tallies_rebuild(*, wave: Wave) -> int:
             [now, now, wave.pk, SUBMITTED],
         )
         counted = cursor.rowcount
+        cursor.execute(
+            'INSERT INTO reports_grouptally (wave_id, "group", responses, created_at, updated_at) '
+            'SELECT wave_id, "group", COUNT(*), %s, %s FROM reports_talliedresponse WHERE wave_id = %s '
+            'GROUP BY wave_id, "group"',
+            [now, now, wave.pk],
+        )
         cursor.execute(_tally_sql(whole_wave=True), [wave.pk, *[1] * 5, now, now, wave.pk])
         cursor.execute(_respondent_sql(whole_wave=True), [wave.pk, 1, 1, now, now, wave.pk])
         copy_wave(cursor, wave_id=wave.pk)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from surveys.definition.structure import structure_for
 from surveys.models import Question, Wave
+from surveys.permissions import staff_permission_required
 
 from . import charts, selectors
 from .choices import DEFAULT, apply_choices, apply_to_views, figure_choice_set, figure_choices, population_plural
@@ -40,13 +39,13 @@ def _report(request: HttpRequest, wave: Wave) -> dict[str, Any]:
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def wave_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/wave_list.html", {"waves": selectors.wave_list()})
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
@@ -86,7 +85,7 @@ def _printed_tables(report: dict[str, Any]) -> list[PrintedTable]:
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def compare(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     if wave.previous is None:
@@ -186,7 +185,7 @@ def _compare_lines(
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report", "surveys.view_response")
 def comments(request: HttpRequest, slug: str) -> HttpResponse:
     """Every comment and text answer of completed responses, by question and option."""
     wave = _wave(slug)
@@ -223,7 +222,7 @@ def comments(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
@@ -238,7 +237,7 @@ def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def excel(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
@@ -251,7 +250,7 @@ def excel(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("reports.view_report")
 def report_json(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
@@ -265,8 +264,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @require_GET
-@staff_member_required
-@permission_required("reports.view_report", raise_exception=True)
+@staff_permission_required("reports.view_report", "surveys.view_response")
 def report_docx(request: HttpRequest, slug: str) -> HttpResponse:
     """The Word draft of the progress report."""
     wave = _wave(slug)
@@ -278,8 +276,7 @@ def report_docx(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@staff_member_required
-@permission_required("reports.view_report", raise_exception=True)
+@staff_permission_required("reports.view_report", "surveys.view_response")
 def printable(request: HttpRequest, slug: str) -> HttpResponse:
     """The report draft as one page to print (or save as PDF) from the browser."""
     wave = _wave(slug)
@@ -296,8 +293,7 @@ def _unit(wave: Wave) -> str | None:
 
 
 @require_POST
-@staff_member_required
-@permission_required("reports.view_report", raise_exception=True)
+@staff_permission_required("reports.view_report")
 def figure_choice(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     """Remember how one figure of the wave is printed (order, labels, groups)."""
     wave = _wave(slug)

@@ -1,11 +1,13 @@
 """The Observatory's admin for the survey engine (staff only).
 
-Shared file: the outreach and exchange apps add their wave actions to `WaveAdmin.actions`
-and their links to the wave page; keep such edits small and local.
+The apps above the engine (outreach, exchange) add their actions and links to these pages
+from their `AppConfig.ready()` (`LINKS`, and the admins' `actions`): the engine imports none
+of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -16,10 +18,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django_celery_beat.admin import PeriodicTaskAdmin as BeatPeriodicTaskAdmin
+from django_celery_beat.models import PeriodicTask
 from import_export.admin import ImportExportModelAdmin
 
-from exchange import admin as exchange
-from outreach import admin_actions as outreach
 from surveys.definition.structure import structure_for
 from surveys.journey.display import shown_sections
 from surveys.models import (
@@ -35,8 +37,20 @@ from surveys.models import (
     Wave,
 )
 from surveys.resources import RegisterResource
+from surveys.services.deletions import answers_delete, responses_delete
 from surveys.services.waves import wave_open
+from surveys.spreadsheet import SAFE_FORMATS
+from surveys.uploads import UploadRefused
 from surveys.values import load_values
+
+# What the apps above add to the wave's and the response's pages, by name: a function of
+# the object giving the link (see their apps.py). A name nobody filled shows a dash.
+LINKS: dict[str, Callable[[Any], SafeString | str]] = {}
+
+
+def _link(name: str, obj: Any) -> SafeString | str:
+    link = LINKS.get(name)
+    return link(obj) if link else "–"
 
 
 class VersionInline(admin.TabularInline):
@@ -85,7 +99,7 @@ class SectionInline(admin.TabularInline):
 class QuestionnaireVersionAdmin(admin.ModelAdmin):
     """Read-only: versions are loaded from definition files (`load_questionnaires`)."""
 
-    list_display = ["__str__", "title", "groups", "minutes_needed", "created_at", "print_link"]
+    list_display = ["__str__", "title", "groups", "population_plural", "minutes_needed", "created_at", "print_link"]
     list_filter = ["questionnaire"]
     readonly_fields = [
         "questionnaire",
@@ -93,6 +107,8 @@ class QuestionnaireVersionAdmin(admin.ModelAdmin):
         "title",
         "description",
         "groups",
+        "population_singular",
+        "population_plural",
         "minutes_needed",
         "checksum",
         "source",
@@ -128,6 +144,18 @@ class PartnershipAdmin(ImportExportModelAdmin):
     search_fields = ["acronym", "name", "contacts__email"]
     inlines = [ContactInline]
     resource_classes = [RegisterResource]
+    formats = SAFE_FORMATS  # formula-safe CSV and xlsx only (surveys.spreadsheet)
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        # A file over the limits (surveys/uploads.py) is told why; a damaged one gets the
+        # library's message (the error's name, never a traceback).
+        if isinstance(e, UnicodeDecodeError):
+            e = UploadRefused("the CSV file is not UTF-8: save or export it again with UTF-8 encoding.")
+        if isinstance(e, UploadRefused):
+            message = str(e)
+            form.add_error("import_file", message[:1].upper() + message[1:])
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Partnership]:
         return super().get_queryset(request).annotate(contact_total=Count("contacts"))
@@ -135,6 +163,18 @@ class PartnershipAdmin(ImportExportModelAdmin):
     @admin.display(description="Contacts", ordering="contact_total")
     def contact_count(self, obj: Partnership) -> int:
         return obj.contact_total  # type: ignore[attr-defined]
+
+    # The register file is the contacts with their emails; importing it decides who is invited.
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.import_register")
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.view_contact")
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:  # type: ignore[override]
+        # Searching by email would tell who has no right to see contacts which one is registered.
+        fields = list(super().get_search_fields(request))
+        return fields if request.user.has_perm("surveys.view_contact") else [f for f in fields if "email" not in f]
 
     def get_export_queryset(self, request: HttpRequest) -> QuerySet[Contact]:  # type: ignore[override]
         return Contact.objects.select_related("partnership").filter(
@@ -225,13 +265,15 @@ class WaveAdmin(admin.ModelAdmin):
         "excel_link",
         "report_link",
     ]
-    actions: list[Any] = [
-        outreach.send_invitations,
-        outreach.send_reminders,
-        exchange.export_responses,
-        exchange.export_responses_with_texts,
-    ]
+    actions: list[Any] = []  # outreach's and exchange's (their apps.py)
     form = WaveAdminForm
+
+    # The permissions behind the actions' `permissions=[...]` (outreach.admin_actions, exchange.admin).
+    def has_send_messages_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("outreach.send_messages")
+
+    def has_export_responses_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.export_responses")
 
     def get_form(self, request: HttpRequest, obj: Wave | None = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:
@@ -317,12 +359,12 @@ class WaveAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">Responses of this wave</a>', url)
 
     @admin.display(description="Messages")
-    def messages_link(self, obj: Wave) -> SafeString:
-        return outreach.wave_messages_link(obj)
+    def messages_link(self, obj: Wave) -> SafeString | str:
+        return _link("wave_messages", obj)
 
     @admin.display(description="Excel")
-    def excel_link(self, obj: Wave) -> SafeString:
-        return exchange.wave_excel_link(obj)
+    def excel_link(self, obj: Wave) -> SafeString | str:
+        return _link("wave_excel", obj)
 
     @admin.display(description="Report")
     def report_link(self, obj: Wave) -> SafeString:
@@ -352,10 +394,20 @@ class ResponseAdmin(admin.ModelAdmin):
         "answers",
     ]
     fields = [*readonly_fields]
-    actions = [outreach.reopen_responses]
+    actions: list[Any] = []  # outreach's (its apps.py)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    # Deletes go through the service, which takes the responses out of the report's counts.
+    def delete_model(self, request: HttpRequest, obj: Response) -> None:
+        responses_delete(response_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> None:
+        responses_delete(response_ids=queryset.values_list("pk", flat=True))
+
+    def has_reopen_response_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.reopen_response")
 
     @admin.display(description="Group", ordering="partnership__group")
     def group(self, obj: Response) -> str:
@@ -363,7 +415,7 @@ class ResponseAdmin(admin.ModelAdmin):
 
     @admin.display(description="Extension")
     def extend_deadline(self, obj: Response) -> SafeString | str:
-        return outreach.response_extend_link(obj)
+        return _link("response_extend", obj)
 
     @admin.display(description="Answers")
     def answers(self, obj: Response) -> SafeString:
@@ -414,6 +466,13 @@ class AnswerAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    # Deletes go through the service, which recounts a submitted response in the report.
+    def delete_model(self, request: HttpRequest, obj: Answer) -> None:
+        answers_delete(answer_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Answer]) -> None:
+        answers_delete(answer_ids=queryset.values_list("pk", flat=True))
+
     @admin.display(description="Text / comment")
     def short_text(self, obj: Answer) -> str:
         text = obj.text or obj.comment
@@ -450,3 +509,18 @@ class UnsavedEditAdmin(admin.ModelAdmin):
         ]
         rows = format_html_join("", '<tr><th scope="row">{}</th><td style="white-space: pre-wrap">{}</td></tr>', lines)
         return format_html("<table>{}</table>", rows)
+
+
+class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):  # type: ignore[misc]
+    """django-celery-beat's, whose actions (run, enable, disable tasks) ask no permission."""
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if not self.has_change_permission(request):
+            for name in ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks"):
+                actions.pop(name, None)
+        return actions
+
+
+admin.site.unregister(PeriodicTask)
+admin.site.register(PeriodicTask, PeriodicTaskAdmin)

@@ -15,10 +15,17 @@ from django.core.validators import validate_email
 from import_export import fields, resources, widgets
 
 from surveys.models import Contact, Partnership
+from surveys.uploads import max_rows
 
 COLUMNS = ["acronym", "name", "programme", "group", "contact_name", "contact_email"]
 REQUIRED = ["acronym", "programme", "contact_name", "contact_email"]
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Line breaks, tabs and other control characters (C0, DEL, C1) and the Unicode line and
+# paragraph separators: a name with one cannot go into an email header and an acronym with
+# one cannot go into an address.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# An acronym names the partnership in addresses, file names and sheet names.
+ACRONYM_FORBIDDEN = "/\\?#%"
 
 
 def clean_register_row(row: dict[str, Any]) -> dict[str, str]:
@@ -41,6 +48,18 @@ def clean_register_row(row: dict[str, Any]) -> dict[str, str]:
             errors["contact_email"] = f"'{cleaned['contact_email']}' is not an email address."
     if len(cleaned["acronym"]) > 64:
         errors["acronym"] = "An acronym has at most 64 characters."
+    for column in ("acronym", "name", "contact_name", "contact_email"):
+        found = CONTROL.search(cleaned[column])
+        if found and column not in errors:
+            errors[column] = (
+                f"'{CONTROL.sub(' ', cleaned[column])}' contains a line break or another control character "
+                f"(U+{ord(found.group()):04X}): write it on one line."
+            )
+    bad = sorted({c for c in cleaned["acronym"] if c in ACRONYM_FORBIDDEN})
+    if bad and "acronym" not in errors:
+        errors["acronym"] = (
+            f"'{cleaned['acronym']}' contains {' '.join(bad)}: an acronym cannot contain {' '.join(ACRONYM_FORBIDDEN)}."
+        )
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -66,6 +85,11 @@ class RegisterResource(resources.ModelResource):
         use_transactions = True
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        limit = max_rows()
+        if dataset.height > limit:
+            raise ValidationError(
+                f"The file has {dataset.height:,} rows; an import takes at most {limit:,} (EXCHANGE_MAX_ROWS)."
+            )
         missing = [c for c in REQUIRED if c not in (dataset.headers or [])]
         if missing:
             raise ValidationError(

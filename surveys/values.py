@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -411,10 +410,3 @@ def number_text(value: Decimal | None) -> str:
 
 def as_date(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
-
-
-def group_rows_by_response(answers: list[Answer]) -> dict[int, list[Answer]]:
-    grouped: dict[int, list[Answer]] = defaultdict(list)
-    for answer in answers:
-        grouped[answer.response_id].append(answer)
-    return grouped

@@ -36,6 +36,15 @@ def _fresh_structure_cache() -> None:
     clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle() -> None:
+    # The failed-attempt counters (escp_survey/security.py) live in a per-process cache: the
+    # 404s of one test must not make another's requests "too many".
+    from django.core.cache import caches
+
+    caches["throttle"].clear()
+
+
 @pytest.fixture
 def questionnaires(db: None) -> dict[str, Questionnaire]:
     for path in bundled_paths():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from surveys.definition.structure import QuestionNode, SectionNode, Structure
 from surveys.models import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
@@ -256,12 +258,35 @@ def _partnerships(ck: _Checker, value: Any, path: str) -> dict[str, list[str]]:
     return result
 
 
+DEFAULT_POPULATION = {"singular": "partnership", "plural": "partnerships"}
+
+
+def _population(ck: _Checker, value: Any) -> dict[str, str] | None:
+    """`population: {singular: cluster organisation, plural: cluster organisations}`."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        ck.error("population", "must be a mapping with `singular` and `plural` (e.g. partnership, partnerships)")
+        return None
+    ck.unknown_keys(value, {"singular", "plural"}, "population")
+    names = {}
+    for key in ("singular", "plural"):
+        name = value.get(key)
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 64:
+            ck.error(f"population.{key}", "must be a name of 1 to 64 characters (e.g. cluster organisation)")
+            continue
+        names[key] = " ".join(name.split())
+    return names if len(names) == 2 else None
+
+
 def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
     """Validate a parsed definition and return it with every default filled in."""
     ck = _Checker()
     if not isinstance(data, dict):
         raise DefinitionError(source, ["the file must hold a mapping (code, title, version, groups, sections)"])
-    ck.unknown_keys(data, {"code", "title", "description", "version", "minutes", "groups", "sections", "report"}, "")
+    ck.unknown_keys(
+        data, {"code", "title", "description", "version", "minutes", "groups", "population", "sections", "report"}, ""
+    )
     code = ck.text(data, "code", "")
     if code and not SLUG_RE.match(code):
         ck.error("code", f"'{code}' must be a slug (lower-case letters, digits and '-')")
@@ -282,6 +307,10 @@ def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
         "groups": groups,
         "sections": [],
     }
+    population = _population(ck, data.get("population"))
+    if population is not None:
+        # Only when declared: a definition without it keeps its checksum (and its version).
+        definition["population"] = population
     section_codes: set[str] = set()
     questions: dict[str, dict[str, Any]] = {}
     order: list[str] = []
@@ -338,6 +367,9 @@ def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
         definition["report"] = _report_settings(ck, data["report"], questions)
     if ck.problems:
         raise DefinitionError(source, ck.problems)
+    problems = export_problems(definition)
+    if problems:
+        raise DefinitionError(source, [f"its Excel export could not be imported back: {p}" for p in problems])
     return definition
 
 
@@ -456,7 +488,7 @@ def questionnaire_load(*, definition: dict[str, Any], source: str = "") -> LoadR
     version number instead.
     """
     digest = checksum(definition)
-    questionnaire, _ = Questionnaire.objects.select_for_update().get_or_create(
+    questionnaire, _ = Questionnaire.objects.select_for_update(of=("self",)).get_or_create(
         code=definition["code"], defaults={"title": definition["title"]}
     )
     if questionnaire.title != definition["title"]:
@@ -494,6 +526,9 @@ def _fill_version(version: QuestionnaireVersion, definition: dict[str, Any], dig
     version.description = definition["description"]
     version.groups = definition["groups"]
     version.minutes_needed = definition["minutes"]
+    population = definition.get("population", DEFAULT_POPULATION)
+    version.population_singular = population["singular"]
+    version.population_plural = population["plural"]
     version.definition = definition
     version.checksum = digest
     version.source = source[-255:]
@@ -508,10 +543,16 @@ def _fill_version(version: QuestionnaireVersion, definition: dict[str, Any], dig
                 _create_question(version, section, question, f, f_pos)
 
 
-def _create_question(
-    version: QuestionnaireVersion, section: Section, parent: Question | None, q: dict[str, Any], position: int
-) -> Question:
-    question = Question.objects.create(
+def _question_objects(
+    version: QuestionnaireVersion | None,
+    section: Section | None,
+    parent: Question | None,
+    q: dict[str, Any],
+    position: int,
+) -> tuple[Question, list[Option], list[MatrixRow]]:
+    """A question of the definition with its options and rows, not saved (the options and rows
+    get their question once it is)."""
+    question = Question(
         version=version,
         section=section,
         parent=parent,
@@ -535,7 +576,6 @@ def _create_question(
     )
     options = [
         Option(
-            question=question,
             code=o["code"],
             label=o["label"],
             position=pos,
@@ -548,19 +588,60 @@ def _create_question(
     if q["other"]:
         options.append(
             Option(
-                question=question,
                 code=Option.OTHER_CODE,
                 label="Other (please specify)",
                 position=len(options) + 1,
                 is_other=True,
             )
         )
+    rows = [MatrixRow(code=r["code"], label=r["label"], position=pos) for pos, r in enumerate(q["rows"], start=1)]
+    return question, options, rows
+
+
+def _create_question(
+    version: QuestionnaireVersion, section: Section, parent: Question | None, q: dict[str, Any], position: int
+) -> Question:
+    question, options, rows = _question_objects(version, section, parent, q, position)
+    question.save()
+    for option in options:
+        option.question = question
+    for row in rows:
+        row.question = question
     Option.objects.bulk_create(options)
-    MatrixRow.objects.bulk_create(
-        MatrixRow(question=question, code=r["code"], label=r["label"], position=pos)
-        for pos, r in enumerate(q["rows"], start=1)
-    )
+    MatrixRow.objects.bulk_create(rows)
     return question
+
+
+# Checks that apps above the engine add in their `ready()`: each is given the structure a
+# definition would have once stored and says what is wrong with it for that app (the exchange
+# app: whether its Excel export could be imported back). The engine imports none of them.
+STRUCTURE_CHECKS: list[Callable[[Structure], list[str]]] = []
+
+
+def export_problems(definition: dict[str, Any]) -> list[str]:
+    """What the apps' structure checks find in this definition (`STRUCTURE_CHECKS`).
+
+    The structure is built from the definition as it would be stored (questions not saved),
+    so that a definition whose export could not be read back is refused before anything is
+    written.
+    """
+    if not STRUCTURE_CHECKS:
+        return []
+    sections = []
+    by_code: dict[str, QuestionNode] = {}
+    for s_pos, s in enumerate(definition["sections"], start=1):
+        node = SectionNode(section=Section(code=s["code"], title=s["title"], position=s_pos), index=s_pos - 1)
+        for q_pos, q in enumerate(s["questions"], start=1):
+            question, options, rows = _question_objects(None, None, None, q, q_pos)
+            qnode = QuestionNode(question=question, options=options, rows=rows)
+            for f_pos, f in enumerate(q["fields"], start=1):
+                field, f_options, f_rows = _question_objects(None, None, question, f, f_pos)
+                qnode.fields.append(QuestionNode(question=field, options=f_options, rows=f_rows))
+            node.questions.append(qnode)
+            by_code[q["code"]] = qnode
+        sections.append(node)
+    structure = Structure(version_id=0, checksum="", sections=sections, by_code=by_code, by_id={})
+    return [problem for check in STRUCTURE_CHECKS for problem in check(structure)]
 
 
 def bundled_paths() -> list[Path]:

@@ -36,6 +36,10 @@ class QuestionnaireVersion(models.Model):
     groups = models.JSONField(default=list)
     # Minutes a respondent needs, shown on the welcome page and in emails.
     minutes_needed = models.PositiveIntegerField(default=30)
+    # What one respondent is, in the journey, the emails, the admin and the reports: a
+    # "partnership" (ESCP) or a "cluster organisation" (ECCP); the definition's `population`.
+    population_singular = models.CharField(max_length=64, default="partnership")
+    population_plural = models.CharField(max_length=64, default="partnerships")
     # The definition as loaded (normalised), and its SHA-256: the loader compares checksums
     # to know whether a file changed, and the journey keys its structure cache on it.
     definition = models.JSONField()

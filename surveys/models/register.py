@@ -25,6 +25,8 @@ class Partnership(models.Model):
 
     class Meta:
         ordering = ["acronym"]
+        # Named permissions of the roles (surveys/permissions.py, docs/roles.md).
+        permissions = [("import_register", "Can import the register of partnerships and contacts")]
         indexes = [
             # open_wave selects the partnerships of a questionnaire's groups.
             models.Index(fields=["group"], name="partnership_group_idx"),

@@ -44,10 +44,6 @@ class Wave(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def questionnaire_code(self) -> str:
-        return self.version.questionnaire.code
-
 
 class ResponseQuerySet(models.QuerySet["Response"]):
     def submitted(self) -> ResponseQuerySet:
@@ -84,6 +80,12 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["wave", "partnership__acronym"]
+        # Named permissions of the roles (surveys/permissions.py, docs/roles.md).
+        permissions = [
+            ("reopen_response", "Can reopen a submitted response for correction"),
+            ("export_responses", "Can export responses to Excel"),
+            ("import_responses", "Can import responses from Excel or LimeSurvey"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["wave", "partnership"], name="response_one_per_partnership_and_wave"),
             models.CheckConstraint(
@@ -108,7 +110,9 @@ class Response(models.Model):
     def accepts_answers(self, now: dt.datetime | None = None) -> bool:
         """Whether the server takes answers and a submission for this response right now."""
         now = now or timezone.now()
-        return self.wave.opens_at <= now < self.effective_deadline
+        # A wave closed by staff before its deadline (`wave_close`) takes nothing more.
+        closed = self.wave.closed_at is not None and self.wave.closed_at <= now
+        return self.wave.opens_at <= now < self.effective_deadline and not closed
 
     @property
     def is_submitted(self) -> bool:

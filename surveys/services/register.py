@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from surveys.resources import COLUMNS, RegisterResource
+from surveys.spreadsheet import csv_dataset_text
+from surveys.uploads import UploadRefused, csv_check, upload_check
 
 
 class RegisterImportError(Exception):
@@ -23,9 +25,14 @@ def read_dataset(path: Path) -> tablib.Dataset:
     if suffix not in (".xlsx", ".csv"):
         raise RegisterImportError([f"Expected an .xlsx or .csv file, not '{suffix or path.name}'."])
     try:
+        # Limits first (surveys/uploads.py): size, an xlsx's zip directory, a CSV's encoding.
+        upload_check(path)
         if suffix == ".xlsx":
             return tablib.Dataset().load(path.read_bytes(), format="xlsx")
-        return tablib.Dataset().load(path.read_text(encoding="utf-8-sig"), format="csv")
+        # The `'` the admin's CSV export puts before a formula-like text is removed.
+        return csv_dataset_text(tablib.Dataset().load(csv_check(path.read_bytes()), format="csv"))
+    except UploadRefused as exc:
+        raise RegisterImportError([f"{path.name}: {exc}"]) from exc
     except OSError as exc:
         raise RegisterImportError([f"The file cannot be read: {exc.strerror}."]) from exc
     except Exception as exc:  # tablib raises many kinds for a broken file

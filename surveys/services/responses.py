@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from surveys import signals
 from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed, WouldRemove
 from surveys.models import Answer, Contact, RepeatRow, Response, SectionState
@@ -25,7 +26,9 @@ from surveys.values import (
 def _locked_response(response_id: int) -> Response:
     # Saves of one response are serialised on its row, so the lock-version check below and
     # the writes that follow cannot interleave with a colleague's save.
-    return Response.objects.select_for_update().select_related("wave__version").get(pk=response_id)
+    # `of=("self",)`: only the response's row, not the wave's and the version's it joins
+    # (those would serialise the saves of every partnership of the wave).
+    return Response.objects.select_for_update(of=("self",)).select_related("wave__version").get(pk=response_id)
 
 
 def _check_open(response: Response, now: dt.datetime) -> None:
@@ -83,7 +86,9 @@ def response_save_section(
     section = structure.section(section_code)
     if section is None:
         raise KeyError(section_code)
-    state, _ = SectionState.objects.select_for_update().get_or_create(response=response, section=section.section)
+    state, _ = SectionState.objects.select_for_update(of=("self",)).get_or_create(
+        response=response, section=section.section
+    )
     if state.lock_version != lock_version and not force:
         raise EditConflict(state)
 
@@ -147,25 +152,9 @@ def response_submit(*, response_id: int, contact: Contact | None, now: dt.dateti
     if response.started_at is None:
         response.started_at = now
     response.save(update_fields=["status", "submitted_at", "submitted_by", "started_at", "updated_at"])
-    _tallies("add", response.pk)
-    transaction.on_commit(lambda: _queue_confirmations(response.pk), robust=True)
+    # Inside the transaction: the report's counts change with the status (surveys/signals.py).
+    signals.response_submitted.send(sender=Response, response_id=response.pk)
     return response
-
-
-def _tallies(change: str, response_id: int) -> None:
-    # The report's running counts change in the same transaction as the status, so they
-    # never disagree with it (reports/tallies.py).
-    from reports.tallies import tallies_add, tallies_remove
-
-    (tallies_add if change == "add" else tallies_remove)(response_id=response_id)
-
-
-def _queue_confirmations(response_id: int) -> None:
-    # The confirmation emails go once the submission is committed; robust (above): a failure
-    # to queue them is logged and never turns a stored submission into an error page.
-    from outreach.services import confirmations_queue
-
-    confirmations_queue(response_id=response_id)
 
 
 @transaction.atomic
@@ -179,5 +168,5 @@ def response_reopen(*, response_id: int, now: dt.datetime | None = None) -> Resp
     response.submitted_at = None
     response.reopened_at = now
     response.save(update_fields=["status", "submitted_at", "reopened_at", "updated_at"])
-    _tallies("remove", response.pk)
+    signals.response_reopened.send(sender=Response, response_id=response.pk)
     return response

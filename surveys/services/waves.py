@@ -1,13 +1,15 @@
-"""Opening waves, inviting contacts and minting their personal links."""
+"""Opening and closing waves, inviting contacts and minting their personal links."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from surveys.models import AccessKey, Contact, Invitation, Partnership, QuestionnaireVersion, Response, Wave
 from surveys.models.waves import hash_key
@@ -55,6 +57,31 @@ def wave_open(
     Response.objects.bulk_create(Response(wave=wave, partnership=p) for p in partnerships)
     invitations_sync(wave=wave)
     return wave
+
+
+@transaction.atomic
+def wave_close(*, wave: Wave, now: dt.datetime | None = None) -> Wave:
+    """Close a wave now, before its deadline (staff's "close early"): from this moment no
+    response of it takes answers or a submission, extensions of single partnerships
+    included (`Response.accepts_answers`), and its queued reminders are not sent. Answers
+    saved so far are kept; extending the wave's deadline opens it again.
+    """
+    now = now or timezone.now()
+    wave = Wave.objects.select_for_update(of=("self",)).get(pk=wave.pk)
+    if wave.closed_at is not None:
+        raise ValidationError(f"The wave {wave.slug} is closed already (since {_brussels(wave.closed_at)}).")
+    if wave.opens_at > now:
+        raise ValidationError(
+            f"The wave {wave.slug} has not opened yet (it opens on {_brussels(wave.opens_at)}): "
+            "change its dates instead."
+        )
+    Wave.objects.filter(pk=wave.pk).update(closed_at=now, updated_at=now)
+    wave.closed_at = now
+    return wave
+
+
+def _brussels(moment: dt.datetime) -> str:
+    return f"{dateformat.format(moment.astimezone(ZoneInfo(settings.TIME_ZONE)), 'j F Y, H:i')} (Brussels time)"
 
 
 def invitations_sync(*, wave: Wave) -> int:

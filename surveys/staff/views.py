@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from surveys.definition.structure import structure_for
 from surveys.models import QuestionnaireVersion
+from surveys.permissions import staff_permission_required
 
 
-@staff_member_required
+@staff_permission_required("surveys.view_questionnaireversion")
 def blank_questionnaire(request: HttpRequest, code: str, number: int) -> HttpResponse:
     version = get_object_or_404(
         QuestionnaireVersion.objects.select_related("questionnaire"), questionnaire__code=code, number=number
@@ -18,5 +18,6 @@ def blank_questionnaire(request: HttpRequest, code: str, number: int) -> HttpRes
     return render(
         request,
         "surveys/staff/blank_questionnaire.html",
-        {"version": version, "structure": structure_for(version)},
+        # ?notes=1: with room for notes under every question, as the coordinators' copy has.
+        {"version": version, "structure": structure_for(version), "with_notes": request.GET.get("notes") == "1"},
     )

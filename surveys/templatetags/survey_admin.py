@@ -13,8 +13,11 @@ from surveys.models import Response, Wave
 register = template.Library()
 
 
-@register.inclusion_tag("admin/wave_overview.html")
-def wave_overview() -> dict[str, Any]:
+@register.inclusion_tag("admin/wave_overview.html", takes_context=True)
+def wave_overview(context: dict[str, Any]) -> dict[str, Any]:
+    # The admin's front page is every staff account's: the waves only for those who may see them.
+    if not context["request"].user.has_perm("surveys.view_wave"):
+        return {"shown": False, "rows": []}
     now = timezone.now()
     waves = (
         Wave.objects.select_related("version__questionnaire")
@@ -35,4 +38,4 @@ def wave_overview() -> dict[str, Any]:
             state = "open"
         rate = round(100 * wave.completed / wave.invited) if wave.invited else 0  # type: ignore[attr-defined]
         rows.append({"wave": wave, "state": state, "rate": rate})
-    return {"rows": rows}
+    return {"shown": True, "rows": rows}

@@ -153,6 +153,15 @@ class Tab:
         self.errors.append(f"console error on {self.page.url}: {message.text} ({message.location})")
 
     def _on_response(self, response: PageResponse) -> None:
+        # Every page runs under the site's Content-Security-Policy; what it blocks is logged
+        # as a console error ("Refused to …") and fails the test like any other.
+        policy = response.headers.get("content-security-policy", "")
+        if (
+            response.request.resource_type == "document"
+            and response.url.startswith(self.base_url)
+            and ("frame-ancestors 'none'" not in policy)
+        ):
+            self.errors.append(f"no Content-Security-Policy on {response.url}")
         if response.request.resource_type in STATIC_TYPES and response.status >= 400:
             self.errors.append(f"{response.status} for {response.url} on {self.page.url}")
 

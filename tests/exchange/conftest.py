@@ -145,6 +145,23 @@ ELBE_VALUES: Values = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings: Any, tmp_path: Path) -> None:
+    """Uploaded imports wait in the test's own folder."""
+    settings.EXCHANGE_UPLOAD_DIR = tmp_path / "uploads"
+
+
+@pytest.fixture
+def eager_tasks() -> Any:
+    """Celery tasks run at once, in this process (as without Redis), also when CI has Redis."""
+    from escp_survey.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def every_type_wave(db: None, register_4i: dict[str, Contact]) -> Wave:
     result = questionnaire_load(definition=normalise(EVERY_TYPE))

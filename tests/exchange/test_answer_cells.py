@@ -122,5 +122,5 @@ def test_it_joins_countries_in_their_order_and_names_them_with_labels(answered_w
     assert (codes[c1], codes[p1]) == ("JP,CA", "ELBE")
     assert (texts[c1], texts[p1]) == ("Japan; Canada", "ELBE (Partnership ELBE)")
     # A free-text partnership stays its text, with labels too.
-    partner = layout.repeats[0][1].headers.index("partner")
+    partner = layout.repeats[0][1].headers.index("RP[partner]")
     assert dict(by_answer_rows(answered_wave, labels=True)["EC2i"][1][0][0])[partner] == "Not registered"

@@ -73,7 +73,8 @@ def test_it_puts_every_answer_and_comment_next_to_its_option(answered_wave: Wave
         "M1[agreements][comment]": None,
         "M1[agreements][number]": 4,
         "M1[plain]": 1,
-        "M1[none]": None,
+        # Not ticked by a respondent who saw the question (submitted): 0, not empty.
+        "M1[none]": 0,
         "M1[other]": 1,
         "M1[other][text]": "Webinars",
         "S1": "other",
@@ -99,15 +100,15 @@ def test_it_writes_one_sheet_per_repeat_question_with_the_group(answered_wave: W
             "partnership",
             "group",
             "row",
-            "kind",
-            "kind[other][text]",
-            "name",
-            "land",
-            "note",
-            "day",
-            "new",
-            "qty",
-            "partner",
+            "RP[kind]",
+            "RP[kind][other][text]",
+            "RP[name]",
+            "RP[land]",
+            "RP[note]",
+            "RP[day]",
+            "RP[new]",
+            "RP[qty]",
+            "RP[partner]",
         ],
         [
             "ELBE",
@@ -166,7 +167,7 @@ def test_it_writes_a_codebook_of_every_question_and_option(answered_wave: Wave) 
     assert ["responses", "M1[agreements][number]", "M1", "agreements", "number", "Number of agreements"] in rows
     assert ["responses", "Y1", "Y1", "no", "value", "No"] in rows
     assert ["responses", "R1[…]", "R1", 2, "level", "Fair"] in rows
-    assert ["RP", "kind", "RP", "kind", "field: single_choice", "Kind"] in rows
+    assert ["RP", "RP[kind]", "RP", "kind", "field: single_choice", "Kind"] in rows
     assert ["responses", "T1", "T1", None, "question: text", "Name?"] in rows
 
 

@@ -207,7 +207,7 @@ def test_a_missing_repeat_sheet_is_named(answered_wave: Wave, tmp_path: Path) ->
             "responses",
             "M1[events]",
             "x",
-            "sheet responses, row 4, column M1[events] (E): 'x' is not a tick: write 1 when the option is ticked, or leave the cell empty.",
+            "sheet responses, row 4, column M1[events] (E): 'x' is not a tick: write 1 when the option is ticked, 0 or nothing when it is not.",
         ),
         (
             "responses",
@@ -255,8 +255,8 @@ def test_a_missing_repeat_sheet_is_named(answered_wave: Wave, tmp_path: Path) ->
             None,
             "sheet responses, row 4, column submitted_at (D): a submitted response needs the time it was submitted.",
         ),
-        ("RP", "qty", "many", "sheet RP, row 3, column qty (K): 'many' is not a number."),
-        ("RP", "land", "JP,CN", "sheet RP, row 3, column land (G): land takes at most 1 country."),
+        ("RP", "RP[qty]", "many", "sheet RP, row 3, column RP[qty] (K): 'many' is not a number."),
+        ("RP", "RP[land]", "JP,CN", "sheet RP, row 3, column RP[land] (G): land takes at most 1 country."),
         ("RP", "row", "first", "sheet RP, row 3, column row (C): 'first' is not a row number (1, 2, …)."),
     ],
 )
@@ -312,7 +312,7 @@ def test_every_problem_of_a_file_is_reported_at_once(answered_wave: Wave, tmp_pa
     def break_three(book: openpyxl.Workbook) -> None:
         set_cell("responses", "GCA", "N2", 900)(book)
         set_cell("responses", "ELBE", "S1", "large")(book)
-        set_cell("RP", "GCA", "day", "someday")(book)
+        set_cell("RP", "GCA", "RP[day]", "someday")(book)
 
     assert len(problems_of(answered_wave, edited(export(answered_wave), tmp_path, break_three))) == 3
 

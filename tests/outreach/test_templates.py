@@ -115,5 +115,11 @@ def test_it_previews_a_template_for_a_real_contact_without_minting_a_key(
     # The first invited contact in partnership order: ELBE before GCA.
     assert "Hello Cleo Outsider of ELBE!" in page
     assert "Reminder: Tiny Progress Survey for ELBE, deadline 5 June 2019, end of the day (Brussels time)" in page
+    # The HTML body is its own framed page now (test_template_preview.py); the link is in it.
+    html = staff_client.get(reverse("outreach:template_preview_html", args=[template.pk])).content.decode()
+    assert "Hello Cleo Outsider of ELBE!" in html
+    template.text_body += " {{ link }}"
+    template.save()
+    page = staff_client.get(reverse("admin:outreach_emailtemplate_change", args=[template.pk])).content.decode()
     assert "/r/personal-key-of-the-contact/" in page
     assert AccessKey.objects.count() == keys

@@ -148,11 +148,14 @@ def test_open_wave_explains_what_is_wrong(questionnaires, register_4i, args, mes
     assert message in str(info.value)
 
 
-def test_setup_demo_prints_working_links_and_is_safe_to_repeat(questionnaires, client, capsys):
+def test_setup_demo_prints_working_links_and_is_safe_to_repeat(questionnaires, client, capsys, settings, tmp_path):
+    settings.DEMO_ADMIN_PASSWORD_FILE = tmp_path / "demo-admin-password"
     call_command("setup_demo")
     out = capsys.readouterr().out
     assert "user admin, password" in out
-    link = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("escp-4i-progress"))
+    # The links are printed in a box (│ … │) since issue 12.
+    lines = [line.strip(" │") for line in out.splitlines()]
+    link = next(line.split()[1] for line in lines if line.startswith("escp-4i-progress"))
     assert client.get(link.replace("http://127.0.0.1:8000", "")).status_code == 200
     assert Partnership.objects.filter(programme="escp-4i").count() == 23
     assert Partnership.objects.filter(group="strand-1").count() == 12

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0003_responsefigure_whole'),
+        ('reports', '0005_permissions'),
         ('surveys', '0003_unsaved_edits'),
     ]
 

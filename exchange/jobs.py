@@ -1,0 +1,142 @@
+"""Imports from the web, run by a Celery worker: upload → check (preview) → confirm → import.
+
+`import_job_create` stores the uploaded file and an `ImportJob` and queues the check; the
+worker reads the file (`exchange.reader` or `exchange.limesurvey`, which check the limits of
+`surveys.uploads` first), counts the rows it has read into the job, and keeps the problems
+or the preview. On confirmation the worker reads the file again (it may have been days), and
+imports. The file is deleted once the job is over (refused, dry run, done or failed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from exchange.forms import LIMESURVEY
+from exchange.imports import ImportPlan, ImportRefused
+from exchange.limesurvey import limesurvey_read
+from exchange.models import ImportJob
+from exchange.reader import workbook_read
+from exchange.services import ImportReport, responses_import
+from surveys.models import Wave
+from surveys.uploads import size_check
+
+logger = logging.getLogger(__name__)
+S = ImportJob.Status
+
+
+def job_file(job: ImportJob) -> Path:
+    folder = Path(settings.EXCHANGE_UPLOAD_DIR)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder / f"import-{job.pk}.data"
+
+
+def _queue(job: ImportJob) -> None:
+    from exchange.tasks import run_import_job  # the task module imports this one
+
+    transaction.on_commit(lambda: run_import_job.delay(job.pk))
+
+
+# A checked import waits this long for its confirmation; then its file is deleted.
+KEEP_CHECKED = dt.timedelta(days=1)
+
+
+def import_jobs_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of checked imports nobody confirmed within KEEP_CHECKED; returns how many."""
+    now = now or timezone.now()
+    expired = list(ImportJob.objects.filter(status=S.CHECKED, dry_run=False, updated_at__lt=now - KEEP_CHECKED))
+    for job in expired:
+        _finish(job, S.FAILED, problems=["not confirmed within a day: the file was deleted; upload it again."])
+    return len(expired)
+
+
+def import_job_create(
+    *, wave: Wave, user: Any, source: str, upload: UploadedFile, mapping_text: str = "", dry_run: bool = False
+) -> ImportJob:
+    """Store the upload and queue its check; raises UploadRefused for a file over the size limit."""
+    size_check(upload.size or 0)
+    import_jobs_expire()
+    job = ImportJob.objects.create(
+        wave=wave,
+        user=user,
+        source=source,
+        file_name=(upload.name or "upload")[-255:],
+        mapping=mapping_text,
+        dry_run=dry_run,
+    )
+    with job_file(job).open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    _queue(job)
+    return job
+
+
+def import_job_confirm(*, job: ImportJob) -> bool:
+    """Queue the import of a checked job; False if it is not waiting for a confirmation."""
+    updated = ImportJob.objects.filter(pk=job.pk, status=S.CHECKED, dry_run=False).update(status=S.IMPORTING)
+    if updated:
+        _queue(job)
+    return bool(updated)
+
+
+def _read(job: ImportJob) -> ImportPlan:
+    def progress(rows: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(rows_read=F("rows_read") + rows)
+
+    path = job_file(job)
+    with path.open("rb") as handle:
+        if job.source == LIMESURVEY:
+            return limesurvey_read(wave=job.wave, file=handle, mapping_text=job.mapping, file_name=job.file_name)
+        return workbook_read(wave=job.wave, file=handle, progress=progress, name=job.file_name)
+
+
+def _outcomes(report: ImportReport) -> list[dict[str, Any]]:
+    return [o.__dict__ for o in report.outcomes]
+
+
+def _finish(job: ImportJob, status: str, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.status = status
+    job.save()
+    if status != S.CHECKED or job.dry_run:
+        job_file(job).unlink(missing_ok=True)
+
+
+def import_job_run(*, job_id: int) -> str:
+    """The worker's part: check a queued job, or import a confirmed one; returns its status."""
+    job = ImportJob.objects.select_related("wave__version__questionnaire").filter(pk=job_id).first()
+    if job is None or job.status not in (S.QUEUED, S.IMPORTING):
+        return job.status if job else "missing"
+    importing = job.status == S.IMPORTING
+    if not job_file(job).exists():
+        _finish(job, S.FAILED, problems=["the uploaded file is gone (expired or removed): upload it again."])
+        return job.status
+    if not importing:
+        job.status = S.READING
+        job.save(update_fields=["status", "updated_at"])
+    ImportJob.objects.filter(pk=job.pk).update(rows_read=0)
+    try:
+        plan = _read(job)
+        job.refresh_from_db(fields=["rows_read"])
+        if plan.problems:
+            _finish(job, S.REFUSED, problems=[str(p) for p in plan.problems])
+            return job.status
+        report = responses_import(wave=job.wave, plan=plan, dry_run=not importing)
+    except ImportRefused as exc:
+        _finish(job, S.REFUSED, problems=[str(p) for p in exc.problems])
+    except Exception:
+        logger.exception("import job %s failed", job.pk)
+        _finish(job, S.FAILED, problems=["the import failed on the server; nothing was imported. Try again later."])
+    else:
+        done = importing or job.dry_run
+        _finish(job, S.DONE if done else S.CHECKED, outcomes=_outcomes(report), summary=str(report))
+    return job.status

@@ -1,0 +1,48 @@
+"""An import of responses run by a Celery worker: its file, where it stands, what it found.
+
+The web worker only stores the uploaded file and this row, and a page shows the row
+(refreshing itself while the worker reads): a large workbook is never parsed in the web
+process (issue 13: a 4 MB xlsx once drove a web worker to 7 GB).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        READING = "reading", "Reading and checking the file"
+        CHECKED = "checked", "Checked: waiting for your confirmation"
+        REFUSED = "refused", "Refused: the file has problems, nothing was imported"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed: nothing was imported"
+
+    RUNNING = (Status.QUEUED, Status.READING, Status.IMPORTING)
+
+    wave = models.ForeignKey("surveys.Wave", on_delete=models.CASCADE, related_name="import_jobs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    source = models.CharField(max_length=20)  # exchange.forms.WORKBOOK or LIMESURVEY
+    file_name = models.CharField(max_length=255)
+    mapping = models.TextField(blank=True)  # the LimeSurvey mapping file's text
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    rows_read = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)  # messages, each naming sheet, row and column
+    outcomes = models.JSONField(default=list, blank=True)  # ImportOutcome fields, per response
+    summary = models.TextField(blank=True)  # str(ImportReport)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import of {self.file_name} into {self.wave_id} ({self.status})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in self.RUNNING

@@ -1,0 +1,16 @@
+"""The engine's news that outreach acts on (connected in `OutreachConfig.ready`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from outreach.services import confirmations_queue
+
+
+def confirm_submitted(*, response_id: int, **_: Any) -> None:
+    # The confirmation emails are queued once the submission is committed (the signal comes
+    # inside its transaction); robust: a failure to queue them is logged and never turns a
+    # stored submission into an error page.
+    transaction.on_commit(lambda: confirmations_queue(response_id=response_id), robust=True)
