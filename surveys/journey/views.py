@@ -305,7 +305,11 @@ def section(request: HttpRequest, key: str, section: str) -> HttpResponse:
     if node is None:
         return render(request, "surveys/journey/link_unknown.html", status=404)
     if access.response.is_submitted:
-        messages.info(request, "Your partnership has submitted its answers. Here is the copy of what was submitted.")
+        messages.info(
+            request,
+            f"Your {access.wave.version.population_singular} has submitted its answers. "
+            "Here is the copy of what was submitted.",
+        )
         return redirect(access.url("copy"))
     stored = load_values(access.response, access.structure)
     state = access.states().get(node.section.pk)
@@ -414,6 +418,7 @@ def _save_section(request: HttpRequest, access: Access, node: SectionNode, store
     except ValueError:
         lock_version = 0
     page = partial(_render_section, request, access, node, stored=stored, raw=parsed.raw, errors=parsed.errors)
+    population = access.wave.version.population_singular  # "partnership", "cluster organisation"
 
     try:
         saved = response_save_section(
@@ -459,7 +464,7 @@ def _save_section(request: HttpRequest, access: Access, node: SectionNode, store
         closed = _when(access.response.effective_deadline)
         message = (
             f"The survey closed on {closed} (Brussels time), so this page could not be saved. What you "
-            "typed is shown below and kept for the Observatory with your partnership's answers; if they "
+            f"typed is shown below and kept for the Observatory with your {population}'s answers; if they "
             "extend your deadline, it will be shown on this page again for you to save."
         )
         if autosave:
@@ -470,7 +475,7 @@ def _save_section(request: HttpRequest, access: Access, node: SectionNode, store
         response = Response.objects.select_related("submitted_by").get(pk=access.response.pk)
         who = response.submitted_by.name if response.submitted_by else "A colleague"
         message = (
-            f"{who} submitted your partnership's answers on {_when(response.submitted_at)}, after you opened "
+            f"{who} submitted your {population}'s answers on {_when(response.submitted_at)}, after you opened "
             "this page, so it could not be saved. What you typed is shown below and kept for the Observatory: "
             "if it must change the submitted answers, ask the Observatory to reopen them, then save this page again."
         )

@@ -69,6 +69,8 @@ URL_RULES: dict[str, Rule] = {
     "exchange:export": Rule(("surveys.export_responses",)),
     "exchange:import": Rule(("surveys.import_responses",), method="POST"),
     "exchange:import_confirm": Rule(("surveys.import_responses",), method="POST"),
+    # A job's page: refused without the permission; with it, another person's job is a 404.
+    "exchange:import_job": Rule(("surveys.import_responses",)),
     # The admin's own pages.
     "admin:login": Rule(PUBLIC),
     "admin:index": Rule(STAFF),  # a staff account without permissions sees an empty index
