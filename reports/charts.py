@@ -27,6 +27,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, PathPatch
 
+from . import indicators as ind
 from .worldmap import world_shapes
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -92,21 +93,58 @@ def _bars(spec: FigureSpec) -> Figure:
         values = [v or 0 for v in s["values"]]
         colour = s.get("colour") or PALETTE[i % len(PALETTE)]
         ax.barh(ys, values, height=bar * 0.92, color=colour, label=s["name"])
-        for y, v, raw in zip(ys, values, s["values"], strict=True):
+        counts = s.get("counts") or [None] * len(values)
+        for y, v, raw, n in zip(ys, values, s["values"], counts, strict=True):
             if raw is None:
                 continue
-            text = f"{v:.0f}{unit}" if unit == "%" else _number(v)
+            text = _bar_label(v, n, unit=unit, show=data.get("show", "percent"))
             ax.text(v + top * 0.01, y, text, va="center", fontsize=8)
     ax.set_yticks(range(len(labels)), [_wrap(label) for label in labels])
     ax.invert_yaxis()
     ax.set_xlim(0, (100 if unit == "%" and top <= 100 else top or 1) * 1.12)
     if data.get("xlabel"):
         ax.set_xlabel(data["xlabel"])
+    _title(fig, spec)
     if n_series > 1 or data.get("legend"):
-        ax.legend(loc="lower right", frameon=False, fontsize=8)
-    ax.set_title(_wrap(spec.title, 80), loc="left", fontsize=11)
-    fig.tight_layout()
+        _legend_below(fig, ax, ncol=min(n_series, 4))
+    else:
+        fig.tight_layout()
     return fig
+
+
+def _bar_label(v: float, n: Any, *, unit: str, show: str) -> str:
+    """The label at the end of a bar: the percentage, the count, or both (reports.choices)."""
+    if unit != "%":
+        return _number(v)
+    if show == "counts" and n is not None:
+        return _number(n)
+    if show == "both" and n is not None:
+        return f"{_number(n)} ({ind.percent_text(v)})"
+    return ind.percent_text(v)
+
+
+def _title(fig: Figure, spec: FigureSpec) -> None:
+    """The title over the whole figure from its left edge, wrapped so that a long question
+    text is never cut off at the right (a title over the axes starts where the bars start,
+    after the option labels, and ran out of the figure)."""
+    fig.suptitle(_wrap(spec.title, 95), x=0.01, ha="left", fontsize=11)
+
+
+OTHER_GROUP = "#c7ccd4"  # a registered partnership outside the wave's groups
+
+
+def _other_node_colour(group: str) -> str:
+    return OTHER_GROUP if group else "#ffffff"
+
+
+def _legend_below(fig: Figure, ax: Any, *, ncol: int) -> None:
+    """The legend under the whole chart, below the axis label: never over the bars, their
+    labels or the axis title, whatever the chart's height (the constrained layout makes room
+    for it, where a legend placed at a fraction of the axes ran into the axis title of a
+    short chart)."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.set_layout_engine("constrained")
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False, fontsize=8)
 
 
 def _number(v: float) -> str:
@@ -129,21 +167,14 @@ def _stacked(spec: FigureSpec) -> Figure:
         ax.barh(range(len(labels)), shares, left=left, color=colour, label=level, edgecolor="white")
         for k, share in enumerate(shares):
             if share >= 7:
-                ax.text(left[k] + share / 2, k, f"{share:.0f}%", ha="center", va="center", fontsize=8)
+                ax.text(left[k] + share / 2, k, ind.percent_text(share), ha="center", va="center", fontsize=8)
         left = [a + b for a, b in zip(left, shares, strict=True)]
     ax.set_yticks(range(len(labels)), [_wrap(label, 30) for label in labels])
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of those who rated")
-    ax.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.25 if len(labels) < 4 else -0.12),
-        ncol=min(len(levels), 5),
-        frameon=False,
-        fontsize=8,
-    )
-    ax.set_title(_wrap(spec.title, 80), loc="left", fontsize=11)
-    fig.tight_layout()
+    _title(fig, spec)
+    _legend_below(fig, ax, ncol=min(len(levels), 5))
     return fig
 
 
@@ -193,7 +224,7 @@ def _network(spec: FigureSpec) -> Figure:
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(_wrap(spec.title, 80), loc="left", fontsize=11)
+    _title(fig, spec)
     if not names:
         ax.text(0.5, 0.5, "No collaboration reported", ha="center", va="center", transform=ax.transAxes)
         return fig
@@ -218,16 +249,28 @@ def _network(spec: FigureSpec) -> Figure:
             )
     for name, (x, y) in position.items():
         group = nodes[name]
-        colour = PALETTE[groups.index(group) % len(PALETTE)] if group in groups else "#ffffff"
+        colour = PALETTE[groups.index(group) % len(PALETTE)] if group in groups else _other_node_colour(group)
         ax.scatter([x], [y], s=110, color=colour, edgecolors="#1f2937", zorder=2)
         ax.text(x * 1.1, y * 1.1, name, ha="left" if x >= 0 else "right", va="center", fontsize=8)
     handles = [
         matplotlib.lines.Line2D([], [], marker="o", ls="", color=PALETTE[i % len(PALETTE)], mec="#1f2937", label=g)
         for i, g in enumerate(groups)
     ]
-    handles.append(
-        matplotlib.lines.Line2D([], [], marker="o", ls="", color="#ffffff", mec="#1f2937", label="not registered")
-    )
+    # A registered partnership of another programme or group (an ESCP-S3 named by an
+    # ESCP-4i) is registered: only a name typed as free text is "not in the register".
+    others = sorted({g for n, g in nodes.items() if n in position and g and g not in groups})
+    if others:
+        handles.append(
+            matplotlib.lines.Line2D(
+                [], [], marker="o", ls="", color=OTHER_GROUP, mec="#1f2937", label=f"registered: {', '.join(others)}"
+            )
+        )
+    if any(not g for n, g in nodes.items() if n in position):
+        handles.append(
+            matplotlib.lines.Line2D(
+                [], [], marker="o", ls="", color="#ffffff", mec="#1f2937", label="not in the register"
+            )
+        )
     handles.append(matplotlib.lines.Line2D([], [], color="#1f2937", lw=1.8, label="reciprocal"))
     handles.append(matplotlib.lines.Line2D([], [], color=GREY, lw=1, ls="--", label="reported by one side"))
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(-0.05, -0.12), ncol=3, frameon=False, fontsize=8)

@@ -15,9 +15,12 @@ from surveys.definition.structure import Structure
 from surveys.spreadsheet import SafeWorkbook
 
 from .charts import PALETTE, FigureSpec
+from .choices import Choices, apply_to_views
 from .figures import collaboration_figure, population_figure, report_views
+from .tables import printed_tables
 
-CHART_ROWS = 20  # rows of cells a chart covers
+CHART_ROWS = 20  # rows of cells a chart covers at least
+ROW_PIXELS = 20  # the default row height (15 points): how many rows a chart of some height covers
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -38,12 +41,22 @@ class _Writer:
         self.header = book.add_format({"bold": True, "bg_color": "#dfe3e8", "border": 1, "text_wrap": True})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
         self.used: set[str] = set()
+        self.chart_end = 0  # the first row under the last chart inserted
 
     def sheet(self, name: str) -> Worksheet:
         sheet = self.book.add_worksheet(_sheet_name(name, self.used))
         sheet.set_column(0, 0, 48)
         sheet.set_column(1, 12, 14)
+        # Printed on whole pages: A4 landscape, as wide as one page, the title row on each page.
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
         return sheet
+
+    def _insert_chart(self, sheet: Worksheet, row: int, col: int, chart: Any, height: int) -> None:
+        sheet.insert_chart(row, col, chart)
+        self.chart_end = row + max(CHART_ROWS, -(-height // ROW_PIXELS))
 
     def table(self, sheet: Worksheet, row: int, headers: list[str], rows: list[list[Any]]) -> int:
         sheet.write_row(row, 0, headers, self.header)
@@ -64,7 +77,8 @@ class _Writer:
             return self.table(sheet, row, spec.table_headers, spec.table_rows)
         else:
             return self.table(sheet, row, spec.table_headers, spec.table_rows)
-        row = max(row, chart_at + CHART_ROWS) + 1
+        # Under the chart, whatever its height: a tall chart never covers the table below.
+        row = max(row, self.chart_end if self.chart_end > chart_at else chart_at) + 1
         sheet.write(row, 0, "As shown on the dashboard", self.bold)
         return self.table(sheet, row + 1, spec.table_headers, spec.table_rows)
 
@@ -93,8 +107,9 @@ class _Writer:
             chart.set_y_axis({"reverse": True})
             chart.set_x_axis({"name": spec.data.get("xlabel", ""), "min": 0, **({"max": 100} if unit == "%" else {})})
             chart.set_legend({"position": "bottom" if len(series) > 1 else "none"})
-            chart.set_size({"width": 760, "height": max(300, 60 + 22 * len(labels) * max(len(series), 1))})
-            sheet.insert_chart(row, len(series) + 2, chart)
+            height = max(300, 60 + 22 * len(labels) * max(len(series), 1))
+            chart.set_size({"width": 760, "height": height})
+            self._insert_chart(sheet, row, len(series) + 2, chart, height)
         return row + len(labels) + 2
 
     def _stacked(self, sheet: Worksheet, row: int, spec: FigureSpec) -> int:
@@ -115,8 +130,9 @@ class _Writer:
         chart.set_title({"name": spec.title[:250], "name_font": {"size": 11}})
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 760, "height": max(280, 90 + 40 * len(labels))})
-        sheet.insert_chart(row, len(levels) + 2, chart)
+        height = max(280, 90 + 40 * len(labels))
+        chart.set_size({"width": 760, "height": height})
+        self._insert_chart(sheet, row, len(levels) + 2, chart, height)
         return row + len(labels) + 2
 
 
@@ -128,8 +144,33 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def report_workbook(report: dict[str, Any], *, structure: Structure) -> bytes:
-    """The workbook as bytes, from the JSON-ready report (see `report.as_json`)."""
+def _tables_sheet(w: _Writer, report: dict[str, Any]) -> None:
+    """The printed report's tables (rates, Table 1, indicators, Table 2), as on the dashboard:
+    every cell through `_Writer.table`, numbers as numbers."""
+    sheet = w.sheet("Tables")
+    sheet.set_column(1, 1, 16)
+    sheet.set_column(2, 6, 18)
+    sheet.set_column(4, 4, 60)
+    row = 0
+    for table in printed_tables(
+        report["tables"], groups=report["groups"], previous_wave=report["previous_wave"], wave=report["wave"]
+    ):
+        sheet.write(row, 0, table.title, w.title)
+        row = w.table(sheet, row + 1, table.headers, table.rows)
+        if table.note:
+            sheet.write(row - 1, 0, table.note)
+            row += 1
+
+
+def report_workbook(
+    report: dict[str, Any],
+    *,
+    structure: Structure,
+    choices: dict[str, Choices] | None = None,
+    unit: str | None = None,
+) -> bytes:
+    """The workbook as bytes, from the JSON-ready report (see `report.as_json`), with the
+    figures as the staff chose to print them (`reports.choices`)."""
     buffer = io.BytesIO()
     # Formula-safe: texts are texts, formula-like ones quoted (surveys.spreadsheet).
     book = SafeWorkbook(buffer, {"in_memory": True, "strings_to_numbers": False})
@@ -147,7 +188,7 @@ def report_workbook(report: dict[str, Any], *, structure: Structure) -> bytes:
     row = w.table(summary, 2, ["", ""], facts)
     row = w.figure(summary, row, population_figure(report))
 
-    for title, views in report_views(report, structure):
+    for title, views in apply_to_views(report_views(report, structure), choices or {}, unit=unit):
         for view in views:
             sheet = w.sheet(view.code)
             sheet.write(0, 0, f"{view.code}. {view.text}", w.title)
@@ -159,8 +200,15 @@ def report_workbook(report: dict[str, Any], *, structure: Structure) -> bytes:
             for note in view.notes:
                 sheet.write(row, 0, note)
                 row += 1
+            shown_rows = None
             for spec in view.figures:
+                if spec.kind == "map" and spec.table_rows == shown_rows:
+                    # One country table per question: the bars' table above lists every country.
+                    sheet.write(row + 1, 0, f"{spec.title}: world map on the dashboard (PNG/SVG); countries above.")
+                    row += 3
+                    continue
                 row = w.figure(sheet, row + 1, spec)
+                shown_rows = spec.table_rows
 
     if report["collaborations"]["pairs"]:
         sheet = w.sheet("Collaborations")
@@ -176,6 +224,9 @@ def report_workbook(report: dict[str, Any], *, structure: Structure) -> bytes:
             for pair in report["collaborations"]["pairs"]
         ]
         w.table(sheet, 2, spec.table_headers, rows)
+
+    if "tables" in report:
+        _tables_sheet(w, report)
 
     comparison = report.get("comparison")
     if comparison:

@@ -16,7 +16,8 @@ from django_countries import countries
 from surveys.definition.structure import QuestionNode, Structure
 from surveys.models import Question
 
-from .charts import FigureSpec
+from . import indicators as ind
+from .charts import PALETTE, FigureSpec
 from .indicators import TOTAL
 
 T = Question.Type
@@ -44,7 +45,7 @@ def cell(n: Any, pct: Any = None) -> str:
         return "–"
     text = _num(n)
     if pct is not None:
-        text += f" ({pct:.0f}%)"
+        text += f" ({ind.percent_text(pct)})"
     return text
 
 
@@ -88,7 +89,16 @@ def _choice_figure(
 ) -> FigureSpec:
     keys = _keys(groups)
     shown = list(groups) or [TOTAL]
-    series = [{"name": _label(k), "values": [q["percent"][code][k] for code, _ in options]} for k in shown]
+    series = [
+        {
+            "name": _label(k),
+            "values": [q["percent"][code][k] for code, _ in options],
+            # For the choices a staff member sets (reports.choices): counts on the bars, groups.
+            "key": k,
+            "counts": [q["options"][code][k] for code, _ in options],
+        }
+        for k in shown
+    ]
     headers = ["Option", *[f"{_label(k)}" for k in keys]]
     if previous is not None:
         headers.append("Previous wave, total")
@@ -103,7 +113,15 @@ def _choice_figure(
         id=fid,
         title=title,
         kind="bars",
-        data={"labels": [label for _, label in options], "series": series, "unit": "%", "xlabel": base_label},
+        data={
+            "labels": [label for _, label in options],
+            "series": series,
+            "unit": "%",
+            "xlabel": base_label,
+            # What ordering by frequency (total or one group) sorts on (reports.choices).
+            "choosable": True,
+            "sort_values": {k: [q["percent"][code][k] for code, _ in options] for k in keys},
+        },
         table_headers=headers,
         table_rows=rows,
     )
@@ -144,6 +162,56 @@ def _compare_figure(
     )
 
 
+# Per group across waves: the previous wave in a light shade of the group's colour.
+PREVIOUS_SHADES = ["#9fc6e0", "#f2cf85", "#8fd3bd", "#e3bad3", "#b9dcf2", "#f0b58a", "#f7f1a6", "#9ca3af"]
+
+
+def _compare_groups_figure(
+    code: str, options: list[tuple[str, str]], q: dict[str, Any], prev: dict[str, Any], groups: Sequence[str]
+) -> FigureSpec:
+    """The previous and this wave side by side in each group (strand-1, strand-2...)."""
+    series = []
+    headers = ["Option"]
+    for i, g in enumerate(groups):
+        series.append(
+            {
+                "name": f"{g}, previous",
+                "values": [prev.get("percent", {}).get(c, {}).get(g) for c, _ in options],
+                "colour": PREVIOUS_SHADES[i % len(PREVIOUS_SHADES)],
+            }
+        )
+        series.append(
+            {
+                "name": f"{g}, this wave",
+                "values": [q["percent"][c][g] for c, _ in options],
+                "colour": PALETTE[i % len(PALETTE)],
+            }
+        )
+        headers += [f"{g}, previous", f"{g}, this wave"]
+    rows = []
+    for c, label in options:
+        row = [label]
+        for g in groups:
+            before = prev.get("options", {}).get(c)
+            row.append(cell(before[g], prev["percent"][c][g]) if before else "–")
+            row.append(cell(q["options"][c][g], q["percent"][c][g]))
+        rows.append(row)
+    return FigureSpec(
+        id=f"{code}-compare-groups",
+        title=f"{code}: previous and this wave, per group",
+        kind="bars",
+        data={
+            "labels": [label for _, label in options],
+            "series": series,
+            "unit": "%",
+            "xlabel": "% of respondents",
+            "legend": True,
+        },
+        table_headers=headers,
+        table_rows=rows,
+    )
+
+
 def _scale_figure(fid: str, title: str, node: QuestionNode, q: dict[str, Any], groups: Sequence[str]) -> FigureSpec:
     keys = _keys(groups)
     levels = [(o.code, o.label) for o in node.options]
@@ -153,9 +221,7 @@ def _scale_figure(fid: str, title: str, node: QuestionNode, q: dict[str, Any], g
     if "mean" in q:
         rows.append(["Mean score", *[_num(q["mean"][k]) for k in keys]])
         top = " or ".join(node.option(c).label for c in q["top_two_levels"] if node.option(c))  # type: ignore[union-attr]
-        rows.append(
-            [f"Share {top}", *[f"{q['top_two'][k]:.0f}%" if q["top_two"][k] is not None else "–" for k in keys]]
-        )
+        rows.append([f"Share {top}", *[ind.percent_text(q["top_two"][k]) for k in keys]])
     return FigureSpec(
         id=fid,
         title=title,
@@ -179,7 +245,7 @@ def _matrix_figure(fid: str, title: str, node: QuestionNode, q: dict[str, Any], 
                 row.label,
                 *[_num(q["matrix"][row.code][code][TOTAL]) for code, _ in levels],
                 *[_num(summary.get("mean", {}).get(k)) for k in keys],
-                f"{summary['top_two'][TOTAL]:.0f}%" if summary.get("top_two", {}).get(TOTAL) is not None else "–",
+                ind.percent_text(summary.get("top_two", {}).get(TOTAL)),
             ]
         )
     return FigureSpec(
@@ -301,12 +367,16 @@ def question_view(
                     f"{code}-compare", f"{code}: previous and this wave (all respondents)", options, q, previous
                 )
             )
+            if len(groups) > 1:
+                view.figures.append(_compare_groups_figure(code, options, q, previous, groups))
         if "at_least_one" in q:
             view.notes.append(
                 "At least one option (other than an exclusive one such as “None”): "
                 + ", ".join(f"{_label(k)} {_num(q['at_least_one'][k])}" for k in _keys(groups))
             )
         for option, stats in q.get("option_numbers", {}).items():
+            if not (stats.get("count") or {}).get(TOTAL):
+                continue  # a number box nobody filled in: no empty chart
             label = node.option(option).label if node.option(option) else option  # type: ignore[union-attr]
             view.figures.append(
                 _number_figure(f"{code}.{option}", f"{code}: {label}: {stats['label']}", stats, groups, None)
@@ -351,7 +421,7 @@ def population_figure(report: dict[str, Any]) -> FigureSpec:
             _num(population["invited"][k]),
             _num(population["started"][k]),
             _num(population["completed"][k]),
-            f"{rate[k]:.0f}%" if rate[k] is not None else "–",
+            ind.percent_text(rate[k]),
         ]
         for k in keys
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import itemgetter
 from typing import Any
 
@@ -42,11 +42,30 @@ def breakdown(pairs: Iterable[tuple[str, Number]], groups: Sequence[str], *, zer
     return {TOTAL: total, **{g: sums.get(g, zero) for g in groups}}
 
 
+def empty_breakdown(groups: Sequence[str], value: Any = 0) -> Breakdown:
+    return {TOTAL: value, **{g: value for g in groups}}
+
+
+def round_half_up(value: Number, places: int = 0) -> Decimal:
+    """The report's one rounding rule: half away from zero, as people round by hand
+    (12.5 -> 13, 6.25 -> 6.3), where Python's `round` and format strings round half to
+    even on the float's binary value (12.5 -> 12, 6.25 -> 6.2)."""
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def percent_text(value: Number | None) -> str:
+    """A percentage as the figures show it: whole, rounded half away from zero ("63%")."""
+    return "–" if value is None else f"{round_half_up(value)}%"
+
+
 def percent(part: Number, whole: Number) -> float | None:
-    """Part of whole in percent with one decimal; None when there is no whole."""
+    """Part of whole in percent with one decimal (rounded half away from zero, from the
+    exact quotient); None when there is no whole."""
     if not whole:
         return None
-    return round(100 * float(part) / float(whole), 1)
+    exact = Decimal(100) * Decimal(str(part)) / Decimal(str(whole))
+    return float(round_half_up(exact, 1))
 
 
 def percents(counts: Breakdown, bases: Breakdown) -> Breakdown:

@@ -222,3 +222,44 @@ class GroupTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.responses} responses tallied in {self.group or 'no group'}"
+
+
+class FigureChoice(models.Model):
+    """How a staff member wants one figure of a wave printed, remembered for the wave: the
+    order of its options, what the bars are labelled with, which groups it shows."""
+
+    class Order(models.TextChoices):
+        QUESTIONNAIRE = "questionnaire", "Questionnaire order"
+        FREQUENCY = "frequency", "Most frequent first"
+
+    class Labels(models.TextChoices):
+        PERCENT = "percent", "Percentages"
+        COUNTS = "counts", "Counts"
+        BOTH = "both", "Counts and percentages"
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="figure_choices")
+    # The figure's id in the report (`FigureSpec.id`: the question code, "A5.country"...).
+    figure = models.CharField(max_length=100)
+    order = models.CharField(max_length=16, choices=Order.choices, default=Order.QUESTIONNAIRE)
+    # By frequency in which column: "total" or a group.
+    order_by = models.CharField(max_length=32, default="total")
+    labels = models.CharField(max_length=16, choices=Labels.choices, default=Labels.PERCENT)
+    # The groups shown (empty: every group).
+    groups = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # One set of choices per figure of a wave; the dashboard reads them all by wave.
+            models.UniqueConstraint(fields=["wave", "figure"], name="figurechoice_unique_figure"),
+            models.CheckConstraint(
+                condition=models.Q(order__in=["questionnaire", "frequency"]), name="figurechoice_order_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(labels__in=["percent", "counts", "both"]), name="figurechoice_labels_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"choices for figure {self.figure} of wave {self.wave_id}"

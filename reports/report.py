@@ -37,7 +37,7 @@ from surveys.models import Partnership, Question, Response, Wave
 from surveys.reads import ReadAhead
 
 from . import indicators as ind
-from . import selectors, tallies
+from . import selectors, tables, tallies
 from .selectors import CountRow, Scope, WaveRows
 
 T = Question.Type
@@ -726,8 +726,8 @@ def _assemble(wave: Wave, *, reads: ReadAhead | None) -> dict[str, Any]:
     if reads is None:
         context = Context.read(wave_ids)
 
-        def named() -> list[selectors.NamedRow]:
-            return _scanned_named(Scope(wave_id=wave.pk), structure)
+        def named(w: Wave, structure: Structure) -> list[selectors.NamedRow]:
+            return _scanned_named(Scope(wave_id=w.pk), structure)
 
         def fetch(w: Wave, structure: Structure, other: Wave | None) -> FetchedRows:
             return scanned_rows(w, structure=structure, context=context, panel_with=other)
@@ -735,12 +735,13 @@ def _assemble(wave: Wave, *, reads: ReadAhead | None) -> dict[str, Any]:
     else:
         # Submitted first, so that the database works on them while this connection reads the
         # register and the responses.
-        tallied = {w.pk: Tallied.submit(reads, w, named=w == wave) for w in filter(None, (wave, previous))}
+        # The previous wave's collaborations too: Table 2 says which are new, ended, continued.
+        tallied = {w.pk: Tallied.submit(reads, w, named=True) for w in filter(None, (wave, previous))}
         context = Context.read(wave_ids)
-        named_rows = tallied[wave.pk].named
-        assert named_rows is not None
 
-        def named() -> list[selectors.NamedRow]:
+        def named(w: Wave, structure: Structure) -> list[selectors.NamedRow]:
+            named_rows = tallied[w.pk].named
+            assert named_rows is not None
             return _tallied_named(named_rows.result(), context.register)
 
         def fetch(w: Wave, structure: Structure, other: Wave | None) -> FetchedRows:
@@ -755,9 +756,10 @@ def _assemble(wave: Wave, *, reads: ReadAhead | None) -> dict[str, Any]:
         "version": wave.version.number,
         "previous_wave": previous.slug if previous else None,
         **current,
-        "collaborations": collaborations(named()),
+        "collaborations": collaborations(named(wave, structure)),
     }
     if previous is None:
+        report["tables"] = _tables(report, wave=wave, structure=structure, context=context, previous=None)
         return report
     groups = current["groups"]
     prev_structure = structure_for(previous.version)
@@ -777,7 +779,35 @@ def _assemble(wave: Wave, *, reads: ReadAhead | None) -> dict[str, Any]:
             for key, figures in now_figures.items()
         },
     }
+    report["tables"] = _tables(
+        report,
+        wave=wave,
+        structure=structure,
+        context=context,
+        previous=collaborations(named(previous, prev_structure)),
+    )
     return report
+
+
+def _tables(
+    report: dict[str, Any], *, wave: Wave, structure: Structure, context: Context, previous: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The printed report's tables (`reports.tables`): Table 1 and 2, derived indicators, rates."""
+    orders: dict[str, list[str]] = {}
+    for node in structure.questions():
+        orders[node.code] = [o.code for o in node.options]
+        for f in node.fields:
+            orders[f"{node.code}.{f.code}"] = [o.code for o in f.options]
+    register = context.register
+    group_of = {register.acronym[pk]: ind.group_key(group) for pk, group in register.group.items()}
+    return tables.report_tables(
+        report,
+        settings=wave.version.definition.get("report") or {},
+        option_orders=orders,
+        group_of=group_of,
+        previous_collaborations=previous,
+        completed={register.acronym[p] for _, p in context.submitted(wave)},
+    )
 
 
 def as_json(report: dict[str, Any]) -> dict[str, Any]:

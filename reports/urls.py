@@ -10,5 +10,8 @@ urlpatterns = [
     path("<slug:slug>/comments/", views.comments, name="comments"),
     path("<slug:slug>/report.xlsx", views.excel, name="excel"),
     path("<slug:slug>/report.json", views.report_json, name="json"),
+    path("<slug:slug>/report.docx", views.report_docx, name="docx"),
+    path("<slug:slug>/print/", views.printable, name="printable"),
     re_path(r"^(?P<slug>[-\w]+)/figures/(?P<name>[-\w.]+)\.(?P<fmt>svg|png)$", views.figure, name="figure"),
+    re_path(r"^(?P<slug>[-\w]+)/figures/(?P<name>[-\w.]+)/choices/$", views.figure_choice, name="figure_choice"),
 ]

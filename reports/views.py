@@ -5,19 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
 
 from surveys.definition.structure import structure_for
 from surveys.models import Question, Wave
 from surveys.permissions import staff_permission_required
 
 from . import charts, selectors
+from .choices import DEFAULT, apply_choices, apply_to_views, figure_choice_set, figure_choices, population_plural
+from .document import document_docx, report_document
 from .excel import report_workbook
-from .figures import all_figures, collaboration_figure, population_figure, report_views
+from .figures import all_figures, collaboration_figure, country_name, population_figure, report_views
+from .forms import FigureChoiceForm
 from .report import cached_report
+from .tables import PrintedTable, printed_tables
 
 COMMENTS_PER_PAGE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,7 +50,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
     structure = structure_for(wave.version)
-    sections = report_views(report, structure)
+    sections = apply_to_views(report_views(report, structure), figure_choices(wave), unit=_unit(wave))
     population = population_figure(report)
     collaborations = collaboration_figure(report) if report["collaborations"]["pairs"] else None
     specs = [population, *(spec for _, views in sections for view in views for spec in view.figures)]
@@ -62,7 +69,18 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "sections": sections,
             "population": population,
             "collaborations": collaborations,
+            "printed_tables": _printed_tables(report),
+            "choice_groups": list(wave.version.groups),
         },
+    )
+
+
+def _printed_tables(report: dict[str, Any]) -> list[PrintedTable]:
+    # A report cached before the tables existed has none: shown on the next computation.
+    if "tables" not in report:
+        return []
+    return printed_tables(
+        report["tables"], groups=report["groups"], previous_wave=report["previous_wave"], wave=report["wave"]
     )
 
 
@@ -75,6 +93,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     report = _report(request, wave)
     structure = structure_for(wave.version)
     comparison = report["comparison"]
+    groups = list(report["groups"])
     rows = []
     for node in structure.questions():
         code = node.code
@@ -84,15 +103,39 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
         panel_before = comparison["panel"]["previous"]["questions"].get(code)
         lines = _compare_lines(node.type, node, now, before, panel_now, panel_before)
         if lines:
-            rows.append({"code": code, "text": node.question.text, "lines": lines})
+            rows.append(
+                {
+                    "code": code,
+                    "text": node.question.text,
+                    "lines": lines,
+                    "by_group": _compare_group_lines(node, now, before, groups) if len(groups) > 1 else [],
+                }
+            )
     by_partnership = [
         {"key": key, "rows": list(values.items())} for key, values in comparison["by_partnership"].items() if values
     ]
     return render(
         request,
         "reports/compare.html",
-        {"wave": wave, "report": report, "comparison": comparison, "rows": rows, "by_partnership": by_partnership},
+        {
+            "wave": wave,
+            "report": report,
+            "comparison": comparison,
+            "rows": rows,
+            "by_partnership": by_partnership,
+            "group_headers": [f"{g}, {when}" for g in groups for when in ("previous", "this wave")],
+        },
     )
+
+
+def _compare_group_lines(
+    node: Any, now: dict[str, Any], before: dict[str, Any] | None, groups: list[str]
+) -> list[list[Any]]:
+    """Rows (label, then previous and this wave in each group) of one question."""
+    per_group = [_compare_lines(node.type, node, now, before, now, before, key=g) for g in groups]
+    return [
+        [line[0], *[value for lines in per_group for value in lines[i][1:3]]] for i, line in enumerate(per_group[0])
+    ]
 
 
 def _compare_lines(
@@ -102,8 +145,11 @@ def _compare_lines(
     before: dict[str, Any] | None,
     pnow: dict[str, Any],
     pbefore: dict[str, Any] | None,
+    *,
+    key: str = "total",
 ) -> list[list[Any]]:
-    """Rows (label, previous all, this all, previous panel, this panel) of one question."""
+    """Rows (label, previous all, this all, previous panel, this panel) of one question, for
+    the total or one group (`key`)."""
 
     def get(q: dict[str, Any] | None, *path: str) -> Any:
         for key in path:
@@ -112,25 +158,25 @@ def _compare_lines(
             q = q.get(key)
         return q
 
-    lines: list[list[Any]] = [["Respondents", *(get(x, "respondents", "total") for x in (before, now, pbefore, pnow))]]
+    lines: list[list[Any]] = [["Respondents", *(get(x, "respondents", key) for x in (before, now, pbefore, pnow))]]
     T = Question.Type
     if qtype in Question.CHOICE_TYPES:
         for o in node.options:
-            lines.append([o.label, *(get(x, "options", o.code, "total") for x in (before, now, pbefore, pnow))])
+            lines.append([o.label, *(get(x, "options", o.code, key) for x in (before, now, pbefore, pnow))])
     elif qtype == T.NUMBER:
         for stat in ("sum", "mean", "median"):
-            lines.append([stat.title(), *(get(x, stat, "total") for x in (before, now, pbefore, pnow))])
+            lines.append([stat.title(), *(get(x, stat, key) for x in (before, now, pbefore, pnow))])
     elif qtype == T.COUNTRIES:
         for code in list(now.get("countries", {}))[:15]:
-            lines.append([code, *(get(x, "countries", code, "total") for x in (before, now, pbefore, pnow))])
+            lines.append([country_name(code), *(get(x, "countries", code, key) for x in (before, now, pbefore, pnow))])
     elif qtype == T.REPEAT:
-        lines.append(["Rows", *(get(x, "rows", "total") for x in (before, now, pbefore, pnow))])
+        lines.append(["Rows", *(get(x, "rows", key) for x in (before, now, pbefore, pnow))])
     elif qtype == T.RATING_MATRIX:
         for row in node.rows:
             lines.append(
                 [
                     f"{row.label}: mean",
-                    *(get(x, "row_summary", row.code, "mean", "total") for x in (before, now, pbefore, pnow)),
+                    *(get(x, "row_summary", row.code, "mean", key) for x in (before, now, pbefore, pnow)),
                 ]
             )
     else:
@@ -183,6 +229,7 @@ def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse
     spec = all_figures(report, structure_for(wave.version)).get(name)
     if spec is None:
         raise Http404(f"No figure '{name}' in this report.")
+    spec = apply_choices(spec, figure_choices(wave).get(name, DEFAULT), unit=_unit(wave))
     response = HttpResponse(charts.render(spec, fmt), content_type=charts.CONTENT_TYPES[fmt])
     if request.GET.get("download") == "1":
         response["Content-Disposition"] = f'attachment; filename="{wave.slug}-{name}.{fmt}"'
@@ -194,7 +241,10 @@ def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse
 def excel(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
     report = _report(request, wave)
-    response = HttpResponse(report_workbook(report, structure=structure_for(wave.version)), content_type=XLSX)
+    response = HttpResponse(
+        report_workbook(report, structure=structure_for(wave.version), choices=figure_choices(wave), unit=_unit(wave)),
+        content_type=XLSX,
+    )
     response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.xlsx"'
     return response
 
@@ -208,3 +258,52 @@ def report_json(request: HttpRequest, slug: str) -> HttpResponse:
     if request.GET.get("download") == "1":
         response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.json"'
     return response
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@require_GET
+@staff_permission_required("reports.view_report", "surveys.view_response")
+def report_docx(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Word draft of the progress report."""
+    wave = _wave(slug)
+    report = _report(request, wave)
+    document = report_document(report, wave=wave, structure=structure_for(wave.version), choices=figure_choices(wave))
+    response = HttpResponse(document_docx(document), content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.docx"'
+    return response
+
+
+@require_GET
+@staff_permission_required("reports.view_report", "surveys.view_response")
+def printable(request: HttpRequest, slug: str) -> HttpResponse:
+    """The report draft as one page to print (or save as PDF) from the browser."""
+    wave = _wave(slug)
+    report = _report(request, wave)
+    document = report_document(report, wave=wave, structure=structure_for(wave.version), choices=figure_choices(wave))
+    for figure in document.figures:
+        if figure.spec.kind != "map":
+            figure.spec.svg = charts.inline_svg(figure.spec)
+    return render(request, "reports/printable.html", {"wave": wave, "document": document})
+
+
+def _unit(wave: Wave) -> str | None:
+    return population_plural(wave.version.definition)
+
+
+@require_POST
+@staff_permission_required("reports.view_report")
+def figure_choice(request: HttpRequest, slug: str, name: str) -> HttpResponse:
+    """Remember how one figure of the wave is printed (order, labels, groups)."""
+    wave = _wave(slug)
+    if name not in all_figures(_report(request, wave), structure_for(wave.version)):
+        raise Http404(f"No figure '{name}' in this report.")
+    form = FigureChoiceForm(request.POST, groups=list(wave.version.groups))
+    if not form.is_valid():
+        problems = "; ".join(f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items())
+        messages.error(request, f"Figure {name}: the choices were not saved ({problems}).")
+    else:
+        figure_choice_set(wave=wave, figure=name, choices=form.choices())
+        messages.success(request, f"Figure {name}: choices saved for this wave.")
+    return redirect(f"{reverse('reports:dashboard', args=[wave.slug])}#figure-{slugify(name)}")

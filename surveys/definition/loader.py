@@ -285,7 +285,7 @@ def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DefinitionError(source, ["the file must hold a mapping (code, title, version, groups, sections)"])
     ck.unknown_keys(
-        data, {"code", "title", "description", "version", "minutes", "groups", "population", "sections"}, ""
+        data, {"code", "title", "description", "version", "minutes", "groups", "population", "sections", "report"}, ""
     )
     code = ck.text(data, "code", "")
     if code and not SLUG_RE.match(code):
@@ -362,12 +362,97 @@ def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
             target = q["rows_from"]
             if target not in earlier or questions[target]["type"] != T.NUMBER:
                 ck.error(f"{qp}.rows_from", f"'{target}' is not a number question asked before {q_code}")
+    if "report" in data:
+        # Only when given: a definition without it keeps its checksum (and its version).
+        definition["report"] = _report_settings(ck, data["report"], questions)
     if ck.problems:
         raise DefinitionError(source, ck.problems)
     problems = export_problems(definition)
     if problems:
         raise DefinitionError(source, [f"its Excel export could not be imported back: {p}" for p in problems])
     return definition
+
+
+INDICATOR_KINDS = ("at_least_one_row", "eu_split", "cumulative_share")
+
+
+def _report_settings(ck: _Checker, data: Any, questions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The `report` mapping: what the printed report's Table 1 shows and which derived
+    indicators it prints (docs/questionnaire-format.md, "Report")."""
+    out: dict[str, Any] = {}
+    if not isinstance(data, dict):
+        ck.error("report", "must be a mapping (table1, indicators)")
+        return out
+    ck.unknown_keys(data, {"table1", "indicators"}, "report")
+
+    def target(code: str, path: str) -> dict[str, Any] | None:
+        head, _, rest = code.partition(".")
+        q = questions.get(head)
+        if q is not None and rest:
+            q = next((f for f in q.get("fields", []) if f["code"] == rest), None)
+        if q is None:
+            ck.error(path, f"'{code}' is not a question (or TABLE.FIELD) of the questionnaire")
+        return q
+
+    table = data.get("table1")
+    if table is not None:
+        p = "report.table1"
+        if not isinstance(table, dict):
+            ck.error(p, "must be a mapping with 'question' (and 'option', 'title')")
+        else:
+            ck.unknown_keys(table, {"question", "option", "title"}, p)
+            code = ck.text(table, "question", p)
+            option = ck.text(table, "option", p, required=False)
+            q = target(code, f"{p}.question") if code and "." not in code else None
+            if code and "." in code:
+                ck.error(f"{p}.question", "must be a question, not a field of a table")
+            if q is not None:
+                if option:
+                    found = next((o for o in q.get("options", []) if o["code"] == option), None)
+                    if q["type"] != T.MULTI_CHOICE or found is None or not found.get("number_label"):
+                        ck.error(f"{p}.option", f"'{option}' is not an option of {code} with a number box")
+                elif q["type"] not in (T.NUMBER, T.REPEAT):
+                    ck.error(
+                        f"{p}.question", f"'{code}' must be a number question or a repeat table (or give 'option')"
+                    )
+            out["table1"] = {
+                "question": code,
+                "option": option or None,
+                "title": ck.text(table, "title", p, required=False),
+            }
+    items = data.get("indicators", [])
+    if not isinstance(items, list):
+        ck.error("report.indicators", "must be a list")
+        items = []
+    indicators: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        p = f"report.indicators[{i}]"
+        if not isinstance(item, dict):
+            ck.error(p, "must be a mapping with 'kind' and 'question'")
+            continue
+        ck.unknown_keys(item, {"kind", "question", "through", "label"}, p)
+        kind = ck.text(item, "kind", p)
+        code = ck.text(item, "question", p)
+        if kind and kind not in INDICATOR_KINDS:
+            ck.error(f"{p}.kind", f"'{kind}' is not one of {', '.join(INDICATOR_KINDS)}")
+        q = target(code, f"{p}.question") if code else None
+        spec = {"kind": kind, "question": code, "label": ck.text(item, "label", p, required=False)}
+        if q is not None and kind == "at_least_one_row" and q["type"] != T.REPEAT:
+            ck.error(f"{p}.question", f"'{code}' is not a repeat table")
+        if q is not None and kind == "eu_split" and q["type"] != T.COUNTRIES:
+            ck.error(f"{p}.question", f"'{code}' is not a countries question")
+        if kind == "cumulative_share":
+            through = ck.text(item, "through", p)
+            spec["through"] = through
+            if q is not None and q["type"] != T.SINGLE_CHOICE:
+                ck.error(f"{p}.question", f"'{code}' is not a single choice question")
+            elif q is not None and through and through not in [o["code"] for o in q.get("options", [])]:
+                ck.error(f"{p}.through", f"'{through}' is not an option of {code}")
+        elif "through" in item:
+            ck.error(f"{p}.through", "belongs only to a cumulative_share")
+        indicators.append(spec)
+    out["indicators"] = indicators
+    return out
 
 
 def checksum(definition: dict[str, Any]) -> str:

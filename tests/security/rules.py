@@ -50,6 +50,10 @@ URL_RULES: dict[str, Rule] = {
     "reports:excel": Rule((R,)),
     "reports:json": Rule((R,)),
     "reports:figure": Rule((R,), kwargs={"name": "population", "fmt": "svg"}),
+    # The Word draft and the printable report quote the comments: answers, like the comments page.
+    "reports:docx": Rule((R, "surveys.view_response")),
+    "reports:printable": Rule((R, "surveys.view_response")),
+    "reports:figure_choice": Rule((R,), method="POST", kwargs={"name": "population"}),
     # Outreach: the messages page lists the contacts' addresses.
     "outreach:wave_messages": Rule(("outreach.view_message", "surveys.view_contact")),
     "outreach:wave_messages_status": Rule(("outreach.view_message",)),
