@@ -19,4 +19,9 @@ urlpatterns = [
         staff_views.blank_questionnaire,
         name="blank_questionnaire",
     ),
+    path(
+        "staff/questionnaires/<slug:code>/v<int:number>/changes/",
+        staff_views.version_changes,
+        name="version_changes",
+    ),
 ]

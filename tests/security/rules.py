@@ -42,6 +42,7 @@ URL_RULES: dict[str, Rule] = {
     "surveys:accessibility": Rule(PUBLIC),
     "surveys:blank_copy": Rule(PUBLIC),  # the blank questionnaire, from the welcome page
     "surveys:blank_questionnaire": Rule(("surveys.view_questionnaireversion",)),
+    "surveys:version_changes": Rule(("surveys.view_questionnaireversion",)),
     # Reports.
     "reports:wave_list": Rule((R,)),
     "reports:dashboard": Rule((R,)),
