@@ -1,6 +1,6 @@
 from django.urls import path
 
-from surveys.journey import blank, views
+from surveys.journey import blank, prefill, views
 from surveys.staff import views as staff_views
 
 app_name = "surveys"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("r/<str:key>/done/", views.done, name="done"),
     path("r/<str:key>/copy/", views.copy, name="copy"),
     path("r/<str:key>/blank/", blank.blank_copy, name="blank_copy"),
+    path("r/<str:key>/prefill/", prefill.prefill, name="prefill"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path(
         "staff/questionnaires/<slug:code>/v<int:number>/print/",

@@ -34,6 +34,7 @@ from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, Respo
 from surveys.journey import forms, posting
 from surveys.journey.display import shown_sections
 from surveys.journey.partnerships import PartnershipChoices, partnership_choices
+from surveys.journey.prefill import prefill_offer
 from surveys.journey.widgets import build_section, error_summary
 from surveys.models import (
     AccessKey,
@@ -200,6 +201,7 @@ def welcome(request: HttpRequest, key: str) -> HttpResponse:
             "continue_url": first_open["url"] if first_open else access.url("review"),
             "is_open": access.response.accepts_answers(now),
             "completed": sum(1 for s in progress if s["status"] == "complete"),
+            "prefill_from": prefill_offer(access.response) if access.response.accepts_answers(now) else None,
         },
     )
 
