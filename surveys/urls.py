@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("r/<str:key>/", views.welcome, name="welcome"),
     path("r/<str:key>/section/<slug:section>/", views.section, name="section"),
+    path("r/<str:key>/section/<slug:section>/unchanged/", prefill.section_unchanged, name="section_unchanged"),
     path("r/<str:key>/review/", views.review, name="review"),
     path("r/<str:key>/submit/", views.submit, name="submit"),
     path("r/<str:key>/done/", views.done, name="done"),

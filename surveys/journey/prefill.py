@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from surveys.exceptions import AlreadySubmitted, ResponseClosed
 from surveys.models import Response
-from surveys.services.prefill import PrefillRefused, prefill_offered, prefill_source, response_prefill
+from surveys.services.prefill import (
+    PrefillRefused,
+    prefill_offered,
+    prefill_source,
+    response_prefill,
+    section_keep_previous,
+)
 
 
 def prefill_offer(response: Response) -> Response | None:
@@ -51,3 +57,29 @@ def prefill(request: HttpRequest, key: str) -> HttpResponse:
             "check and update them in each section.",
         )
     return redirect(access.url("welcome"))
+
+
+@never_cache
+@require_POST
+def section_unchanged(request: HttpRequest, key: str, section: str) -> HttpResponse:
+    """ "No change since last year" on a section page: its previous answers, saved."""
+    from surveys.journey.views import _access, _closed
+
+    access = _access(request, key)
+    if isinstance(access, HttpResponse):
+        return access
+    node = access.structure.section(section)
+    if node is None:
+        raise Http404("No such section")
+    try:
+        section_keep_previous(response=access.response, section_code=node.code, contact=access.contact)
+    except ResponseClosed:
+        return _closed(request, access)
+    except AlreadySubmitted:
+        return redirect(access.url("done"))
+    except PrefillRefused as refused:
+        messages.info(request, f"{refused} Nothing was changed.")
+        return redirect(access.url("section", node.code))
+    messages.success(request, f"“{node.title}” was saved with last year's answers.")
+    later = access.structure.sections[node.index + 1 :]
+    return redirect(access.url("section", later[0].code) if later else access.url("review"))

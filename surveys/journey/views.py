@@ -48,6 +48,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.models.waves import hash_key
+from surveys.services.prefill import previous_values
 from surveys.services.responses import response_problems, response_save_section, response_submit
 from surveys.values import Values, hidden_codes, load_values, rows_expected
 
@@ -263,6 +264,8 @@ def _render_section(
         "removal_action": removal_action,
         "restored": restored,
         "autosave_ms": AUTOSAVE_IDLE_MS,
+        # Last year's answers that differ (prefilled responses only: no query otherwise).
+        "previous": previous_values(response=access.response, section_code=section.code, current=stored),
     }
     if conflict is not None and conflict_values is not None:
         context["conflict_sections"] = shown_sections(

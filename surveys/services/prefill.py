@@ -10,6 +10,7 @@ mapping of values to rows. The choice is made once per response.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -17,10 +18,10 @@ from django.utils import timezone
 
 from surveys.definition.structure import structure_for
 from surveys.exceptions import AlreadySubmitted, ResponseClosed
-from surveys.models import Answer, Contact, PrefillChoice, RepeatRow, Response
+from surveys.models import Answer, Contact, PrefillChoice, RepeatRow, Response, SectionState
 from surveys.services.lineage import Correspondence, QuestionPair, version_correspondence
-from surveys.services.responses import replace_answers
-from surveys.values import Choice, Ticked, Values, hidden_codes, is_empty, load_values
+from surveys.services.responses import replace_answers, response_save_section
+from surveys.values import Choice, Ticked, Values, hidden_codes, is_empty, load_values, short_text
 
 
 class PrefillRefused(Exception):
@@ -128,3 +129,70 @@ def response_prefill(
     locked.save(update_fields=fields)
     response.refresh_from_db()
     return len(carried)
+
+
+@dataclass(frozen=True)
+class PreviousValue:
+    """Last year's answer to a question of a section, where it differs from the current one."""
+
+    code: str
+    text: str  # the question's text
+    previous: str  # the previous value in a few words (escaped where shown)
+    current: str  # "" when there is no current answer
+
+
+def previous_values(*, response: Response, section_code: str, current: Values) -> list[PreviousValue] | None:
+    """For a prefilled response: the section's carried previous answers that differ from
+    `current` ([] when none differ); None when the response was not prefilled (no query)."""
+    if response.prefilled_from_id is None:
+        return None
+    carried = _carried_from(response, response.prefilled_from_id)
+    section = structure_for(response.wave.version).section(section_code)
+    if section is None:
+        return None
+    return [
+        PreviousValue(
+            code=node.code,
+            text=node.question.text,
+            previous=short_text(node, carried[node.code]),
+            current=short_text(node, current[node.code]) if not is_empty(node, current.get(node.code)) else "",
+        )
+        for node in section.questions
+        if node.code in carried and carried[node.code] != current.get(node.code)
+    ]
+
+
+def _carried_from(response: Response, source_id: int) -> Values:
+    source = Response.objects.select_related("wave__version").get(pk=source_id)
+    correspondence = version_correspondence(old=source.wave.version, new=response.wave.version)
+    return carried_values(
+        source_values=load_values(source, structure_for(source.wave.version)), correspondence=correspondence
+    )
+
+
+@transaction.atomic
+def section_keep_previous(
+    *, response: Response, section_code: str, contact: Contact | None, now: dt.datetime | None = None
+) -> SectionState:
+    """ "No change since last year": the section's answers become the carried previous ones,
+    and the section is saved (through the ordinary section save)."""
+    if response.prefilled_from_id is None:
+        raise PrefillRefused("This response did not start from the previous survey's answers.")
+    structure = structure_for(response.wave.version)
+    section = structure.section(section_code)
+    if section is None:
+        raise KeyError(section_code)
+    carried = _carried_from(response, response.prefilled_from_id)
+    codes = {n.code for n in section.questions}
+    state = SectionState.objects.filter(response=response, section=section.section).first()
+    return response_save_section(
+        response_id=response.pk,
+        section_code=section_code,
+        contact=contact,
+        values={code: v for code, v in carried.items() if code in codes},
+        lock_version=state.lock_version if state else 0,
+        # The person asked for last year's answers in this section, whatever was saved since.
+        force=True,
+        confirm_removal=None,
+        now=now,
+    )

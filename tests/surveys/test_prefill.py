@@ -21,9 +21,7 @@ from tests.surveys.test_lineage import load, v1, v2
 def answer_previous(response: Response, values: dict) -> None:
     structure = structure_for(response.wave.version)
     replace_answers(response=response, structure=structure, nodes=structure.questions(), values=values)
-    Response.objects.filter(pk=response.pk).update(
-        status=Response.Status.SUBMITTED, submitted_at=days(-300)
-    )
+    Response.objects.filter(pk=response.pk).update(status=Response.Status.SUBMITTED, submitted_at=days(-300))
 
 
 PREVIOUS = {
@@ -151,3 +149,56 @@ def test_the_real_annex_a_carries_numbers_and_agreements(client: Client, questio
     assert values["A4"] == Decimal(2)
     assert values["A2"] == ["US", "JP"]
     assert values["A5"] == rows
+
+
+def prefilled(client: Client, current: Wave):
+    ada = persona(current, "ada@gca.example.org")
+    client.post(ada.url("prefill"), {"start": "previous"})
+    return ada, Response.objects.get(wave=current, partnership__acronym="GCA")
+
+
+def test_the_section_shows_last_years_answer_where_it_differs_escaped(client: Client, waves):
+    previous, current = waves
+    ada, response = prefilled(client, current)
+    structure = structure_for(current.version)
+    replace_answers(
+        response=response, structure=structure, nodes=[structure.by_code["Q4"]], values={"Q4": "<i>Better</i>"}
+    )
+    last_year = Response.objects.get(wave=previous, partnership__acronym="GCA")
+    answer_previous(last_year, PREVIOUS | {"Q1": "<b>GCA</b> & co"})
+    html = client.get(ada.url("section", "s")).content.decode()
+    box = html.split('id="previous-answers"')[1].split("</section>")[0]
+    # By hand: NAME now "GCA Partnership" (copied before the change above), last year
+    # "<b>GCA</b> & co"; Q4 now "<i>Better</i>", last year "Fine"; Q5 and Q6 the same.
+    assert "Last year: <strong>&lt;b&gt;GCA&lt;/b&gt; &amp; co</strong> · now: GCA Partnership" in box
+    assert "Last year: <strong>Fine</strong> · now: &lt;i&gt;Better&lt;/i&gt;" in box
+    assert box.count("<dt>") == 2
+
+
+def test_no_change_since_last_year_copies_the_section_and_saves_it(client: Client, waves):
+    _, current = waves
+    ada, response = prefilled(client, current)
+    structure = structure_for(current.version)
+    replace_answers(
+        response=response,
+        structure=structure,
+        nodes=[structure.by_code["Q4"], structure.by_code["Q5"]],
+        values={"Q4": "Changed"},
+    )
+    page = client.post(ada.url("section_unchanged", "s"))
+    assert page.status_code == 302 and page["Location"] == ada.url("review")  # the only section
+    values = load_values(response, structure)
+    assert values["Q4"] == "Fine" and values["Q5"] == Choice(option="digital")
+    state = response.section_states.get(section__code="s")
+    assert state.saved_at is not None and state.lock_version == 1
+    follow = client.get(ada.url("section", "s")).content.decode()
+    assert "The answers of this section are those of last year." in follow
+
+
+def test_no_change_is_refused_to_a_response_that_started_empty(client: Client, waves):
+    _, current = waves
+    ada = persona(current, "ada@gca.example.org")
+    client.post(ada.url("prefill"), {"start": "empty"})
+    page = client.post(ada.url("section_unchanged", "s"), follow=True)
+    assert "did not start from the previous survey" in page.content.decode()
+    assert 'id="previous-answers"' not in page.content.decode()
