@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from surveys import signals
 from surveys.definition.structure import structure_for
 from surveys.exceptions import AlreadySubmitted, ResponseClosed
 from surveys.models import Answer, Contact, PrefillChoice, RepeatRow, Response, SectionState
@@ -116,6 +117,9 @@ def response_prefill(
         # Answers a carried answer would hide are not carried (hidden answers are never kept).
         hidden = hidden_codes(structure, carried)
         carried = {code: v for code, v in carried.items() if code not in hidden}
+        # As every writer outside the section save does (the exchange's import): the apps above
+        # (the reports' tallies, a history) see the copy as a change of answers.
+        signals.answers_changing.send(sender=Response, response_ids=[locked.pk])
         replace_answers(response=locked, structure=structure, nodes=structure.questions(), values=carried)
         locked.prefilled_from = source
     locked.prefill_choice = PrefillChoice.PREVIOUS if source is not None else PrefillChoice.EMPTY
@@ -127,6 +131,8 @@ def response_prefill(
         locked.last_saved_by = contact
         fields += ["status", "started_at", "last_saved_at", "last_saved_by"]
     locked.save(update_fields=fields)
+    if source is not None:
+        signals.answers_changed.send(sender=Response, response_ids=[locked.pk])
     response.refresh_from_db()
     return len(carried)
 

@@ -202,3 +202,25 @@ def test_no_change_is_refused_to_a_response_that_started_empty(client: Client, w
     page = client.post(ada.url("section_unchanged", "s"), follow=True)
     assert "did not start from the previous survey" in page.content.decode()
     assert 'id="previous-answers"' not in page.content.decode()
+
+
+def test_the_copy_is_told_to_the_apps_above_as_a_change_of_answers(client: Client, waves):
+    from surveys import signals
+
+    _, current = waves
+    seen: list[tuple[str, list[int]]] = []
+
+    def changing(sender, response_ids, **kwargs):
+        seen.append(("changing", response_ids))
+
+    def changed(sender, response_ids, **kwargs):
+        seen.append(("changed", response_ids))
+
+    signals.answers_changing.connect(changing, dispatch_uid="test-prefill-changing")
+    signals.answers_changed.connect(changed, dispatch_uid="test-prefill-changed")
+    try:
+        _, response = prefilled(client, current)
+    finally:
+        signals.answers_changing.disconnect(dispatch_uid="test-prefill-changing")
+        signals.answers_changed.disconnect(dispatch_uid="test-prefill-changed")
+    assert seen == [("changing", [response.pk]), ("changed", [response.pk])]
