@@ -28,7 +28,7 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 T = Question.Type
-COMMON_KEYS = {"code", "type", "text", "help", "required", "shown_if"}
+COMMON_KEYS = {"code", "type", "text", "help", "required", "shown_if", "same_as"}
 TYPE_KEYS: dict[str, set[str]] = {
     T.MULTI_CHOICE: {"options", "other"},
     T.SINGLE_CHOICE: {"options", "other", "scale"},
@@ -126,7 +126,7 @@ class _Checker:
 
 
 def _options(ck: _Checker, items: list[Any], path: str, *, multi: bool = False) -> list[dict[str, Any]]:
-    allowed = {"code", "label"} | ({"comment", "number", "exclusive"} if multi else set())
+    allowed = {"code", "label", "same_as"} | ({"comment", "number", "exclusive"} if multi else set())
     result: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, item in enumerate(items):
@@ -140,6 +140,7 @@ def _options(ck: _Checker, items: list[Any], path: str, *, multi: bool = False) 
             ck.error(f"{p}.code", f"'{code}' is used twice")
         seen.add(code)
         option: dict[str, Any] = {"code": code, "label": ck.text(item, "label", p)}
+        _same_as(ck, item, option, p)
         if multi:
             option["comment"] = ck.boolean(item, "comment", p, default=True)
             number = item.get("number")
@@ -149,7 +150,44 @@ def _options(ck: _Checker, items: list[Any], path: str, *, multi: bool = False) 
             option["number_label"] = (number or "").strip()
             option["exclusive"] = ck.boolean(item, "exclusive", p)
         result.append(option)
+    _check_same_as(ck, result, path)
     return result
+
+
+def _same_as(ck: _Checker, data: dict[str, Any], target: dict[str, Any], path: str) -> None:
+    """`same_as: OLDCODE`: this question, option, row or field is the one the earlier version
+    called OLDCODE (a renamed code). Kept only when given, so that a definition without it
+    keeps its checksum (and its version)."""
+    if "same_as" not in data:
+        return
+    value = data["same_as"]
+    if not isinstance(value, str) or not CODE_RE.match(value.strip()):
+        ck.error(f"{path}.same_as", "must be the code the earlier version used (letters, digits, '_', '.', '-')")
+        return
+    value = value.strip()
+    if value == target.get("code"):
+        ck.error(f"{path}.same_as", f"'{value}' is this item's own code (same code is matched without same_as)")
+        return
+    target["same_as"] = value
+
+
+def _check_same_as(ck: _Checker, items: list[dict[str, Any]], path: str) -> None:
+    """Among siblings, an earlier code is claimed at most once: by `same_as`, or by a sibling
+    still carrying that code (which would then be the same item by default)."""
+    codes = {item["code"]: i for i, item in enumerate(items)}
+    claimed: dict[str, int] = {}
+    for i, item in enumerate(items):
+        old = item.get("same_as")
+        if not old:
+            continue
+        if old in codes:
+            ck.error(
+                f"{path}[{i}].same_as",
+                f"'{old}' is still the code of {path}[{codes[old]}]; rename that one too or drop same_as",
+            )
+        elif old in claimed:
+            ck.error(f"{path}[{i}].same_as", f"'{old}' is already claimed by {path}[{claimed[old]}].same_as")
+        claimed.setdefault(old, i)
 
 
 def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) -> dict[str, Any] | None:
@@ -186,6 +224,7 @@ def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) ->
         "rows": [],
         "fields": [],
     }
+    _same_as(ck, data, q, path)
     shown_if = data.get("shown_if")
     if shown_if is not None:
         if (
@@ -239,6 +278,7 @@ def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) ->
             if f["shown_if"]:
                 ck.error(f"{path}.fields[{i}].shown_if", "fields of a repeat table cannot have shown_if")
             q["fields"].append(f)
+        _check_same_as(ck, q["fields"], f"{path}.fields")
     return q
 
 
@@ -343,6 +383,20 @@ def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
             s["questions"].append(q)
         definition["sections"].append(s)
 
+    # same_as of questions: an earlier code is claimed once, and not by a question while
+    # another still carries it.
+    claimed: dict[str, str] = {}
+    for q_code in order:
+        q = questions[q_code]
+        old = q.get("same_as")
+        if not old:
+            continue
+        where = f"{q.get('_path', q_code)}.same_as"
+        if old in questions:
+            ck.error(where, f"'{old}' is still the code of another question; rename that one too or drop same_as")
+        elif old in claimed:
+            ck.error(where, f"'{old}' is already claimed by {claimed[old]}")
+        claimed.setdefault(old, q_code)
     # Cross-references: shown_if and rows_from point to earlier questions of the right type.
     for position, q_code in enumerate(order):
         q = questions[q_code]

@@ -36,6 +36,7 @@ from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, Respo
 from surveys.journey import forms, posting
 from surveys.journey.display import shown_sections
 from surveys.journey.partnerships import PartnershipChoices, partnership_choices
+from surveys.journey.prefill import prefill_offer
 from surveys.journey.widgets import build_section, error_summary
 from surveys.models import (
     AccessKey,
@@ -49,6 +50,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.models.waves import hash_key
+from surveys.services.prefill import previous_values
 from surveys.services.responses import response_problems, response_save_section, response_submit
 from surveys.values import Values, hidden_codes, load_values, rows_expected
 
@@ -202,6 +204,7 @@ def welcome(request: HttpRequest, key: str) -> HttpResponse:
             "continue_url": first_open["url"] if first_open else access.url("review"),
             "is_open": access.response.accepts_answers(now),
             "completed": sum(1 for s in progress if s["status"] == "complete"),
+            "prefill_from": prefill_offer(access.response) if access.response.accepts_answers(now) else None,
         },
     )
 
@@ -263,6 +266,8 @@ def _render_section(
         "removal_action": removal_action,
         "restored": restored,
         "autosave_ms": AUTOSAVE_IDLE_MS,
+        # Last year's answers that differ (prefilled responses only: no query otherwise).
+        "previous": previous_values(response=access.response, section_code=section.code, current=stored),
     }
     if conflict is not None and conflict_values is not None:
         context["conflict_sections"] = shown_sections(

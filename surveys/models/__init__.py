@@ -3,7 +3,7 @@
 from .answers import Answer, RepeatRow
 from .questionnaire import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
 from .register import Contact, Partnership
-from .waves import AccessKey, Invitation, Response, SectionState, UnsavedEdit, Wave
+from .waves import AccessKey, Invitation, PrefillChoice, Response, SectionState, UnsavedEdit, Wave
 
 __all__ = [
     "AccessKey",
@@ -13,6 +13,7 @@ __all__ = [
     "MatrixRow",
     "Option",
     "Partnership",
+    "PrefillChoice",
     "Question",
     "Questionnaire",
     "QuestionnaireVersion",

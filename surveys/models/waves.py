@@ -50,6 +50,11 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         return self.filter(status=Response.Status.SUBMITTED)
 
 
+class PrefillChoice(models.TextChoices):
+    PREVIOUS = "previous", "Started from the previous wave's answers"
+    EMPTY = "empty", "Started empty"
+
+
 class Response(models.Model):
     """The one response of a partnership in a wave, shared by all its contacts.
 
@@ -73,6 +78,10 @@ class Response(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reopened_at = models.DateTimeField(null=True, blank=True)
+    # Prefill from the previous wave (surveys/services/prefill.py): what the contacts chose,
+    # once, and the response the answers were copied from.
+    prefill_choice = models.CharField(max_length=16, choices=PrefillChoice.choices, blank=True)
+    prefilled_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -114,7 +114,32 @@ def demo_links_mint() -> list[DemoLink]:
                 contact=invitation.contact.name,
             )
         )
+        prefill = _prefill_invitation(wave)
+        if prefill is not None:
+            links.append(
+                DemoLink(
+                    questionnaire="  …from last year",
+                    url=f"{site}{reverse('surveys:welcome', args=[access_key_mint(invitation=prefill)])}",
+                    contact=f"{prefill.contact.name}: starts from last year's answers",
+                )
+            )
     return links
+
+
+def _prefill_invitation(wave: Wave) -> Invitation | None:
+    """A contact of a partnership that has not started and answered the previous wave."""
+    if wave.previous_id is None:
+        return None
+    answered = Response.objects.filter(wave_id=wave.previous_id, answers__isnull=False).values("partnership")
+    untouched = Response.objects.filter(
+        wave=wave, status=Response.Status.NOT_STARTED, prefill_choice="", partnership__in=answered
+    ).values("partnership")
+    return (
+        Invitation.objects.filter(wave=wave, revoked_at__isnull=True, contact__partnership__in=untouched)
+        .select_related("contact__partnership")
+        .order_by("contact__partnership__acronym", "contact__email")
+        .first()
+    )
 
 
 def demo_box(*, admin: DemoAdmin | None, links: list[DemoLink]) -> str:

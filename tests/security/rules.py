@@ -40,8 +40,11 @@ URL_RULES: dict[str, Rule] = {
     "surveys:done": Rule(PUBLIC),
     "surveys:copy": Rule(PUBLIC),
     "surveys:accessibility": Rule(PUBLIC),
+    "surveys:prefill": Rule(PUBLIC, method="POST"),  # start from the previous wave's answers
+    "surveys:section_unchanged": Rule(PUBLIC, method="POST"),  # a section as last year
     "surveys:blank_copy": Rule(PUBLIC),  # the blank questionnaire, from the welcome page
     "surveys:blank_questionnaire": Rule(("surveys.view_questionnaireversion",)),
+    "surveys:version_changes": Rule(("surveys.view_questionnaireversion",)),
     # Reports.
     "reports:wave_list": Rule((R,)),
     "reports:dashboard": Rule((R,)),

@@ -151,3 +151,26 @@ def test_env_example_and_readme_agree_on_background_tasks() -> None:
     assert "var/celery-broker" in example and "var/celery-broker" in readme
     for variable in ("RUN_ADDRESS", "PORT", "CELERY_EAGER"):
         assert f"`{variable}`" in readme and variable in example
+
+
+def test_the_demo_has_an_escp_4i_partnership_whose_last_year_answers_prefill(
+    questionnaires: Any, password_file: Path, client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from surveys.models import Response, Wave
+
+    run("setup_demo", "--no-links", capsys=capsys)
+    current = Wave.objects.get(slug="escp-4i-demo")
+    assert current.previous is not None
+
+    inner = [line.strip(" │") for line in run("demo_links", capsys=capsys).splitlines()]
+    line = next(line for line in inner if "starts from last year's answers" in line)
+    path = next(word for word in line.split() if word.startswith("http://")).removeprefix("http://127.0.0.1:8000")
+    assert 'id="prefill-offer"' in client.get(path).content.decode()
+    client.post(path + "prefill/", {"start": "previous"})
+    response = Response.objects.get(wave=current, prefill_choice="previous")
+    last_year = Response.objects.get(wave=current.previous, partnership=response.partnership)
+    assert response.prefilled_from_id == last_year.pk
+    # Same version: every answer of last year is carried (A4 among them).
+    a4 = last_year.answers.get(question__code="A4").number
+    assert response.answers.get(question__code="A4").number == a4
+    assert response.answers.count() == last_year.answers.count()
