@@ -38,8 +38,8 @@ from surveys.models import (
 )
 from surveys.resources import RegisterResource
 from surveys.services.deletions import answers_delete, responses_delete
-from surveys.services.waves import wave_open
 from surveys.services.plausibility import notes_by_key, response_warnings, wave_warnings
+from surveys.services.waves import wave_open
 from surveys.spreadsheet import SAFE_FORMATS
 from surveys.uploads import UploadRefused
 from surveys.values import load_values

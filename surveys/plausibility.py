@@ -95,20 +95,26 @@ def plausibility_warnings(
                     key=f"{code}.cumulative",
                     question=code,
                     rule="cumulative",
-                    message=f"{code} counts everything so far, but {_shown(number)} is less than last time's {_shown(last)}.",
+                    message=(
+                        f"{code} counts everything so far, but {_shown(number)} is less than "
+                        f"last time's {_shown(last)}."
+                    ),
                 )
             )
         times = rule.get("at_most_times_previous")
-        if times is not None and number is not None and last is not None and last > 0:
-            if number > Decimal(times) * last:
-                warnings.append(
-                    PlausibilityWarning(
-                        key=f"{code}.at_most_times_previous",
-                        question=code,
-                        rule="at_most_times_previous",
-                        message=f"{code} is {_shown(number)}, more than {_shown(Decimal(times))} times last time's {_shown(last)}.",
-                    )
+        # Last time's 0 gives no ratio: nothing to compare.
+        if times is not None and number is not None and last and number > Decimal(times) * last:
+            warnings.append(
+                PlausibilityWarning(
+                    key=f"{code}.at_most_times_previous",
+                    question=code,
+                    rule="at_most_times_previous",
+                    message=(
+                        f"{code} is {_shown(number)}, more than {_shown(Decimal(times))} times "
+                        f"last time's {_shown(last)}."
+                    ),
                 )
+            )
         count_of = rule.get("count_of")
         if count_of and number is not None and count_of in values:
             listed = len(values[count_of] or [])

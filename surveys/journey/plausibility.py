@@ -28,8 +28,8 @@ def plausibility_notes(request: HttpRequest, key: str) -> HttpResponse:
     if access.response.is_submitted:
         return redirect(access.url("copy"))
     comments = {
-        name[len(NOTE_PREFIX) :]: value[:MAX_NOTE_LENGTH]
-        for name, value in request.POST.items()
+        name[len(NOTE_PREFIX) :]: request.POST.get(name, "")[:MAX_NOTE_LENGTH]
+        for name in request.POST
         if name.startswith(NOTE_PREFIX)
     }
     stored = plausibility_notes_save(response_id=access.response.pk, comments=comments, contact=access.contact)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from surveys.definition.loader import DefinitionError, normalise, read_file
 from surveys.models import PlausibilityNote, Response, Wave
-from surveys.plausibility import plausibility_rules, plausibility_warnings
+from surveys.plausibility import Rules, plausibility_rules, plausibility_warnings
 from surveys.services.plausibility import plausibility_notes_save, response_warnings
 from surveys.services.responses import response_save_section
 from surveys.services.waves import wave_open
@@ -25,7 +25,7 @@ BUNDLED_4I = BUNDLED / "escp-4i-progress.yaml"
 
 # --- the pure rules -------------------------------------------------------------------------
 
-RULES = {
+RULES: Rules = {
     "A4": {"cumulative": True, "at_most_times_previous": "5", "count_of": "A5"},
     "A5": {"carried_rows": "organisation"},
 }
