@@ -326,3 +326,17 @@ def test_the_wave_and_response_admin_show_the_warnings(staff_client, coordinator
     assert reverse("surveys:wave_warnings", args=[wave.slug]) in wave_page
     response_page = staff_client.get(reverse("admin:surveys_response_change", args=[response.pk])).content.decode()
     assert "A4 counts everything so far, but 1 is less than last time&#x27;s 2. — no comment" in response_page
+
+
+def test_the_demo_has_an_implausible_draft_and_prints_its_review_link(questionnaires, settings, tmp_path, capsys):
+    from django.core.management import call_command
+
+    settings.DEMO_ADMIN_PASSWORD_FILE = tmp_path / "password"
+    call_command("setup_demo", "--no-links")
+    capsys.readouterr()
+    call_command("demo_links")
+    line = next(line for line in capsys.readouterr().out.splitlines() if "implausible answer" in line)
+    url = next(word for word in line.split() if word.startswith("http"))
+    page = Client().get(url.removeprefix(settings.SITE_URL))
+    assert page.status_code == 200
+    assert "Please check these answers" in page.content.decode()
