@@ -128,7 +128,8 @@ def plausibility_warnings(
                     )
                 )
         field = rule.get("carried_rows")
-        if field and isinstance(before, list) and before:
+        # A table not answered now (a response not started) is not compared: nothing was dropped yet.
+        if field and isinstance(before, list) and before and now is not None:
             current = {_row_key(row.get(field)) for row in (now or [])}
             seen: set[str] = set()
             for row in before:

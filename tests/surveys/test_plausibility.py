@@ -340,3 +340,29 @@ def test_the_demo_has_an_implausible_draft_and_prints_its_review_link(questionna
     page = Client().get(url.removeprefix(settings.SITE_URL))
     assert page.status_code == 200
     assert "Please check these answers" in page.content.decode()
+
+
+def test_the_demo_makes_an_implausible_draft_when_none_has_a_warning(coordinator, last_year, monkeypatch):
+    from surveys.services import demo_plausibility
+
+    monkeypatch.setattr(demo_plausibility, "DEMO_WAVE", coordinator.invitation.wave.slug)
+    response = Response.objects.get(wave=coordinator.invitation.wave, partnership__acronym="GCA")
+    assert response_warnings(response) == []
+
+    made = demo_plausibility.demo_implausible_ensure()
+
+    assert made is not None and made.pk == response.pk
+    # Last year 2 agreements (Osaka, Tsinghua): now 1, the last row (Tsinghua) dropped.
+    assert [w.key for w in response_warnings(response)] == ["A4.cumulative", "A5.carried_rows.tsinghua university"]
+    # Running it again finds it, changes nothing.
+    assert demo_plausibility.demo_implausible_ensure().pk == response.pk  # type: ignore[union-attr]
+    assert [link.contact for link in demo_plausibility.demo_implausible_links()] == ["Ada Coordinator, GCA"]
+
+
+def test_a_table_not_answered_now_drops_no_row():
+    assert [
+        w.key
+        for w in plausibility_warnings(
+            rules={"A5": {"carried_rows": "organisation"}}, values={}, previous={"A5": rows("Osaka")}
+        )
+    ] == []
