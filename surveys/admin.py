@@ -38,6 +38,7 @@ from surveys.models import (
 )
 from surveys.resources import RegisterResource
 from surveys.services.deletions import answers_delete, responses_delete
+from surveys.services.plausibility import notes_by_key, response_warnings, wave_warnings
 from surveys.services.waves import wave_open
 from surveys.spreadsheet import SAFE_FORMATS
 from surveys.uploads import UploadRefused
@@ -264,6 +265,7 @@ class WaveAdmin(admin.ModelAdmin):
         "messages_link",
         "excel_link",
         "report_link",
+        "warnings_link",
     ]
     actions: list[Any] = []  # outreach's and exchange's (their apps.py)
     form = WaveAdminForm
@@ -295,6 +297,7 @@ class WaveAdmin(admin.ModelAdmin):
             "messages_link",
             "excel_link",
             "report_link",
+            "warnings_link",
         ]
 
     def save_model(self, request: HttpRequest, obj: Wave, form: Any, change: bool) -> None:
@@ -372,6 +375,16 @@ class WaveAdmin(admin.ModelAdmin):
             '<a href="{}">Dashboard of this wave’s indicators</a>', reverse("reports:dashboard", args=[obj.slug])
         )
 
+    @admin.display(description="Plausibility")
+    def warnings_link(self, obj: Wave) -> SafeString:
+        count = len(wave_warnings(obj))
+        return format_html(
+            '<a href="{}">{} plausibility warning{} to check</a>',
+            reverse("surveys:wave_warnings", args=[obj.slug]),
+            count,
+            "" if count == 1 else "s",
+        )
+
 
 @admin.register(Response)
 class ResponseAdmin(admin.ModelAdmin):
@@ -391,6 +404,7 @@ class ResponseAdmin(admin.ModelAdmin):
         "reopened_at",
         "deadline",
         "extend_deadline",
+        "plausibility",
         "answers",
     ]
     fields = [*readonly_fields]
@@ -416,6 +430,12 @@ class ResponseAdmin(admin.ModelAdmin):
     @admin.display(description="Extension")
     def extend_deadline(self, obj: Response) -> SafeString | str:
         return _link("response_extend", obj)
+
+    @admin.display(description="Plausibility warnings")
+    def plausibility(self, obj: Response) -> SafeString:
+        notes = notes_by_key(obj)
+        rows = [(w, notes.get(w.key, "")) for w in response_warnings(obj)]
+        return render_to_string("surveys/staff/_response_warnings.html", {"rows": rows})
 
     @admin.display(description="Answers")
     def answers(self, obj: Response) -> SafeString:

@@ -42,6 +42,11 @@ TYPE_KEYS: dict[str, set[str]] = {
     T.REPEAT: {"fields", "rows_from", "max_rows"},
     T.PARTNERSHIP: {"partnerships"},
 }
+# What a question may declare under `plausibility:` (docs/questionnaire-format.md).
+PLAUSIBILITY_KEYS: dict[str, set[str]] = {
+    T.NUMBER: {"cumulative", "at_most_times_previous", "count_of"},
+    T.REPEAT: {"carried_rows"},
+}
 # What a partnership question may designate: registered partnerships of these programmes, of
 # these groups, or with these acronyms.
 PARTNERSHIP_KEYS = ("programmes", "groups", "acronyms")
@@ -202,6 +207,8 @@ def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) ->
         ck.error(f"{path}.type", f"a repeat field cannot be of type '{qtype}'")
         return None
     allowed = COMMON_KEYS | TYPE_KEYS[qtype] | ({"label"} if in_repeat else set())
+    if not in_repeat and qtype in PLAUSIBILITY_KEYS:
+        allowed = allowed | {"plausibility"}
     ck.unknown_keys(data, allowed, path)
     text_key = "label" if in_repeat and "label" in data else "text"
     q: dict[str, Any] = {
@@ -279,7 +286,35 @@ def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) ->
                 ck.error(f"{path}.fields[{i}].shown_if", "fields of a repeat table cannot have shown_if")
             q["fields"].append(f)
         _check_same_as(ck, q["fields"], f"{path}.fields")
+    if "plausibility" in data and "plausibility" in allowed:
+        # Only when given, so that the checksum of a definition without it does not change.
+        q["plausibility"] = _plausibility(ck, data["plausibility"], f"{path}.plausibility", qtype, q["fields"])
     return q
+
+
+def _plausibility(ck: _Checker, value: Any, path: str, qtype: str, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """Warnings (never refusals) asked of a number or a repeat table: surveys/plausibility.py."""
+    if not isinstance(value, dict) or not value:
+        ck.error(path, f"must be a mapping of {', '.join(sorted(PLAUSIBILITY_KEYS[qtype]))}")
+        return {}
+    ck.unknown_keys(value, PLAUSIBILITY_KEYS[qtype], path)
+    rules: dict[str, Any] = {}
+    if "cumulative" in value:
+        rules["cumulative"] = ck.boolean(value, "cumulative", path)
+    if "at_most_times_previous" in value:
+        times = ck.number(value, "at_most_times_previous", path)
+        if times is not None and Decimal(times) <= 1:
+            ck.error(f"{path}.at_most_times_previous", "must be above 1")
+        elif times is not None:
+            rules["at_most_times_previous"] = times
+    if "count_of" in value:
+        rules["count_of"] = ck.text(value, "count_of", path)
+    if "carried_rows" in value:
+        field = ck.text(value, "carried_rows", path)
+        if field and field not in {f["code"] for f in fields}:
+            ck.error(f"{path}.carried_rows", f"'{field}' is not a field of this table")
+        rules["carried_rows"] = field
+    return rules
 
 
 def _partnerships(ck: _Checker, value: Any, path: str) -> dict[str, list[str]]:
@@ -412,6 +447,9 @@ def normalise(data: Any, source: str = "definition") -> dict[str, Any]:
                     ck.error(f"{qp}.shown_if", f"'{target}' is not a choice question")
                 elif q["shown_if"]["equals"] not in codes:
                     ck.error(f"{qp}.shown_if.equals", f"'{q['shown_if']['equals']}' is not an option of {target}")
+        count_of = q.get("plausibility", {}).get("count_of")
+        if count_of and (count_of not in questions or questions[count_of]["type"] != T.REPEAT):
+            ck.error(f"{qp}.plausibility.count_of", f"'{count_of}' is not a repeat question of this questionnaire")
         if q["rows_from"]:
             target = q["rows_from"]
             if target not in earlier or questions[target]["type"] != T.NUMBER:

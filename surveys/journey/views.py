@@ -50,6 +50,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.models.waves import hash_key
+from surveys.services.plausibility import notes_by_key, response_warnings
 from surveys.services.prefill import previous_values
 from surveys.services.responses import response_problems, response_save_section, response_submit
 from surveys.values import Values, hidden_codes, load_values, rows_expected
@@ -604,10 +605,19 @@ def review(request: HttpRequest, key: str) -> HttpResponse:
     sections = shown_sections(access.structure, values, partnership_names=_partnership_names(), problems=problems)
     for shown in sections:
         shown.edit_url = access.url("section", shown.section.code)
+    # Warnings ask for a comment but never block the submission (surveys/plausibility.py).
+    warnings = response_warnings(access.response, values)
+    notes = notes_by_key(access.response) if warnings else {}
     return render(
         request,
         "surveys/journey/review.html",
-        {"access": access, "sections": sections, "problems": problems, "progress": _progress(access)},
+        {
+            "access": access,
+            "sections": sections,
+            "problems": problems,
+            "progress": _progress(access),
+            "warnings": [(w, notes.get(w.key, "")) for w in warnings],
+        },
     )
 
 

@@ -1,6 +1,7 @@
 """The survey engine's data: questionnaires, the register, waves and responses, answers."""
 
 from .answers import Answer, RepeatRow
+from .plausibility import PlausibilityNote
 from .questionnaire import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
 from .register import Contact, Partnership
 from .waves import AccessKey, Invitation, PrefillChoice, Response, SectionState, UnsavedEdit, Wave
@@ -13,6 +14,7 @@ __all__ = [
     "MatrixRow",
     "Option",
     "Partnership",
+    "PlausibilityNote",
     "PrefillChoice",
     "Question",
     "Questionnaire",

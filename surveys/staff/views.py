@@ -6,9 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from surveys.definition.structure import structure_for
-from surveys.models import QuestionnaireVersion
+from surveys.models import QuestionnaireVersion, Wave
 from surveys.permissions import staff_permission_required
 from surveys.services.lineage import version_correspondence
+from surveys.services.plausibility import wave_warnings as wave_warnings_of
 
 
 @staff_permission_required("surveys.view_questionnaireversion")
@@ -59,5 +60,22 @@ def version_changes(request: HttpRequest, code: str, number: int) -> HttpRespons
                 or p.rows.relabelled
                 or (p.fields is not None and not p.fields.is_identity())
             ],
+        },
+    )
+
+
+@staff_permission_required("surveys.view_response")
+def wave_warnings(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every plausibility warning of a wave, with the coordinator's comment: a list to work through."""
+    wave = get_object_or_404(Wave.objects.select_related("version__questionnaire"), slug=slug)
+    rows = wave_warnings_of(wave)
+    return render(
+        request,
+        "surveys/staff/wave_warnings.html",
+        {
+            "wave": wave,
+            "rows": rows,
+            "uncommented": sum(1 for r in rows if not r.comment),
+            "responses": len({r.response.pk for r in rows}),
         },
     )

@@ -37,6 +37,7 @@ URL_RULES: dict[str, Rule] = {
     "surveys:section": Rule(PUBLIC),
     "surveys:review": Rule(PUBLIC),
     "surveys:submit": Rule(PUBLIC),
+    "surveys:plausibility_notes": Rule(PUBLIC),
     "surveys:done": Rule(PUBLIC),
     "surveys:copy": Rule(PUBLIC),
     "surveys:accessibility": Rule(PUBLIC),
@@ -45,6 +46,7 @@ URL_RULES: dict[str, Rule] = {
     "surveys:blank_copy": Rule(PUBLIC),  # the blank questionnaire, from the welcome page
     "surveys:blank_questionnaire": Rule(("surveys.view_questionnaireversion",)),
     "surveys:version_changes": Rule(("surveys.view_questionnaireversion",)),
+    "surveys:wave_warnings": Rule(("surveys.view_response",)),
     # Reports.
     "reports:wave_list": Rule((R,)),
     "reports:dashboard": Rule((R,)),

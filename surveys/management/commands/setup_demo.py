@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from surveys.services.demo import demo_load
 from surveys.services.demo_admin import demo_admin_ensure, demo_box, demo_links_mint, password_file
+from surveys.services.demo_plausibility import demo_implausible_ensure, demo_implausible_links
 
 
 class Command(BaseCommand):
@@ -31,8 +32,10 @@ class Command(BaseCommand):
         # Answers for the demo waves (and a closed first wave to compare with), so that the
         # reports have something to show.
         call_command("demo_responses", stdout=self.stdout)
+        # A draft whose answers the plausibility checks flag (issue 15).
+        demo_implausible_ensure()
         admin = demo_admin_ensure(new_password=options["new_password"])
         if admin.created_password:
             self.stdout.write(f"New admin password, kept in {password_file()} (setup_demo --new-password changes it).")
         if not options["no_links"]:
-            self.stdout.write(demo_box(admin=admin, links=demo_links_mint()))
+            self.stdout.write(demo_box(admin=admin, links=demo_links_mint() + demo_implausible_links()))
