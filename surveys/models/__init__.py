@@ -1,6 +1,7 @@
 """The survey engine's data: questionnaires, the register, waves and responses, answers."""
 
 from .answers import Answer, RepeatRow
+from .history import AnswerChange, ResponseEvent
 from .questionnaire import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
 from .register import Contact, Partnership
 from .waves import AccessKey, Invitation, Response, SectionState, UnsavedEdit, Wave
@@ -8,6 +9,7 @@ from .waves import AccessKey, Invitation, Response, SectionState, UnsavedEdit, W
 __all__ = [
     "AccessKey",
     "Answer",
+    "AnswerChange",
     "Contact",
     "Invitation",
     "MatrixRow",
@@ -18,6 +20,7 @@ __all__ = [
     "QuestionnaireVersion",
     "RepeatRow",
     "Response",
+    "ResponseEvent",
     "Section",
     "SectionState",
     "UnsavedEdit",
