@@ -10,7 +10,7 @@ back and forth keeps its whole history.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -63,8 +63,7 @@ def _latest_kind() -> Subquery:
     return Subquery(ResponseEvent.objects.filter(response=OuterRef("pk")).order_by("-at", "-pk").values("kind")[:1])
 
 
-@dataclass(frozen=True)
-class ReviewCounts:
+class ReviewCounts(NamedTuple):
     submitted: int = 0
     checked: int = 0
     sent_back: int = 0
