@@ -44,7 +44,7 @@ def test_send_back_reopens_emails_the_message_and_keeps_both_submissions(
         ("Ben Colleague", Message.Status.SENT, 1),
     ]
     assert outbox_to("cleo@elbe.example.org") == []
-    email = [e for e in outbox_to("ben@gca.example.org") if e.subject.startswith("Please correct")][0]
+    email = next(e for e in outbox_to("ben@gca.example.org") if e.subject.startswith("Please correct"))
     assert email.subject == "Please correct: Tiny Progress Survey for GCA"
     assert MESSAGE in email.body
     link = [line for line in email.body.splitlines() if line.startswith(settings.SITE_URL)]
