@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -53,7 +53,7 @@ def responses_import(
     plan: ImportPlan,
     dry_run: bool = False,
     now: dt.datetime | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> ImportReport:
     """Create or replace each partnership's response in the wave with the plan's answers and status.
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -26,6 +28,10 @@ class SendBackForm(forms.Form):
     )
 
 
+def _staff(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
 def _confirm_page(
     request: HttpRequest, queryset: QuerySet[Response], action: str, title: str, form: forms.Form | None
 ) -> TemplateResponse:
@@ -38,7 +44,7 @@ def _confirm_page(
             "action": action,
             "form": form,
             "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "opts": Response._meta,
         },
     )
@@ -52,7 +58,7 @@ def mark_checked(
         return _confirm_page(request, queryset, "mark_checked", "Mark these responses checked?", None)
     for response in queryset.select_related("partnership"):
         try:
-            response_check(response_id=response.pk, by=request.user)
+            response_check(response_id=response.pk, by=_staff(request))
         except ValidationError as exc:
             modeladmin.message_user(request, " ".join(exc.messages), messages.WARNING)
         else:
@@ -72,7 +78,7 @@ def send_back(
         return _confirm_page(request, queryset, "send_back", "Send these responses back?", form)
     for response in queryset.select_related("partnership"):
         try:
-            response_send_back(response_id=response.pk, by=request.user, message=form.cleaned_data["message"])
+            response_send_back(response_id=response.pk, by=_staff(request), message=form.cleaned_data["message"])
         except ValidationError as exc:
             modeladmin.message_user(request, " ".join(exc.messages), messages.WARNING)
         else:

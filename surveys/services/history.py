@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from surveys.definition.structure import QuestionNode, Structure
 from surveys.models import AnswerChange, Contact, Response, ResponseEvent
@@ -72,7 +72,7 @@ def history_record(
     source: str,
     at: dt.datetime,
     contact: Contact | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> int:
     """Write one AnswerChange per changed question (one INSERT, none when nothing changed)."""
     changes = history_changes(structure=structure, codes=codes, before=before, after=after)
@@ -99,7 +99,7 @@ def event_record(
     kind: str,
     at: dt.datetime,
     contact: Contact | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     message: str = "",
 ) -> ResponseEvent:
     return ResponseEvent.objects.create(

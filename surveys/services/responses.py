@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -177,7 +177,7 @@ def response_reopen(
     *,
     response_id: int,
     now: dt.datetime | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     message: str = "",
 ) -> Response:
     """Let a submitted response be corrected: it becomes a draft again, answers kept.

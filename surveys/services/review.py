@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -27,7 +27,7 @@ MESSAGE_MAX = 4000
 
 
 @transaction.atomic
-def response_check(*, response_id: int, by: AbstractBaseUser | None, now: dt.datetime | None = None) -> ResponseEvent:
+def response_check(*, response_id: int, by: User | None, now: dt.datetime | None = None) -> ResponseEvent:
     """Mark a submitted response checked by staff (refused when it is not submitted)."""
     now = now or timezone.now()
     response = Response.objects.select_for_update(of=("self",)).select_related("partnership").get(pk=response_id)
@@ -48,9 +48,7 @@ def send_back_message_clean(message: str) -> str:
 
 
 @transaction.atomic
-def response_send_back(
-    *, response_id: int, by: AbstractBaseUser | None, message: str, now: dt.datetime | None = None
-) -> Response:
+def response_send_back(*, response_id: int, by: User | None, message: str, now: dt.datetime | None = None) -> Response:
     """Reopen a submitted response and tell its contacts why (the message is emailed with their link)."""
     text = send_back_message_clean(message)
     response = Response.objects.select_related("partnership").get(pk=response_id)
