@@ -46,6 +46,8 @@ def value_text(node: QuestionNode, value: Any) -> str:
             extra = [x for x in (number_text(ticked.number), ticked.text, ticked.comment) if x]
             parts.append(option.label + (f" ({'; '.join(extra)})" if extra else ""))
         return ", ".join(parts)
+    if node.type in (T.TEXT, T.LONG_TEXT):
+        return str(value)  # as typed, line breaks kept (short_text joins the lines)
     return short_text(node, value, _WHOLE)
 
 
