@@ -130,7 +130,7 @@ def import_job_run(*, job_id: int) -> str:
         if plan.problems:
             _finish(job, S.REFUSED, problems=[str(p) for p in plan.problems])
             return job.status
-        report = responses_import(wave=job.wave, plan=plan, dry_run=not importing)
+        report = responses_import(wave=job.wave, plan=plan, dry_run=not importing, by=job.user)
     except ImportRefused as exc:
         _finish(job, S.REFUSED, problems=[str(p) for p in exc.problems])
     except Exception:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -12,9 +13,10 @@ from django.utils import timezone
 from exchange.imports import ImportedResponse, ImportPlan, ImportRefused
 from surveys import signals
 from surveys.definition.structure import Structure, structure_for
-from surveys.models import Partnership, Response, SectionState, Wave
+from surveys.models import AnswerChange, Partnership, Response, SectionState, Wave
+from surveys.services.history import history_record
 from surveys.services.responses import replace_answers
-from surveys.values import completeness_problems, hidden_codes
+from surveys.values import Values, completeness_problems, hidden_codes, load_values
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,12 @@ class ImportReport:
 
 @transaction.atomic
 def responses_import(
-    *, wave: Wave, plan: ImportPlan, dry_run: bool = False, now: dt.datetime | None = None
+    *,
+    wave: Wave,
+    plan: ImportPlan,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    by: User | None = None,
 ) -> ImportReport:
     """Create or replace each partnership's response in the wave with the plan's answers and status.
 
@@ -87,12 +94,24 @@ def responses_import(
             continue
         if response is None:
             response = Response(wave=wave, partnership=partnership)
+            before: Values = {}
         else:
             # Out of the report's counts before its answers are replaced (surveys/signals.py).
             signals.answers_changing.send(sender=Response, response_ids=[response.pk])
+            before = load_values(response, structure)
         _set_status(response, imported, now)
         response.save()
         replace_answers(response=response, structure=structure, nodes=nodes, values=imported.values)
+        history_record(
+            response=response,
+            structure=structure,
+            codes=[n.code for n in nodes],
+            before=before,
+            after=imported.values,
+            source=AnswerChange.Source.IMPORT,
+            at=now,
+            user=by,
+        )
         signals.answers_changed.send(sender=Response, response_ids=[response.pk])
         _bump_sections(response, structure, imported)
     return report

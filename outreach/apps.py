@@ -16,6 +16,7 @@ class OutreachConfig(AppConfig):
         from surveys.models import Response, Wave
 
         signals.response_submitted.connect(receivers.confirm_submitted, dispatch_uid="outreach.confirm_submitted")
+        signals.response_sent_back.connect(receivers.email_sent_back, dispatch_uid="outreach.email_sent_back")
 
         waves = admin.site.get_model_admin(Wave)
         waves.actions = [

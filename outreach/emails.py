@@ -48,6 +48,7 @@ PLACEHOLDERS: dict[str, str] = {
     "organisation": "the Observatory's name",
     "submitted_at": "when the response was submitted (confirmation only)",
     "submitted_by": "who submitted it (confirmation only)",
+    "review_message": "what staff wrote when sending the response back (send-back only)",
 }
 PARTS = ("subject", "text", "html")
 

@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     REMINDER = "reminder", "Reminder"
     CONFIRMATION = "confirmation", "Confirmation of submission"
     EXTENSION = "extension", "Deadline extended"
+    SENT_BACK = "sent_back", "Sent back for correction"
 
 
 class OutreachPolicy(models.Model):
@@ -126,6 +127,10 @@ class Message(models.Model):
     last_error = models.TextField(blank=True)
     extension = models.ForeignKey(
         DeadlineExtension, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    # A send-back's message (surveys.ResponseEvent): the email quotes what staff wrote.
+    review = models.ForeignKey(
+        "surveys.ResponseEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
     )
     # Not before this moment: retry backoff and the sending rate push it into the future.
     send_after = models.DateTimeField()

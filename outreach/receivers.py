@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from outreach.services import confirmations_queue
+from outreach.services import confirmations_queue, sent_back_queue
 
 
 def confirm_submitted(*, response_id: int, **_: Any) -> None:
@@ -14,3 +14,8 @@ def confirm_submitted(*, response_id: int, **_: Any) -> None:
     # inside its transaction); robust: a failure to queue them is logged and never turns a
     # stored submission into an error page.
     transaction.on_commit(lambda: confirmations_queue(response_id=response_id), robust=True)
+
+
+def email_sent_back(*, response_id: int, event_id: int, **_: Any) -> None:
+    # As for confirmations: queued after the commit, and a failure to queue never undoes the send-back.
+    transaction.on_commit(lambda: sent_back_queue(response_id=response_id, event_id=event_id), robust=True)

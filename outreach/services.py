@@ -81,6 +81,7 @@ def _queue(
     contact_ids: Iterable[int],
     now: dt.datetime,
     extension: DeadlineExtension | None = None,
+    review_id: int | None = None,
 ) -> list[int]:
     """Create one message of `kind` per contact, numbered after the contact's previous ones."""
     contact_ids = list(contact_ids)
@@ -100,6 +101,7 @@ def _queue(
             sequence=previous.get(contact_id, 0) + 1,
             send_after=now,
             extension=extension,
+            review_id=review_id,
         )
         for contact_id in contact_ids
     )
@@ -234,6 +236,7 @@ def _context(message: Message, response: Response, link: str) -> dict[str, Any]:
         "organisation": settings.ORGANISATION_NAME,
         "submitted_at": format_moment(response.submitted_at) if response.submitted_at else "",
         "submitted_by": response.submitted_by.name if response.submitted_by else "",
+        "review_message": message.review.message if message.review else "",
     }
 
 
@@ -291,7 +294,7 @@ def messages_send(*, message_ids: list[int], connection: Any = None) -> SendRepo
         return report
     rows = list(
         Message.objects.filter(pk__in=message_ids, claim_token=token)
-        .select_related("contact__partnership", "wave__version")
+        .select_related("contact__partnership", "wave__version", "review")
         .order_by("pk")
     )
     wave_ids = {m.wave_id for m in rows}
@@ -790,3 +793,24 @@ def confirmations_queue(*, response_id: int, now: dt.datetime | None = None) -> 
         .values_list("contact_id", flat=True)
     )
     return _queue(wave=response.wave, kind=Kind.CONFIRMATION, contact_ids=contact_ids, now=now)
+
+
+# ------------------------------------------------------------------------- send-back
+
+
+@transaction.atomic
+def sent_back_queue(*, response_id: int, event_id: int, now: dt.datetime | None = None) -> list[int]:
+    """Email a send-back's message with their link to every invited contact of the partnership.
+
+    Called once the send-back commits; calling it again for the same event queues nothing.
+    """
+    now = now or timezone.now()
+    response = Response.objects.select_for_update(of=("self",)).select_related("wave").get(pk=response_id)
+    already = Message.objects.filter(wave=response.wave, kind=Kind.SENT_BACK, review_id=event_id).values("contact_id")
+    contact_ids = (
+        _invited(response.wave)
+        .filter(contact__partnership_id=response.partnership_id)
+        .exclude(contact_id__in=already)
+        .values_list("contact_id", flat=True)
+    )
+    return _queue(wave=response.wave, kind=Kind.SENT_BACK, contact_ids=contact_ids, now=now, review_id=event_id)

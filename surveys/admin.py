@@ -22,6 +22,7 @@ from django_celery_beat.admin import PeriodicTaskAdmin as BeatPeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 from import_export.admin import ImportExportModelAdmin
 
+from surveys import admin_review
 from surveys.definition.structure import structure_for
 from surveys.journey.display import shown_sections
 from surveys.models import (
@@ -406,9 +407,10 @@ class ResponseAdmin(admin.ModelAdmin):
         "extend_deadline",
         "plausibility",
         "answers",
+        "history",
     ]
     fields = [*readonly_fields]
-    actions: list[Any] = []  # outreach's (its apps.py)
+    actions: list[Any] = [admin_review.mark_checked, admin_review.send_back]  # and outreach's (its apps.py)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -422,6 +424,14 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_reopen_response_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("surveys.reopen_response")
+
+    def has_review_response_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.review_response")
+
+    @admin.display(description="History")
+    def history(self, obj: Response) -> SafeString:
+        # The page itself needs surveys.view_response (Django's view permission of the model).
+        return admin_review.history_html(obj)
 
     @admin.display(description="Group", ordering="partnership__group")
     def group(self, obj: Response) -> str:

@@ -29,3 +29,7 @@ answers_changing = Signal()
 # The answers of these (still existing) responses changed (`response_ids`): sent after
 # `answers_changing`, once the new rows and statuses are written.
 answers_changed = Signal()
+
+# Staff sent a submitted response back to its contacts with a message (`response_id`,
+# `event_id` of the ResponseEvent that holds the message); sent after `response_reopened`.
+response_sent_back = Signal()

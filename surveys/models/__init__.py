@@ -1,6 +1,7 @@
 """The survey engine's data: questionnaires, the register, waves and responses, answers."""
 
 from .answers import Answer, RepeatRow
+from .history import AnswerChange, ResponseEvent
 from .plausibility import PlausibilityNote
 from .questionnaire import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
 from .register import Contact, Partnership
@@ -9,6 +10,7 @@ from .waves import AccessKey, Invitation, PrefillChoice, Response, SectionState,
 __all__ = [
     "AccessKey",
     "Answer",
+    "AnswerChange",
     "Contact",
     "Invitation",
     "MatrixRow",
@@ -21,6 +23,7 @@ __all__ = [
     "QuestionnaireVersion",
     "RepeatRow",
     "Response",
+    "ResponseEvent",
     "Section",
     "SectionState",
     "UnsavedEdit",

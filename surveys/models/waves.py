@@ -94,6 +94,7 @@ class Response(models.Model):
             ("reopen_response", "Can reopen a submitted response for correction"),
             ("export_responses", "Can export responses to Excel"),
             ("import_responses", "Can import responses from Excel or LimeSurvey"),
+            ("review_response", "Can mark a submitted response checked"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["wave", "partnership"], name="response_one_per_partnership_and_wave"),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from surveys import signals
 from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed, WouldRemove
-from surveys.models import Answer, Contact, Question, RepeatRow, Response, SectionState
+from surveys.models import Answer, AnswerChange, Contact, Question, RepeatRow, Response, ResponseEvent, SectionState
+from surveys.services.history import event_record, history_record
 from surveys.values import (
     Values,
     answers_removed,
@@ -116,6 +118,17 @@ def response_save_section(
     nodes += [structure.by_code[c] for c in hidden if c not in section_codes and c in stored]
     kept = {code: v for code, v in merged.items() if code not in hidden}
     replace_answers(response=response, structure=structure, nodes=nodes, values=kept, stored=stored)
+    # The audit trail: computed from the values already in hand, one INSERT (or none).
+    history_record(
+        response=response,
+        structure=structure,
+        codes=[n.code for n in nodes],
+        before=stored,
+        after=kept,
+        source=AnswerChange.Source.JOURNEY,
+        at=now,
+        contact=contact,
+    )
 
     problems = completeness_problems(section.questions, kept, hidden)
     state.lock_version += 1
@@ -162,14 +175,25 @@ def response_submit(*, response_id: int, contact: Contact | None, now: dt.dateti
     if response.started_at is None:
         response.started_at = now
     response.save(update_fields=["status", "submitted_at", "submitted_by", "started_at", "updated_at"])
+    # Every submission is kept (a response sent back and submitted again has two).
+    event_record(response=response, kind=ResponseEvent.Kind.SUBMITTED, at=now, contact=contact)
     # Inside the transaction: the report's counts change with the status (surveys/signals.py).
     signals.response_submitted.send(sender=Response, response_id=response.pk)
     return response
 
 
 @transaction.atomic
-def response_reopen(*, response_id: int, now: dt.datetime | None = None) -> Response:
-    """Let a submitted response be corrected: it becomes a draft again, answers kept."""
+def response_reopen(
+    *,
+    response_id: int,
+    now: dt.datetime | None = None,
+    by: User | None = None,
+    message: str = "",
+) -> Response:
+    """Let a submitted response be corrected: it becomes a draft again, answers kept.
+
+    With a `message`, it is a send-back (surveys/services/review.py): the event keeps it and
+    the contacts get it by email."""
     now = now or timezone.now()
     response = _locked_response(response_id)
     if not response.is_submitted:
@@ -178,5 +202,9 @@ def response_reopen(*, response_id: int, now: dt.datetime | None = None) -> Resp
     response.submitted_at = None
     response.reopened_at = now
     response.save(update_fields=["status", "submitted_at", "reopened_at", "updated_at"])
+    kind = ResponseEvent.Kind.SENT_BACK if message else ResponseEvent.Kind.REOPENED
+    event = event_record(response=response, kind=kind, at=now, user=by, message=message)
+    if message:
+        signals.response_sent_back.send(sender=Response, response_id=response.pk, event_id=event.pk)
     signals.response_reopened.send(sender=Response, response_id=response.pk)
     return response

@@ -17,9 +17,10 @@ from exchange.imports import ImportRefused
 from exchange.reader import workbook_read
 from exchange.services import responses_import
 from surveys.definition.structure import structure_for
-from surveys.models import Answer, RepeatRow, Response, SectionState, Wave
+from surveys.models import Answer, AnswerChange, RepeatRow, Response, SectionState, Wave
 from surveys.values import Choice, load_values
 from tests.exchange.conftest import ELBE_VALUES, GCA_VALUES, answer, read_cells, second_wave
+from tests.factories import StaffFactory
 
 
 def export(wave: Wave, **kwargs: Any) -> BytesIO:
@@ -374,3 +375,23 @@ def test_the_command_lists_the_problems_and_imports_nothing(answered_wave: Wave,
         "  sheet responses, row 4, column N2 (T): 900 is out of bounds: the question takes numbers from 0 to 500."
     )
     assert values_of(target, "GCA") == {}
+
+
+def test_an_import_records_in_the_history_only_what_it_changed(answered_wave: Wave, tmp_path: Path) -> None:
+    path = edited(export(answered_wave), tmp_path, set_cell("responses", "GCA", "T1", "Someone else"))
+    answer(answered_wave, "GCA", {"T1": "Changed meanwhile", "L1": "To be dropped"}, status=Response.Status.DRAFT)
+    staff = StaffFactory.create(username="importer")
+    import_file(answered_wave, path, by=staff)
+
+    entries = AnswerChange.objects.filter(response__partnership__acronym="GCA", source="import")
+    # `answer` left GCA with T1 and L1 only: those two change, the others are new.
+    assert {
+        c.question_code: (c.old_value, c.new_value, c.by_user)
+        for c in entries.filter(question_code__in=["T1", "L1", "Y1"])
+    } == {
+        "T1": ("Changed meanwhile", "Someone else", staff),
+        "L1": ("To be dropped", GCA_VALUES["L1"], staff),
+        "Y1": ("", "Yes", staff),
+    }
+    # ELBE's import changed nothing it held before the export.
+    assert not AnswerChange.objects.filter(response__partnership__acronym="ELBE", source="import").exists()

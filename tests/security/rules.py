@@ -135,6 +135,8 @@ ACTION_RULES: dict[str, tuple[str, ...] | str] = {
     "surveys.wave:export_responses": ("surveys.export_responses",),
     "surveys.wave:export_responses_with_texts": ("surveys.export_responses",),
     "surveys.response:reopen_responses": ("surveys.reopen_response",),
+    "surveys.response:mark_checked": ("surveys.review_response",),
+    "surveys.response:send_back": ("surveys.reopen_response",),
     "outreach.message:retry": ("outreach.send_messages",),
     "django_celery_beat.periodictask:enable_tasks": ("django_celery_beat.change_periodictask",),
     "django_celery_beat.periodictask:disable_tasks": ("django_celery_beat.change_periodictask",),

@@ -1,0 +1,109 @@
+"""The one writer of a response's audit trail and review events.
+
+Every path that changes answers (the journey's section save, the import, the reopen and the
+send-back) calls `history_record` with the values before and after: the difference is
+computed once, in memory, from values the caller already holds, and written with one bulk
+insert, so a section save costs one query more and no read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import User
+
+from surveys.definition.structure import QuestionNode, Structure
+from surveys.models import AnswerChange, Contact, Response, ResponseEvent
+from surveys.values import T, Values, is_empty, number_text, short_text
+
+# Long enough that no answer is cut (the audit keeps what was there, not a summary).
+_WHOLE = 1_000_000
+
+
+def value_text(node: QuestionNode, value: Any) -> str:
+    """A value as a person reads it, whole: option labels, numbers, every row of a table."""
+    if is_empty(node, value):
+        return ""
+    if node.type == T.REPEAT:
+        rows = []
+        for number, row in enumerate(value, start=1):
+            cells = [
+                f"{f.code}: {value_text(f, row.get(f.code))}" for f in node.fields if not is_empty(f, row.get(f.code))
+            ]
+            rows.append(f"{number}. " + "; ".join(cells))
+        return "\n".join(rows)
+    if node.type == T.RATING_MATRIX:
+        labels = {o.code: o.label for o in node.options}
+        return "; ".join(f"{row}: {labels.get(option, option)}" for row, option in sorted(value.items()))
+    if node.type == T.MULTI_CHOICE:
+        parts = []
+        for option in node.options:
+            ticked = value.get(option.code)
+            if ticked is None:
+                continue
+            extra = [x for x in (number_text(ticked.number), ticked.text, ticked.comment) if x]
+            parts.append(option.label + (f" ({'; '.join(extra)})" if extra else ""))
+        return ", ".join(parts)
+    if node.type in (T.TEXT, T.LONG_TEXT):
+        return str(value)  # as typed, line breaks kept (short_text joins the lines)
+    return short_text(node, value, _WHOLE)
+
+
+def history_changes(
+    *, structure: Structure, codes: Iterable[str], before: Values, after: Values
+) -> list[tuple[str, str, str]]:
+    """(question code, old text, new text) of each of these questions whose text differs."""
+    changes = []
+    for code in codes:
+        node = structure.by_code[code]
+        old, new = value_text(node, before.get(code)), value_text(node, after.get(code))
+        if old != new:
+            changes.append((code, old, new))
+    return changes
+
+
+def history_record(
+    *,
+    response: Response,
+    structure: Structure,
+    codes: Iterable[str],
+    before: Values,
+    after: Values,
+    source: str,
+    at: dt.datetime,
+    contact: Contact | None = None,
+    user: User | None = None,
+) -> int:
+    """Write one AnswerChange per changed question (one INSERT, none when nothing changed)."""
+    changes = history_changes(structure=structure, codes=codes, before=before, after=after)
+    if changes:
+        AnswerChange.objects.bulk_create(
+            AnswerChange(
+                response=response,
+                at=at,
+                by_contact=contact,
+                by_user=user,
+                source=source,
+                question_code=code,
+                old_value=old,
+                new_value=new,
+            )
+            for code, old, new in changes
+        )
+    return len(changes)
+
+
+def event_record(
+    *,
+    response: Response,
+    kind: str,
+    at: dt.datetime,
+    contact: Contact | None = None,
+    user: User | None = None,
+    message: str = "",
+) -> ResponseEvent:
+    return ResponseEvent.objects.create(
+        response=response, kind=kind, at=at, by_contact=contact, by_user=user, message=message
+    )
