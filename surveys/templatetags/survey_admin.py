@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from surveys.models import Response, Wave
+from surveys.services.review import review_counts
 
 register = template.Library()
 
@@ -28,6 +29,9 @@ def wave_overview(context: dict[str, Any]) -> dict[str, Any]:
         )
         .order_by("-opens_at")[:20]
     )
+    waves = list(waves)
+    # Staff review (issue 15): of the submitted, how many are checked; how many were sent back.
+    reviews = review_counts(wave_ids=[w.pk for w in waves])
     rows = []
     for wave in waves:
         if wave.closed_at or wave.closes_at <= now:
@@ -37,5 +41,5 @@ def wave_overview(context: dict[str, Any]) -> dict[str, Any]:
         else:
             state = "open"
         rate = round(100 * wave.completed / wave.invited) if wave.invited else 0  # type: ignore[attr-defined]
-        rows.append({"wave": wave, "state": state, "rate": rate})
+        rows.append({"wave": wave, "state": state, "rate": rate, "review": reviews[wave.pk]})
     return {"shown": True, "rows": rows}

@@ -108,3 +108,26 @@ def test_checked_and_the_dashboard_counts(
     response_submit(response_id=elbe.pk, contact=people["cleo"])
     # Submitted again: no longer counted as sent back, not yet checked.
     assert review_counts(wave_ids=[wave.pk])[wave.pk] == (2, 1, 0)
+
+
+def test_the_admin_front_page_shows_checked_and_sent_back_per_wave(
+    wave: Wave, people: dict[str, Contact], frozen: Any, django_capture_on_commit_callbacks: Any, staff_client: Any
+) -> None:
+    staff = StaffFactory.create(username="sam")
+    elbe = Response.objects.get(wave=wave, partnership__acronym="ELBE")
+    response_submit(response_id=gca(wave).pk, contact=people["ada"])
+    response_submit(response_id=elbe.pk, contact=people["cleo"])
+    frozen.shift(60)
+    response_check(response_id=gca(wave).pk, by=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response_send_back(response_id=elbe.pk, by=staff, message="Please give the organisation's name.")
+
+    page = staff_client.get("/admin/").content.decode()
+    table = page[page.index('id="wave-overview"') :]
+    row = table[table.index(f">{wave.slug}</a>") :]
+    row = row[: row.index("</tr>")]
+    cells = [c.split("</td>")[0].strip() for c in row.split("<td>")[1:]]
+    # Questionnaire, state, deadline, invited, started, completed, checked, sent back, rate:
+    # GCA submitted and checked; ELBE sent back (a draft again); one completed of three.
+    assert cells[6:8] == ["1", "1"]
+    assert cells[8].endswith("33%")
