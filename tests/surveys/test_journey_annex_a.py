@@ -288,9 +288,10 @@ def test_saving_a_section_page_costs_a_fixed_number_of_queries(client, coordinat
     # Now: the link (2), the page's partnership choices (1), the lock (1), the state (1), the
     # answers (2), their delete (1), the named partnership's id (1), the inserts of rows and
     # answers (2), the state (1), the response (1), and the transaction's two statements
-    # (BEGIN/COMMIT, or a savepoint inside the test's transaction).
+    # (BEGIN/COMMIT, or a savepoint inside the test's transaction); issue 15's audit trail adds
+    # one INSERT of the changed answers to every save that changes something.
     client.get(coordinator.url("section", "achievements"))  # warm the structure cache
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert post(client, coordinator, "achievements", ACHIEVEMENTS, lock=0).status_code == 302
     many = {**ACHIEVEMENTS, "A4": "40", "A5.rows": "40"}
     for i in range(40):
@@ -298,10 +299,10 @@ def test_saving_a_section_page_costs_a_fixed_number_of_queries(client, coordinat
     lock = SectionState.objects.get(response=response_of(coordinator), section__code="achievements").lock_version
     # Stored rows to replace: their delete as well (Django collects the rows' dependents: a
     # SELECT and two DELETEs), and SQLite splits a large insert in batches (PostgreSQL: one).
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         assert post(client, coordinator, "achievements", many, lock=lock).status_code == 302
-    # A page without tables or partnerships: 12.
-    with django_assert_max_num_queries(12):
+    # A page without tables or partnerships: 12, and the audit trail's INSERT.
+    with django_assert_max_num_queries(13):
         assert post(client, coordinator, "respondent", RESPONDENT, lock=0).status_code == 302
     assert len(answers(coordinator, "A5")) == 0 and RepeatRow.objects.filter(question__code="A5").count() == 40
 
