@@ -29,7 +29,6 @@ def wave_overview(context: dict[str, Any]) -> dict[str, Any]:
         )
         .order_by("-opens_at")[:20]
     )
-    waves = list(waves)
     # Staff review (issue 15): of the submitted, how many are checked; how many were sent back.
     reviews = review_counts(wave_ids=[w.pk for w in waves])
     rows = []
