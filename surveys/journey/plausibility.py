@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from surveys.journey.views import _access, _gate
+from surveys.journey.views import _answering
 from surveys.services.plausibility import plausibility_notes_save
 
 # Inputs are named "note:<warning key>"; a comment is free text, bounded like a long answer.
@@ -19,12 +19,9 @@ MAX_NOTE_LENGTH = 5000
 @never_cache
 @require_POST
 def plausibility_notes(request: HttpRequest, key: str) -> HttpResponse:
-    access = _access(request, key)
+    access = _answering(request, key)
     if isinstance(access, HttpResponse):
         return access
-    gate = _gate(request, access)
-    if gate is not None:
-        return gate
     if access.response.is_submitted:
         return redirect(access.url("copy"))
     comments = {

@@ -148,6 +148,16 @@ def _gate(request: HttpRequest, access: Access) -> HttpResponse | None:
     return None
 
 
+def _answering(request: HttpRequest, key: str) -> Access | HttpResponse:
+    """The access of a page that takes answers, or the page to show instead (an unknown or
+    withdrawn link, a survey not open yet or closed)."""
+    access = _access(request, key)
+    if isinstance(access, HttpResponse):
+        return access
+    gate = _gate(request, access)
+    return access if gate is None else gate
+
+
 def _progress(access: Access, current: SectionNode | None = None) -> list[dict[str, object]]:
     states = access.states()
     steps = []
@@ -303,12 +313,9 @@ def section(request: HttpRequest, key: str, section: str) -> HttpResponse:
             # Nothing can be read or written: give the person back what they typed.
             logger.exception("database error while saving a section page")
             return _unsaved_page(request)
-    access = _access(request, key)
+    access = _answering(request, key)
     if isinstance(access, HttpResponse):
         return access
-    gate = _gate(request, access)
-    if gate is not None:
-        return gate
     node = access.structure.section(section)
     if node is None:
         return render(request, "surveys/journey/link_unknown.html", status=404)
@@ -592,12 +599,9 @@ def _unsaved_page(request: HttpRequest, *, action: str = "") -> HttpResponse:
 @never_cache
 @require_GET
 def review(request: HttpRequest, key: str) -> HttpResponse:
-    access = _access(request, key)
+    access = _answering(request, key)
     if isinstance(access, HttpResponse):
         return access
-    gate = _gate(request, access)
-    if gate is not None:
-        return gate
     if access.response.is_submitted:
         return redirect(access.url("copy"))
     values = load_values(access.response, access.structure)
