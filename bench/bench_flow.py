@@ -137,8 +137,8 @@ class Coordinator:
 
 
 def coordinators(keys: dict[str, list[tuple[str, str]]]) -> dict[str, list[Coordinator]]:
+    from journey.forms import raw_for_section
     from surveys.definition.structure import structure_for
-    from surveys.journey.forms import raw_for_section
     from surveys.models import Questionnaire
 
     result: dict[str, list[Coordinator]] = {}

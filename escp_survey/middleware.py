@@ -16,7 +16,7 @@ class DatabaseUnavailableMiddleware:
     """A database that does not answer (a restart, a failover) gets a calm 503, not a bare 500.
 
     The journey's section pages catch database errors themselves and give back what was typed
-    (surveys.journey.views); every other page gets this one. Errors of the data itself
+    (journey.views); every other page gets this one. Errors of the data itself
     (IntegrityError, DataError) stay 500s: they are bugs, not an outage.
     """
 

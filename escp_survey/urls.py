@@ -7,4 +7,5 @@ urlpatterns = [
     path("staff/reports/", include("reports.urls")),
     path("", include("exchange.urls")),
     path("", include("surveys.urls")),
+    path("", include("journey.urls")),
 ]

@@ -14,10 +14,10 @@ from typing import Any
 from django_countries import countries
 
 from exchange.xlsx import cell_text
+from surveys.countries import EU_COUNTRIES
 from surveys.definition.structure import QuestionNode
-from surveys.journey.forms import DATE_FORMATS, EU_COUNTRIES
 from surveys.models import Question
-from surveys.values import number_text
+from surveys.values import DATE_FORMATS, number_text
 
 T = Question.Type
 # The journey refuses larger numbers too (and Answer.number keeps 14 digits before the point).

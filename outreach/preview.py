@@ -41,7 +41,7 @@ def template_preview(*, template: EmailTemplate) -> Preview:
         wave=template.wave, partnership=contact.partnership
     )
     message = Message(wave=invitation.wave, contact=contact, kind=template.kind)
-    link = settings.SITE_URL + reverse("surveys:welcome", args=[PREVIEW_KEY])
+    link = settings.SITE_URL + reverse("journey:welcome", args=[PREVIEW_KEY])
     try:
         rendered = render(trio_for(template.kind, template), services._context(message, response, link))
     except ValidationError as exc:

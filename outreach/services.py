@@ -241,7 +241,7 @@ def _context(message: Message, response: Response, link: str) -> dict[str, Any]:
 
 
 def link_for(key: str) -> str:
-    return settings.SITE_URL + reverse("surveys:welcome", args=[key])
+    return settings.SITE_URL + reverse("journey:welcome", args=[key])
 
 
 def recipient(name: str, email: str) -> str:

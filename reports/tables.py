@@ -22,7 +22,7 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from surveys.journey.forms import EU_COUNTRIES
+from surveys.countries import EU_COUNTRIES
 
 from . import indicators as ind
 

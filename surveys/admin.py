@@ -24,7 +24,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from surveys import admin_review
 from surveys.definition.structure import structure_for
-from surveys.journey.display import shown_sections
+from surveys.display import shown_sections
 from surveys.models import (
     Answer,
     Contact,

@@ -31,6 +31,9 @@ from surveys.models import Answer, Partnership, Question, RepeatRow, Response
 
 T = Question.Type
 
+# The date formats a typed date is read in: the journey's field and an imported cell alike.
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+
 
 @dataclass(frozen=True)
 class Ticked:

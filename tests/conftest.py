@@ -59,7 +59,7 @@ class Persona:
     key: str
 
     def url(self, name: str = "welcome", *args: str) -> str:
-        return reverse(f"surveys:{name}", args=[self.key, *args])
+        return reverse(f"journey:{name}", args=[self.key, *args])
 
 
 def make_persona(wave: Wave, contact: Contact) -> Persona:

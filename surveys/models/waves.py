@@ -211,7 +211,7 @@ class UnsavedEdit(models.Model):
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reason = models.CharField(max_length=16, choices=Reason.choices)
-    # The page's inputs by name, as `surveys.journey.forms` reads and redraws them.
+    # The page's inputs by name, as `journey.forms` reads and redraws them.
     inputs = models.JSONField()
     # Set once the contact saved the section from it (after an extension or a reopening).
     restored_at = models.DateTimeField(null=True, blank=True)

@@ -110,7 +110,7 @@ def demo_links_mint() -> list[DemoLink]:
         links.append(
             DemoLink(
                 questionnaire=wave.version.questionnaire.code,
-                url=f"{site}{reverse('surveys:welcome', args=[key])}",
+                url=f"{site}{reverse('journey:welcome', args=[key])}",
                 contact=invitation.contact.name,
             )
         )
@@ -119,7 +119,7 @@ def demo_links_mint() -> list[DemoLink]:
             links.append(
                 DemoLink(
                     questionnaire="  …from last year",
-                    url=f"{site}{reverse('surveys:welcome', args=[access_key_mint(invitation=prefill)])}",
+                    url=f"{site}{reverse('journey:welcome', args=[access_key_mint(invitation=prefill)])}",
                     contact=f"{prefill.contact.name}: starts from last year's answers",
                 )
             )

@@ -81,7 +81,7 @@ def demo_implausible_links() -> list[DemoLink]:
     return [
         DemoLink(
             questionnaire="implausible answer",
-            url=f"{settings.SITE_URL}{reverse('surveys:review', args=[key])}",
+            url=f"{settings.SITE_URL}{reverse('journey:review', args=[key])}",
             contact=f"{invitation.contact.name}, {response.partnership.acronym}",
         )
     ]

@@ -24,7 +24,7 @@ from surveys.services.responses import response_save_section
 from surveys.values import Ticked
 from tests.browser.conftest import Tab
 from tests.conftest import Persona, make_persona
-from tests.surveys.test_journey_annex_a import ACHIEVEMENTS, ACTIVITIES, BARRIERS, RESPONDENT, post
+from tests.journey.test_journey_annex_a import ACHIEVEMENTS, ACTIVITIES, BARRIERS, RESPONDENT, post
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -32,7 +32,7 @@ Key = tuple[str, str]  # (question path, option or row code)
 
 
 def css_id(name: str) -> str:
-    # The journey's input ids: "id-" and the input name with "." as "-" (surveys.journey.forms).
+    # The journey's input ids: "id-" and the input name with "." as "-" (journey.forms).
     return "#id-" + name.replace(".", "-")
 
 

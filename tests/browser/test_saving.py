@@ -20,7 +20,7 @@ from surveys.models import Answer, RepeatRow, Response, UnsavedEdit, Wave
 from surveys.services.responses import response_save_section
 from tests.browser.conftest import Tab
 from tests.conftest import Persona
-from tests.surveys.test_journey_annex_a import ACHIEVEMENTS, post
+from tests.journey.test_journey_annex_a import ACHIEVEMENTS, post
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

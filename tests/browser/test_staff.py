@@ -19,7 +19,7 @@ from surveys.models import Contact, Invitation, Partnership, Response, Wave
 from tests.browser.conftest import Tab
 from tests.conftest import Persona
 from tests.factories import StaffFactory
-from tests.surveys.test_journey_annex_a import ACHIEVEMENTS, ACTIVITIES, RESPONDENT, post
+from tests.journey.test_journey_annex_a import ACHIEVEMENTS, ACTIVITIES, RESPONDENT, post
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

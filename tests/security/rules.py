@@ -32,18 +32,18 @@ R = "reports.view_report"
 
 URL_RULES: dict[str, Rule] = {
     # The respondent's journey: the key is the access check (tests/surveys).
-    "surveys:home": Rule(PUBLIC),
-    "surveys:welcome": Rule(PUBLIC),
-    "surveys:section": Rule(PUBLIC),
-    "surveys:review": Rule(PUBLIC),
-    "surveys:submit": Rule(PUBLIC),
-    "surveys:plausibility_notes": Rule(PUBLIC),
-    "surveys:done": Rule(PUBLIC),
-    "surveys:copy": Rule(PUBLIC),
-    "surveys:accessibility": Rule(PUBLIC),
-    "surveys:prefill": Rule(PUBLIC, method="POST"),  # start from the previous wave's answers
-    "surveys:section_unchanged": Rule(PUBLIC, method="POST"),  # a section as last year
-    "surveys:blank_copy": Rule(PUBLIC),  # the blank questionnaire, from the welcome page
+    "journey:home": Rule(PUBLIC),
+    "journey:welcome": Rule(PUBLIC),
+    "journey:section": Rule(PUBLIC),
+    "journey:review": Rule(PUBLIC),
+    "journey:submit": Rule(PUBLIC),
+    "journey:plausibility_notes": Rule(PUBLIC),
+    "journey:done": Rule(PUBLIC),
+    "journey:copy": Rule(PUBLIC),
+    "journey:accessibility": Rule(PUBLIC),
+    "journey:prefill": Rule(PUBLIC, method="POST"),  # start from the previous wave's answers
+    "journey:section_unchanged": Rule(PUBLIC, method="POST"),  # a section as last year
+    "journey:blank_copy": Rule(PUBLIC),  # the blank questionnaire, from the welcome page
     "surveys:blank_questionnaire": Rule(("surveys.view_questionnaireversion",)),
     "surveys:version_changes": Rule(("surveys.view_questionnaireversion",)),
     "surveys:wave_warnings": Rule(("surveys.view_response",)),

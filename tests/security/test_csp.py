@@ -24,9 +24,9 @@ def _policy(response: object) -> dict[str, list[str]]:
 def test_every_kind_of_page_carries_the_policy(staff_client: Client, wave_4i: Wave, coordinator: Persona) -> None:
     anonymous = Client()
     pages = [
-        anonymous.get(reverse("surveys:home")),
+        anonymous.get(reverse("journey:home")),
         anonymous.get(coordinator.url()),
-        anonymous.get(reverse("surveys:welcome", args=["no-such-key-" + "x" * 30])),  # 404 page
+        anonymous.get(reverse("journey:welcome", args=["no-such-key-" + "x" * 30])),  # 404 page
         anonymous.get(reverse("admin:login")),
         staff_client.get(reverse("admin:index")),
         staff_client.get(reverse("admin:surveys_wave_changelist")),

@@ -32,7 +32,7 @@ def test_the_blank_questionnaire_has_every_question_and_room_for_notes(
 
 
 def test_the_blank_questionnaire_needs_a_valid_key(client: Client, coordinator: Persona) -> None:
-    assert client.get(reverse("surveys:blank_copy", args=["not-a-key"])).status_code == 404
+    assert client.get(reverse("journey:blank_copy", args=["not-a-key"])).status_code == 404
 
 
 def test_the_staff_printable_gets_notes_only_when_asked(staff_client: Client, wave_4i: Wave) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from journey.countries import countries_offered
 from reports.demo import demo_responses_fill
 from reports.report import as_json, wave_report
 from surveys.definition.loader import read_file
-from surveys.journey.countries import countries_offered
 from surveys.models import Answer, Question, Questionnaire, Response, Wave
 from surveys.services.demo import demo_load
 from surveys.services.waves import wave_open

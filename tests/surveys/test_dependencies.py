@@ -1,6 +1,6 @@
 """The engine is below everything: no module of `surveys` imports an app above it.
 
-Reports, outreach and exchange (and the journey, once it is an app of its own) hear of the
+Reports, outreach and exchange and the journey hear of the
 engine's changes through `surveys.signals` and add their admin actions from their
 `AppConfig.ready()`.
 """

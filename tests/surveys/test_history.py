@@ -12,7 +12,7 @@ from surveys.models import AnswerChange, Response
 from surveys.services.responses import response_save_section
 from surveys.values import Choice, load_values
 from tests.conftest import Persona
-from tests.surveys.test_journey_saving import ACHIEVEMENTS, RESPONDENT, lock_of, post, response_of
+from tests.journey.test_journey_saving import ACHIEVEMENTS, RESPONDENT, lock_of, post, response_of
 
 
 def changes(response: Response) -> list[tuple[str, str, str, str]]:

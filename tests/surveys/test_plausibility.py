@@ -214,7 +214,7 @@ def save_achievements(client: Client, persona: Persona, data: dict) -> None:
 
 
 def test_the_review_page_asks_for_a_comment_and_submission_stays_allowed(client, coordinator, last_year):
-    from tests.surveys.test_journey_annex_a import ACTIVITIES, BARRIERS, RESPONDENT, post
+    from tests.journey.test_journey_annex_a import ACTIVITIES, BARRIERS, RESPONDENT, post
 
     post(client, coordinator, "respondent", RESPONDENT)
     post(client, coordinator, "activities", ACTIVITIES)

@@ -11,7 +11,7 @@ from outreach.models import Message
 from surveys.models import Response, ResponseEvent
 from tests.conftest import Persona
 from tests.factories import StaffFactory
-from tests.surveys.test_journey_saving import RESPONDENT, post, response_of
+from tests.journey.test_journey_saving import RESPONDENT, post, response_of
 
 CHANGELIST = reverse("admin:surveys_response_changelist")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.surveys.test_journey_annex_a import RESPONDENT, post
+from tests.journey.test_journey_annex_a import RESPONDENT, post
 
 
 def test_the_blank_questionnaire_prints_every_question(staff_client, questionnaires):
