@@ -834,14 +834,22 @@ def report_fingerprint(wave: Wave) -> str:
     return f"{stats['n']}:{stats['submitted']}:{stats['last']}:{stats['register']}"
 
 
-def cached_report(wave: Wave, *, fresh: bool = False) -> dict[str, Any]:
+def cached_report(wave: Wave, *, fresh: bool = False, scope: Any = None) -> dict[str, Any]:
     """The JSON-ready report, reused while nothing changed (at most REPORT_CACHE_SECONDS, in
-    case answers were changed by a path that does not touch their response)."""
+    case answers were changed by a path that does not touch their response). A `scope`
+    (`reports.filters.ReportScope`: a filter, a breakdown, drafts counted) other than the
+    default is computed from the answer rows by `reports.filters`."""
     digest = hashlib.sha256(report_fingerprint(wave).encode()).hexdigest()[:32]
-    key = f"reports:report:{wave.pk}:{digest}"
+    scoped = scope is not None and not scope.is_default
+    key = f"reports:report:{wave.pk}:{digest}" + (f":{scope.key}" if scoped else "")
     report = None if fresh else cache.get(key)
     if report is None:
-        report = as_json(wave_report(wave))
+        if scoped:
+            from .filters import scoped_report  # it builds on this module
+
+            report = as_json(scoped_report(wave, scope))
+        else:
+            report = as_json(wave_report(wave))
         report["computed_at"] = timezone.now().isoformat()
         cache.set(key, report, REPORT_CACHE_SECONDS)
     return report  # type: ignore[no-any-return]
