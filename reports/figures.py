@@ -39,6 +39,23 @@ def country_name(code: str) -> str:
     return str(countries.name(code)) or code
 
 
+class Shown(str):
+    """A cell of a figure's table: the text the dashboard and the Word draft show ("12 (63%)"),
+    carrying the count and the percentage it was made of, so that the Excel report writes
+    them as numbers (a count column and a percentage column)."""
+
+    number: Any
+    percent: Any
+    paired: bool  # a count of a percentage (Excel: a count column and a % column, even when empty)
+
+    def __new__(cls, text: str, number: Any = None, percent: Any = None, *, paired: bool = False) -> Shown:
+        shown = super().__new__(cls, text)
+        shown.number = number
+        shown.percent = percent
+        shown.paired = paired
+        return shown
+
+
 def cell(n: Any, pct: Any = None) -> str:
     """A count with its percentage, as the report prints it: "12 (63%)"."""
     if n is None:
@@ -46,15 +63,22 @@ def cell(n: Any, pct: Any = None) -> str:
     text = _num(n)
     if pct is not None:
         text += f" ({ind.percent_text(pct)})"
-    return text
+    return Shown(text, number=n, percent=pct, paired=True)
 
 
 def _num(v: Any) -> str:
     if v is None:
         return "–"
     if isinstance(v, Decimal | float):
-        return f"{v:.0f}" if float(v).is_integer() else f"{float(v):.2f}".rstrip("0").rstrip(".")
-    return str(v)
+        text = f"{v:.0f}" if float(v).is_integer() else f"{float(v):.2f}".rstrip("0").rstrip(".")
+    else:
+        text = str(v)
+    return Shown(text, number=v) if isinstance(v, int | float | Decimal) and not isinstance(v, bool) else text
+
+
+def _pct(v: Any) -> str:
+    """A percentage as the figures show it ("63%"), its value kept for the Excel report."""
+    return "–" if v is None else Shown(ind.percent_text(v), percent=v)
 
 
 def _keys(groups: Sequence[str]) -> list[str]:
@@ -221,7 +245,7 @@ def _scale_figure(fid: str, title: str, node: QuestionNode, q: dict[str, Any], g
     if "mean" in q:
         rows.append(["Mean score", *[_num(q["mean"][k]) for k in keys]])
         top = " or ".join(node.option(c).label for c in q["top_two_levels"] if node.option(c))  # type: ignore[union-attr]
-        rows.append([f"Share {top}", *[ind.percent_text(q["top_two"][k]) for k in keys]])
+        rows.append([f"Share {top}", *[_pct(q["top_two"][k]) for k in keys]])
     return FigureSpec(
         id=fid,
         title=title,
@@ -245,7 +269,7 @@ def _matrix_figure(fid: str, title: str, node: QuestionNode, q: dict[str, Any], 
                 row.label,
                 *[_num(q["matrix"][row.code][code][TOTAL]) for code, _ in levels],
                 *[_num(summary.get("mean", {}).get(k)) for k in keys],
-                ind.percent_text(summary.get("top_two", {}).get(TOTAL)),
+                _pct(summary.get("top_two", {}).get(TOTAL)),
             ]
         )
     return FigureSpec(
@@ -421,7 +445,7 @@ def population_figure(report: dict[str, Any]) -> FigureSpec:
             _num(population["invited"][k]),
             _num(population["started"][k]),
             _num(population["completed"][k]),
-            ind.percent_text(rate[k]),
+            _pct(rate[k]),
         ]
         for k in keys
     ]

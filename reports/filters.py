@@ -188,6 +188,15 @@ def describe(scope: ReportScope, structure: Structure) -> str:
     return "; ".join(parts)
 
 
+def scope_counted(scope: dict[str, Any]) -> str:
+    """What a filtered report counts, in words (from its JSON `scope`)."""
+    counted = scope["counted"]
+    text = f"{counted['submitted']} completed responses"
+    if scope["include_incomplete"]:
+        text += f" and {counted['draft']} incomplete ones (drafts)"
+    return text
+
+
 # The report ------------------------------------------------------------------------------
 
 

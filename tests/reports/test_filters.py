@@ -221,3 +221,31 @@ def test_the_scoped_report_needs_the_dashboard_permission(small: Wave) -> None:
     for name in ("dashboard", "json"):
         response = client.get(reverse(f"reports:{name}", args=[small.slug]), {"filter": "A6=yes"})
         assert response.status_code == 403
+
+
+def test_the_excel_report_and_the_word_draft_follow_the_scope(staff_client: Client, small: Wave) -> None:
+    import io
+
+    import docx
+    import openpyxl
+
+    params = {"by": "A6", "include_incomplete": "1"}
+    content = staff_client.get(reverse("reports:excel", args=[small.slug]), params).content
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    summary = book["Summary"]
+    assert summary["A1"].value == (
+        "ESCP-4i Progress Survey (escp-4i-small): all respondents; by the answer to A6 instead of by group; "
+        "incomplete responses (drafts) included beside the completed ones"
+    )
+    facts = {r[0].value: r[1].value for r in summary.iter_rows(min_row=3, max_row=9)}
+    assert facts["Counted"] == "3 completed responses and 1 incomplete ones (drafts)"
+    # The A4 sheet: respondents per column, yes (GCA, the draft of EC2i), no (ELBE), no answer (NOVA).
+    a4 = book["A4"]
+    assert [c.value for c in a4[3]][:5] == ["Respondents", "yes", "no", NO_ANSWER, "total"]
+    assert [c.value for c in a4[4]][:5] == [None, 2, 1, 1, 4]
+    word = staff_client.get(reverse("reports:docx", args=[small.slug]), params)
+    doc = docx.Document(io.BytesIO(word.content))
+    assert doc.paragraphs[0].text.startswith("ESCP-4i Progress Survey (escp-4i-small): all respondents; by the answer")
+    bad = staff_client.get(reverse("reports:excel", args=[small.slug]), {"by": "A4"})
+    assert bad.status_code == 400
+    assert "A4 is not a single-choice or yes/no question" in bad.content.decode()
