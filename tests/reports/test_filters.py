@@ -249,3 +249,64 @@ def test_the_excel_report_and_the_word_draft_follow_the_scope(staff_client: Clie
     bad = staff_client.get(reverse("reports:excel", args=[small.slug]), {"by": "A4"})
     assert bad.status_code == 400
     assert "A4 is not a single-choice or yes/no question" in bad.content.decode()
+
+
+def test_the_eccp_summary_with_the_demo_answers(questionnaires: dict[str, Questionnaire]) -> None:
+    """ECCP's bundled questionnaire with the demo's answers: C3 (what they use) among those
+    who answered yes to C2, by years of membership (C1), drafts included;
+    every count checked against the answer rows, counted here another way."""
+    from collections import Counter
+
+    from reports.demo import demo_responses_fill
+    from surveys.models import Answer, Response
+    from surveys.services.demo import demo_load
+
+    demo_load()
+    demo_responses_fill()
+    wave = Wave.objects.get(slug="eccp-demo")
+    r = _report(wave, filter="C2=yes", by="C1", include_incomplete="1")
+    assert r["groups"] == ["lt2", "y2to5", "gt5", NO_ANSWER]
+    started = Response.objects.filter(wave=wave, status__in=["submitted", "draft"])
+    answer = {
+        (a.response_id, a.question.code): a.option.code
+        for a in Answer.objects.filter(response__in=started, question__code__in=["C1", "C2"]).select_related(
+            "question", "option"
+        )
+    }
+    kept = [resp.pk for resp in started if answer.get((resp.pk, "C2")) == "yes"]
+    column = {pk: answer.get((pk, "C1"), NO_ANSWER) for pk in kept}
+    per_column = Counter(column.values())
+    assert len(kept) >= 3 and len(per_column) >= 2  # enough to be worth checking
+    assert r["population"]["counted"] == {"total": len(kept), **{g: per_column.get(g, 0) for g in r["groups"]}}
+    statuses = Counter(resp.status for resp in started if resp.pk in column)
+    assert r["scope"]["counted"] == {"submitted": statuses["submitted"], "draft": statuses["draft"]}
+    ticked = Counter(
+        (column[a.response_id], a.option.code)
+        for a in Answer.objects.filter(response_id__in=kept, question__code="C3").select_related("option")
+    )
+    assert sum(ticked.values()) > 0
+    c3 = r["questions"]["C3"]
+    for option, breakdown in c3["options"].items():
+        assert breakdown == {
+            "total": sum(n for (_, o), n in ticked.items() if o == option),
+            **{g: ticked.get((g, option), 0) for g in r["groups"]},
+        }
+    # C2 itself: every respondent counted said yes.
+    assert r["questions"]["C2"]["options"]["yes"]["total"] == len(kept)
+    assert r["questions"]["C2"]["options"]["no"]["total"] == 0
+
+
+def test_the_scoped_path_agrees_with_the_tallied_report_on_the_demo(questionnaires: dict[str, Questionnaire]) -> None:
+    from reports.demo import demo_responses_fill
+    from surveys.services.demo import demo_load
+
+    demo_load()
+    demo_responses_fill()
+    wave = Wave.objects.get(slug="escp-4i-demo")
+    scanned = as_json(scoped_report(wave, ReportScope()))
+    tallied = as_json(wave_report(wave))
+    assert scanned["questions"] == tallied["questions"]
+    assert scanned["collaborations"] == tallied["collaborations"]
+    assert scanned["tables"]["table2"]["rows"] == [
+        {**row, "change": None} for row in tallied["tables"]["table2"]["rows"] if row["change"] != "ended"
+    ]
