@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, islice, repeat
 from operator import gt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
@@ -39,6 +39,9 @@ from surveys.reads import ReadAhead
 from . import indicators as ind
 from . import selectors, tables, tallies
 from .selectors import CountRow, Scope, WaveRows
+
+if TYPE_CHECKING:
+    from .filters import ReportScope
 
 T = Question.Type
 TOTAL = ind.TOTAL
@@ -834,7 +837,7 @@ def report_fingerprint(wave: Wave) -> str:
     return f"{stats['n']}:{stats['submitted']}:{stats['last']}:{stats['register']}"
 
 
-def cached_report(wave: Wave, *, fresh: bool = False, scope: Any = None) -> dict[str, Any]:
+def cached_report(wave: Wave, *, fresh: bool = False, scope: ReportScope | None = None) -> dict[str, Any]:
     """The JSON-ready report, reused while nothing changed (at most REPORT_CACHE_SECONDS, in
     case answers were changed by a path that does not touch their response). A `scope`
     (`reports.filters.ReportScope`: a filter, a breakdown, drafts counted) other than the
