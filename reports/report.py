@@ -843,11 +843,12 @@ def cached_report(wave: Wave, *, fresh: bool = False, scope: ReportScope | None 
     (`reports.filters.ReportScope`: a filter, a breakdown, drafts counted) other than the
     default is computed from the answer rows by `reports.filters`."""
     digest = hashlib.sha256(report_fingerprint(wave).encode()).hexdigest()[:32]
-    scoped = scope is not None and not scope.is_default
-    key = f"reports:report:{wave.pk}:{digest}" + (f":{scope.key}" if scoped else "")
+    if scope is not None and scope.is_default:
+        scope = None
+    key = f"reports:report:{wave.pk}:{digest}" + (f":{scope.key}" if scope is not None else "")
     report = None if fresh else cache.get(key)
     if report is None:
-        if scoped:
+        if scope is not None:
             from .filters import scoped_report  # it builds on this module
 
             report = as_json(scoped_report(wave, scope))
