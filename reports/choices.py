@@ -11,7 +11,12 @@ downloads, the Excel report and the Word draft.
   cluster organisations") where the definition declares one (`population.plural`).
 
 Choices apply to the option charts of choice questions and of choice fields of tables
-(`data["choosable"]`); other figures are left as they are.
+(`data["choosable"]`), and to the charts of counts (`choosable: "counts"`): countries and
+partnerships named (as listed: most named first), the years of date questions and fields
+(as listed: in order) and the per-partnership bars of a number question (as listed: by
+acronym; by frequency: largest first). These show counts whatever the labels chosen, and
+their table keeps its order when it is not one row per bar. Other figures (scales,
+matrices, the population, the network) are left as they are.
 """
 
 from __future__ import annotations
@@ -78,7 +83,7 @@ def apply_choices(spec: FigureSpec, choices: Choices, *, unit: str | None = None
         if "counts" in s:
             s["counts"] = [s["counts"][i] for i in order]
     data["sort_values"] = {k: [v[i] for i in order] for k, v in data["sort_values"].items()}
-    if len(out.table_rows) == n:
+    if data.get("table_follows", True) and len(out.table_rows) == n:
         out.table_rows = [out.table_rows[i] for i in order]
         if choices.order == FigureChoice.Order.FREQUENCY:
             sorted_values = [values[i] for i in order]

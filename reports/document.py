@@ -34,6 +34,7 @@ from . import charts, selectors
 from .charts import FigureSpec
 from .choices import Choices, apply_to_views, population_plural
 from .figures import collaboration_figure, population_figure, report_views
+from .filters import scope_counted
 from .tables import PrintedTable, printed_tables
 
 QUOTE_SHADING = "F2F4F7"
@@ -172,8 +173,14 @@ def report_document(
         ("Groups", ", ".join(report["groups"])),
         ("Counted", "completed (submitted) responses only"),
     ]
+    title = report["title"]
+    scope = report.get("scope")  # a filtered report (reports.filters)
+    if scope:
+        title = f"{title}: {scope['description']}"
+        facts[-1] = ("Counted", scope_counted(scope))
+        facts.append(("Scope", f"{scope['description']}; quotes from every completed response (not filtered)"))
     return ReportDocument(
-        title=report["title"],
+        title=title,
         facts=facts,
         rates=rates,
         population=pop,

@@ -16,7 +16,8 @@ from surveys.spreadsheet import SafeWorkbook
 
 from .charts import PALETTE, FigureSpec
 from .choices import Choices, apply_to_views
-from .figures import collaboration_figure, population_figure, report_views
+from .figures import Shown, collaboration_figure, population_figure, report_views
+from .filters import scope_counted
 from .tables import printed_tables
 
 CHART_ROWS = 20  # rows of cells a chart covers at least
@@ -40,6 +41,8 @@ class _Writer:
         self.title = book.add_format({"bold": True, "font_size": 13, "text_wrap": False})
         self.header = book.add_format({"bold": True, "bg_color": "#dfe3e8", "border": 1, "text_wrap": True})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        # The report's percentages have one decimal: shown as given, never rounded again.
+        self.percent = book.add_format({"num_format": "0.0%"})
         self.used: set[str] = set()
         self.chart_end = 0  # the first row under the last chart inserted
 
@@ -59,9 +62,35 @@ class _Writer:
         self.chart_end = row + max(CHART_ROWS, -(-height // ROW_PIXELS))
 
     def table(self, sheet: Worksheet, row: int, headers: list[str], rows: list[list[Any]]) -> int:
-        sheet.write_row(row, 0, headers, self.header)
+        """A table of numbers as numbers: a column of counts with their percentages ("12 (63%)"
+        on the dashboard) becomes a column of counts and one of percentages (a number with a
+        % format), a percentage alone is a percentage, a number a number."""
+        width = max([len(headers), *map(len, rows)])
+        split = [any(j < len(r) and _count_and_percent(r[j]) for r in rows) for j in range(width)]
+        shown_headers: list[str] = []
+        for j, header in enumerate([*headers, *[""] * (width - len(headers))]):
+            shown_headers += [header, f"{header} (%)" if header else "%"] if split[j] else [header]
+        sheet.write_row(row, 0, shown_headers, self.header)
         for i, values in enumerate(rows, start=1):
-            sheet.write_row(row + i, 0, [_cell(v) for v in values])
+            col = 0
+            for j, value in enumerate(values):
+                if split[j]:
+                    number, percent = (value.number, value.percent) if isinstance(value, Shown) else (None, None)
+                    if number is not None:
+                        sheet.write(row + i, col, number)
+                    elif not isinstance(value, Shown):
+                        sheet.write(row + i, col, _cell(value))
+                    if percent is not None:
+                        sheet.write_number(row + i, col + 1, float(percent) / 100, self.percent)
+                    col += 2
+                    continue
+                if isinstance(value, Shown) and value.number is not None:
+                    sheet.write(row + i, col, value.number)
+                elif isinstance(value, Shown) and value.percent is not None:
+                    sheet.write_number(row + i, col, float(value.percent) / 100, self.percent)
+                else:
+                    sheet.write(row + i, col, _cell(value))
+                col += 1
         return row + len(rows) + 2
 
     def figure(self, sheet: Worksheet, row: int, spec: FigureSpec) -> int:
@@ -136,6 +165,10 @@ class _Writer:
         return row + len(labels) + 2
 
 
+def _count_and_percent(value: Any) -> bool:
+    return isinstance(value, Shown) and value.paired
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -177,7 +210,8 @@ def report_workbook(
     w = _Writer(book)
 
     summary = w.sheet("Summary")
-    summary.write(0, 0, report["title"], w.title)
+    scope = report.get("scope")  # a filtered report (reports.filters)
+    summary.write(0, 0, f"{report['title']}: {scope['description']}" if scope else report["title"], w.title)
     facts = [
         ["Wave", report["wave"]],
         ["Questionnaire", f"{report['questionnaire']} v{report['version']}"],
@@ -185,6 +219,10 @@ def report_workbook(
         ["Groups", ", ".join(report["groups"])],
         ["Counted", "completed (submitted) responses only; drafts never count"],
     ]
+    if scope:
+        facts[3] = ["Columns", ", ".join(f"{c['key']}: {c['label']}" for c in scope["columns"])]
+        facts[4] = ["Counted", scope_counted(scope)]
+        facts.append(["Scope", scope["description"]])
     row = w.table(summary, 2, ["", ""], facts)
     row = w.figure(summary, row, population_figure(report))
 

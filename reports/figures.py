@@ -24,6 +24,7 @@ T = Question.Type
 TOP_COUNTRIES = 20
 TOP_PARTNERSHIPS = 20
 PER_PARTNERSHIP_LIMIT = 40  # above this many partnerships, per-partnership bars become unreadable
+COUNTS = "counts"  # `choosable` of a chart of counts: order and groups, no percentages
 TABLE_LIMIT = 300  # rows of a table on the dashboard; the Excel report and the JSON have all
 NETWORK_LIMIT = 60  # partnerships drawn in the network picture (the most connected ones)
 
@@ -39,6 +40,23 @@ def country_name(code: str) -> str:
     return str(countries.name(code)) or code
 
 
+class Shown(str):
+    """A cell of a figure's table: the text the dashboard and the Word draft show ("12 (63%)"),
+    carrying the count and the percentage it was made of, so that the Excel report writes
+    them as numbers (a count column and a percentage column)."""
+
+    number: Any
+    percent: Any
+    paired: bool  # a count of a percentage (Excel: a count column and a % column, even when empty)
+
+    def __new__(cls, text: str, number: Any = None, percent: Any = None, *, paired: bool = False) -> Shown:
+        shown = super().__new__(cls, text)
+        shown.number = number
+        shown.percent = percent
+        shown.paired = paired
+        return shown
+
+
 def cell(n: Any, pct: Any = None) -> str:
     """A count with its percentage, as the report prints it: "12 (63%)"."""
     if n is None:
@@ -46,15 +64,22 @@ def cell(n: Any, pct: Any = None) -> str:
     text = _num(n)
     if pct is not None:
         text += f" ({ind.percent_text(pct)})"
-    return text
+    return Shown(text, number=n, percent=pct, paired=True)
 
 
 def _num(v: Any) -> str:
     if v is None:
         return "–"
     if isinstance(v, Decimal | float):
-        return f"{v:.0f}" if float(v).is_integer() else f"{float(v):.2f}".rstrip("0").rstrip(".")
-    return str(v)
+        text = f"{v:.0f}" if float(v).is_integer() else f"{float(v):.2f}".rstrip("0").rstrip(".")
+    else:
+        text = str(v)
+    return Shown(text, number=v) if isinstance(v, int | float | Decimal) and not isinstance(v, bool) else text
+
+
+def _pct(v: Any) -> str:
+    """A percentage as the figures show it ("63%"), its value kept for the Excel report."""
+    return "–" if v is None else Shown(ind.percent_text(v), percent=v)
 
 
 def _keys(groups: Sequence[str]) -> list[str]:
@@ -120,7 +145,7 @@ def _choice_figure(
             "xlabel": base_label,
             # What ordering by frequency (total or one group) sorts on (reports.choices).
             "choosable": True,
-            "sort_values": {k: [q["percent"][code][k] for code, _ in options] for k in keys},
+            "sort_values": {k: [q["percent"][code][k] for code, _ in options] for k in [*groups, TOTAL]},
         },
         table_headers=headers,
         table_rows=rows,
@@ -221,7 +246,7 @@ def _scale_figure(fid: str, title: str, node: QuestionNode, q: dict[str, Any], g
     if "mean" in q:
         rows.append(["Mean score", *[_num(q["mean"][k]) for k in keys]])
         top = " or ".join(node.option(c).label for c in q["top_two_levels"] if node.option(c))  # type: ignore[union-attr]
-        rows.append([f"Share {top}", *[ind.percent_text(q["top_two"][k]) for k in keys]])
+        rows.append([f"Share {top}", *[_pct(q["top_two"][k]) for k in keys]])
     return FigureSpec(
         id=fid,
         title=title,
@@ -245,7 +270,7 @@ def _matrix_figure(fid: str, title: str, node: QuestionNode, q: dict[str, Any], 
                 row.label,
                 *[_num(q["matrix"][row.code][code][TOTAL]) for code, _ in levels],
                 *[_num(summary.get("mean", {}).get(k)) for k in keys],
-                ind.percent_text(summary.get("top_two", {}).get(TOTAL)),
+                _pct(summary.get("top_two", {}).get(TOTAL)),
             ]
         )
     return FigureSpec(
@@ -280,13 +305,39 @@ def _countries_figures(
         kind="bars",
         data={
             "labels": [country_name(code) for code, _ in top],
-            "series": [{"name": _label(k), "values": [b[k] for _, b in top]} for k in shown],
+            "series": [{"name": _label(k), "key": k, "values": [b[k] for _, b in top]} for k in shown],
             "xlabel": unit,
+            **_count_choices({k: [b[k] for _, b in top] for k in [*groups, TOTAL]}),
         },
         table_headers=headers,
         table_rows=table,
     )
     return [bars, world]
+
+
+def _count_choices(sort_values: dict[str, list[Any]], *, table_follows: bool = True) -> dict[str, Any]:
+    """What the choices of a chart of counts need (reports.choices): the order (as listed, or
+    most first in the total or one group) and the groups shown; its bars show counts."""
+    return {"choosable": COUNTS, "sort_values": sort_values, "table_follows": table_follows}
+
+
+def _years_figure(fid: str, title: str, years: dict[str, Any], groups: Sequence[str], unit: str) -> FigureSpec:
+    """A date question or field: how many answers fall in each year, per group, in order."""
+    keys = _keys(groups)
+    shown = list(groups) or [TOTAL]
+    return FigureSpec(
+        id=fid,
+        title=title,
+        kind="bars",
+        data={
+            "labels": list(years),
+            "series": [{"name": _label(k), "key": k, "values": [b[k] for b in years.values()]} for k in shown],
+            "xlabel": unit,
+            **_count_choices({k: [b[k] for b in years.values()] for k in [*groups, TOTAL]}),
+        },
+        table_headers=["Year", *[_label(k) for k in keys]],
+        table_rows=[[year, *[_num(b[k]) for k in keys]] for year, b in years.items()],
+    )
 
 
 def _named_figure(fid: str, title: str, breakdowns: dict[str, Any], groups: Sequence[str], unit: str) -> FigureSpec:
@@ -299,8 +350,9 @@ def _named_figure(fid: str, title: str, breakdowns: dict[str, Any], groups: Sequ
         kind="bars",
         data={
             "labels": [name for name, _ in top],
-            "series": [{"name": _label(k), "values": [b[k] for _, b in top]} for k in shown],
+            "series": [{"name": _label(k), "key": k, "values": [b[k] for _, b in top]} for k in shown],
             "xlabel": unit,
+            **_count_choices({k: [b[k] for _, b in top] for k in [*groups, TOTAL]}),
         },
         table_headers=["Partnership", *[_label(k) for k in keys]],
         table_rows=_capped([[name, *[_num(b[k]) for k in keys]] for name, b in breakdowns.items()], len(keys) + 1),
@@ -322,7 +374,14 @@ def _number_figure(
         series = [{"name": "This wave", "values": [by_partnership.get(n) for n in names], "colour": "#0072B2"}]
         if previous is not None:
             series.insert(0, {"name": "Previous wave", "values": [prev_by.get(n) for n in names], "colour": "#9ca3af"})
-        data = {"labels": names, "series": series, "xlabel": "per partnership", "legend": previous is not None}
+        data = {
+            "labels": names,
+            "series": series,
+            "xlabel": "per partnership",
+            "legend": previous is not None,
+            # Largest first: by this wave's figure (the table under it is the statistics).
+            **_count_choices({TOTAL: [by_partnership.get(n) for n in names]}, table_follows=False),
+        }
     else:
         shown = list(groups) or [TOTAL]
         stats = ["sum", "mean", "median"]
@@ -389,6 +448,8 @@ def question_view(
         view.figures.extend(_countries_figures(code, title, q["countries"], groups, "partnerships"))
     elif node.type == T.PARTNERSHIP:
         view.figures.append(_named_figure(code, title, q["partnerships"], groups, "partnerships naming it"))
+    elif node.type == T.DATE and q.get("years"):
+        view.figures.append(_years_figure(code, title, q["years"], groups, "respondents"))
     elif node.type == T.REPEAT:
         view.figures.append(_groups_bars(code, f"{code}: rows entered", q["rows"], groups, "rows"))
         for f in node.fields:
@@ -402,6 +463,10 @@ def question_view(
                 view.figures.extend(_countries_figures(fid, ftitle, fq["countries"], groups, "rows"))
             elif f.type == T.PARTNERSHIP:
                 view.figures.append(_named_figure(fid, ftitle, fq["partnerships"], groups, "rows"))
+            elif f.type == T.DATE and fq.get("years"):
+                view.figures.append(
+                    _years_figure(fid, f"{code}: {f.question.text}, by year (rows)", fq["years"], groups, "rows")
+                )
     return view
 
 
@@ -421,7 +486,7 @@ def population_figure(report: dict[str, Any]) -> FigureSpec:
             _num(population["invited"][k]),
             _num(population["started"][k]),
             _num(population["completed"][k]),
-            ind.percent_text(rate[k]),
+            _pct(rate[k]),
         ]
         for k in keys
     ]

@@ -6,7 +6,10 @@ from typing import Any
 
 from django import forms
 
+from surveys.definition.structure import Structure
+
 from .choices import Choices
+from .filters import BREAKDOWN_TYPES, FILTER_TYPES, GROUP, ReportScope, ScopeErrors, scope_from
 from .indicators import TOTAL
 from .models import FigureChoice
 
@@ -30,3 +33,70 @@ class FigureChoiceForm(forms.Form):
     def choices(self) -> Choices:
         d = self.cleaned_data
         return Choices(order=d["order"], order_by=d["order_by"], labels=d["labels"], groups=list(d["groups"]))
+
+
+class _Unchecked(forms.MultipleChoiceField):
+    """Choices offered by the widget; what is wrong with a value is said by `reports.filters`
+    (unknown question, option not in the question, question of another type)."""
+
+    def validate(self, value: Any) -> None:
+        pass
+
+
+class _UncheckedChoice(forms.ChoiceField):
+    def validate(self, value: Any) -> None:
+        pass
+
+
+def _short(text: str, length: int = 70) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+class ReportScopeForm(forms.Form):
+    """The dashboard's filter and breakdown (a GET form: the report's address says its scope)."""
+
+    filter = _Unchecked(
+        required=False,
+        label="Only the respondents who answered",
+        help_text="None chosen: every respondent. Several: the respondents who gave all of them.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    by = _UncheckedChoice(required=False, label="Columns", initial="group")
+    include_incomplete = forms.BooleanField(
+        required=False, label="Count incomplete responses (drafts) beside the completed ones"
+    )
+
+    def __init__(self, *args: Any, structure: Structure, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.structure = structure
+        questions = structure.questions()
+        conditions = self.fields["filter"]
+        by = self.fields["by"]
+        assert isinstance(conditions, forms.ChoiceField) and isinstance(by, forms.ChoiceField)
+        conditions.choices = [
+            (
+                f"{n.code}. {_short(n.question.text)}",
+                [(f"{n.code}={o.code}", f"{n.code} = {o.label}") for o in n.options],
+            )
+            for n in questions
+            if n.type in FILTER_TYPES
+        ]
+        by.choices = [
+            (GROUP, "Groups"),
+            *[
+                (n.code, f"Answers to {n.code}. {_short(n.question.text)}")
+                for n in questions
+                if n.type in BREAKDOWN_TYPES
+            ],
+        ]
+        self.scope = ReportScope()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            self.scope = scope_from(self.data, self.structure)
+        except ScopeErrors as e:
+            for name, problems in e.errors.items():
+                for problem in problems:
+                    self.add_error(name, problem)
+        return cleaned

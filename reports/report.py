@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, islice, repeat
 from operator import gt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
@@ -39,6 +39,9 @@ from surveys.reads import ReadAhead
 from . import indicators as ind
 from . import selectors, tables, tallies
 from .selectors import CountRow, Scope, WaveRows
+
+if TYPE_CHECKING:
+    from .filters import ReportScope
 
 T = Question.Type
 TOTAL = ind.TOTAL
@@ -834,14 +837,23 @@ def report_fingerprint(wave: Wave) -> str:
     return f"{stats['n']}:{stats['submitted']}:{stats['last']}:{stats['register']}"
 
 
-def cached_report(wave: Wave, *, fresh: bool = False) -> dict[str, Any]:
+def cached_report(wave: Wave, *, fresh: bool = False, scope: ReportScope | None = None) -> dict[str, Any]:
     """The JSON-ready report, reused while nothing changed (at most REPORT_CACHE_SECONDS, in
-    case answers were changed by a path that does not touch their response)."""
+    case answers were changed by a path that does not touch their response). A `scope`
+    (`reports.filters.ReportScope`: a filter, a breakdown, drafts counted) other than the
+    default is computed from the answer rows by `reports.filters`."""
     digest = hashlib.sha256(report_fingerprint(wave).encode()).hexdigest()[:32]
-    key = f"reports:report:{wave.pk}:{digest}"
+    if scope is not None and scope.is_default:
+        scope = None
+    key = f"reports:report:{wave.pk}:{digest}" + (f":{scope.key}" if scope is not None else "")
     report = None if fresh else cache.get(key)
     if report is None:
-        report = as_json(wave_report(wave))
+        if scope is not None:
+            from .filters import scoped_report  # it builds on this module
+
+            report = as_json(scoped_report(wave, scope))
+        else:
+            report = as_json(wave_report(wave))
         report["computed_at"] = timezone.now().isoformat()
         cache.set(key, report, REPORT_CACHE_SECONDS)
     return report  # type: ignore[no-any-return]

@@ -120,6 +120,9 @@ class Scope:
         return self._flagged(qs, "response__")
 
     def repeat_rows(self) -> QuerySet[RepeatRow]:
+        if self.response_ids is not None:  # these responses, whatever their status (see `answers`)
+            qs = RepeatRow.objects.filter(response_id__any_of=list(self.response_ids) or [0])
+            return self._flagged(qs, "response__")
         qs = RepeatRow.objects.filter(response__wave_id=self.wave_id, response__status=Response.Status.SUBMITTED)
         return self._flagged(qs, "response__")
 

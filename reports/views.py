@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -22,7 +22,8 @@ from .choices import DEFAULT, apply_choices, apply_to_views, figure_choice_set, 
 from .document import document_docx, report_document
 from .excel import report_workbook
 from .figures import all_figures, collaboration_figure, country_name, population_figure, report_views
-from .forms import FigureChoiceForm
+from .filters import ReportScope
+from .forms import FigureChoiceForm, ReportScopeForm
 from .report import cached_report
 from .tables import PrintedTable, printed_tables
 
@@ -34,8 +35,34 @@ def _wave(slug: str) -> Wave:
     return get_object_or_404(Wave.objects.select_related("version__questionnaire", "previous__version"), slug=slug)
 
 
-def _report(request: HttpRequest, wave: Wave) -> dict[str, Any]:
-    return cached_report(wave, fresh=request.GET.get("fresh") == "1")
+def _report(request: HttpRequest, wave: Wave, scope: ReportScope | None = None) -> dict[str, Any]:
+    return cached_report(wave, fresh=request.GET.get("fresh") == "1", scope=scope)
+
+
+SCOPE_PARAMS = ("filter", "by", "include_incomplete")
+
+
+def _scope_form(request: HttpRequest, wave: Wave) -> ReportScopeForm:
+    """The filter, breakdown and drafts asked for in the query (`reports.filters`), checked:
+    `form.scope` is the default scope when nothing (or something wrong) was asked."""
+    bound = any(name in request.GET for name in SCOPE_PARAMS)
+    form = ReportScopeForm(request.GET if bound else None, structure=structure_for(wave.version))
+    if bound:
+        form.is_valid()
+    return form
+
+
+def _scoped(request: HttpRequest, wave: Wave) -> tuple[dict[str, Any] | None, ReportScopeForm]:
+    """The report in the scope of the query, or None when a parameter is wrong."""
+    form = _scope_form(request, wave)
+    if form.errors:
+        return None, form
+    return _report(request, wave, form.scope), form
+
+
+def _bad_scope(form: ReportScopeForm) -> HttpResponse:
+    problems = "; ".join(f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items())
+    return HttpResponseBadRequest(f"Wrong report parameters: {problems}", content_type="text/plain; charset=utf-8")
 
 
 @require_GET
@@ -48,7 +75,9 @@ def wave_list(request: HttpRequest) -> HttpResponse:
 @staff_permission_required("reports.view_report")
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
-    report = _report(request, wave)
+    report, scope_form = _scoped(request, wave)
+    if report is None:  # said next to the form's fields; the page shows the whole report
+        report = _report(request, wave)
     structure = structure_for(wave.version)
     sections = apply_to_views(report_views(report, structure), figure_choices(wave), unit=_unit(wave))
     population = population_figure(report)
@@ -71,6 +100,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "collaborations": collaborations,
             "printed_tables": _printed_tables(report),
             "choice_groups": list(wave.version.groups),
+            "scope_form": scope_form,
+            "scope": report.get("scope"),
+            "scope_query": scope_form.scope.query(),
         },
     )
 
@@ -225,7 +257,9 @@ def comments(request: HttpRequest, slug: str) -> HttpResponse:
 @staff_permission_required("reports.view_report")
 def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse:
     wave = _wave(slug)
-    report = _report(request, wave)
+    report, form = _scoped(request, wave)
+    if report is None:
+        return _bad_scope(form)
     spec = all_figures(report, structure_for(wave.version)).get(name)
     if spec is None:
         raise Http404(f"No figure '{name}' in this report.")
@@ -240,7 +274,9 @@ def figure(request: HttpRequest, slug: str, name: str, fmt: str) -> HttpResponse
 @staff_permission_required("reports.view_report")
 def excel(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
-    report = _report(request, wave)
+    report, form = _scoped(request, wave)
+    if report is None:
+        return _bad_scope(form)
     response = HttpResponse(
         report_workbook(report, structure=structure_for(wave.version), choices=figure_choices(wave), unit=_unit(wave)),
         content_type=XLSX,
@@ -253,7 +289,9 @@ def excel(request: HttpRequest, slug: str) -> HttpResponse:
 @staff_permission_required("reports.view_report")
 def report_json(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
-    report = _report(request, wave)
+    report, form = _scoped(request, wave)
+    if report is None:
+        return JsonResponse({"errors": form.errors}, status=400)
     response = JsonResponse(report, json_dumps_params={"ensure_ascii": False, "indent": 2})
     if request.GET.get("download") == "1":
         response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.json"'
@@ -268,7 +306,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def report_docx(request: HttpRequest, slug: str) -> HttpResponse:
     """The Word draft of the progress report."""
     wave = _wave(slug)
-    report = _report(request, wave)
+    report, form = _scoped(request, wave)
+    if report is None:
+        return _bad_scope(form)
     document = report_document(report, wave=wave, structure=structure_for(wave.version), choices=figure_choices(wave))
     response = HttpResponse(document_docx(document), content_type=DOCX)
     response["Content-Disposition"] = f'attachment; filename="{wave.slug}-report.docx"'
@@ -280,7 +320,9 @@ def report_docx(request: HttpRequest, slug: str) -> HttpResponse:
 def printable(request: HttpRequest, slug: str) -> HttpResponse:
     """The report draft as one page to print (or save as PDF) from the browser."""
     wave = _wave(slug)
-    report = _report(request, wave)
+    report, form = _scoped(request, wave)
+    if report is None:
+        return _bad_scope(form)
     document = report_document(report, wave=wave, structure=structure_for(wave.version), choices=figure_choices(wave))
     for figure in document.figures:
         if figure.spec.kind != "map":

@@ -182,3 +182,79 @@ def test_legends_and_titles_never_overlap_the_chart_nor_leave_the_figure(spec: F
     title = fig._suptitle.get_window_extent(renderer)  # type: ignore[attr-defined]
     assert title.x0 >= 0 and title.x1 <= width
     assert title.y0 >= chart.y1 - 1
+
+
+# Charts of counts: countries, partnerships named, years, numbers per partnership ------------
+
+
+def test_a_countries_chart_is_ordered_in_one_group_and_shows_the_chosen_groups() -> None:
+    from reports.figures import _countries_figures
+
+    breakdowns = {
+        "CN": {"total": 3, "s1": 1, "s2": 2},
+        "US": {"total": 2, "s1": 2, "s2": 0},
+        "BR": {"total": 1, "s1": 0, "s2": 1},
+    }
+    bars, _ = _countries_figures("A2", "A2. Countries", breakdowns, ["s1", "s2"], "partnerships")
+    assert bars.data["choosable"] == "counts"
+    out = apply_choices(bars, Choices(order="frequency", order_by="s1", groups=["s2"]))
+    # strand s1: US 2, CN 1, BR 0.
+    assert out.data["labels"] == ["United States of America", "China", "Brazil"]
+    assert out.data["series"] == [{"name": "s2", "key": "s2", "values": [0, 2, 1]}]
+    assert [row[:2] for row in out.table_rows] == [
+        ["United States of America (US)", 1],
+        ["China (CN)", 2],
+        ["Brazil (BR)", 3],
+    ]
+    # As listed (most named in the total first), every group.
+    kept = apply_choices(bars, Choices())
+    assert kept.data["labels"] == ["China", "United States of America", "Brazil"]
+    assert [s["name"] for s in kept.data["series"]] == ["s1", "s2"]
+
+
+def test_a_years_chart_keeps_the_years_in_order_unless_asked() -> None:
+    from reports.figures import _years_figure
+
+    years = {"2018": {"total": 1, "s1": 1}, "2019": {"total": 4, "s1": 4}, "2020": {"total": 2, "s1": 2}}
+    spec = _years_figure("A5.signed_on", "A5: dates", years, ["s1"], "rows")
+    assert spec.data["labels"] == ["2018", "2019", "2020"]
+    out = apply_choices(spec, Choices(order="frequency"))
+    assert out.data["labels"] == ["2019", "2020", "2018"]
+    assert out.table_rows == [["2019", 1, "4"], ["2020", 2, "2"], ["2018", 3, "1"]]
+
+
+def test_the_bars_of_a_number_per_partnership_go_largest_first_and_the_statistics_stay() -> None:
+    from reports.figures import _number_figure
+
+    stats = {name: {"total": 1, "s1": 1} for name in ("count", "sum", "mean", "median", "min", "max")}
+    figures = {"A": 1, "B": 9, "C": 4, "D": 0, "E": 7, "F": 2}  # six partnerships, six statistics
+    spec = _number_figure("A4", "A4. Agreements", {**stats, "by_partnership": figures}, ["s1"], None)
+    out = apply_choices(spec, Choices(order="frequency"))
+    assert out.data["labels"] == ["B", "E", "C", "F", "A", "D"]
+    assert out.data["series"][0]["values"] == [9, 7, 4, 2, 1, 0]
+    assert [row[0] for row in out.table_rows] == ["Count", "Sum", "Mean", "Median", "Min", "Max"]
+    assert out.table_headers == spec.table_headers
+
+
+def test_the_choices_of_a_countries_chart_are_saved_and_drawn(staff_client: Client, answered: Wave) -> None:
+    page = staff_client.get(reverse("reports:dashboard", args=[answered.slug])).content.decode()
+    countries = page.split('id="figure-a2"')[1].split("</figure>")[0]
+    assert "Print this figure as…" in countries
+    assert 'name="labels" value="percent"' in countries  # counts whatever the labels: not asked
+    url = reverse("reports:figure_choice", args=[answered.slug, "A2"])
+    response = staff_client.post(url, {"order": "frequency", "order_by": "strand-1", "labels": "percent"})
+    assert response.status_code == 302
+    assert FigureChoice.objects.get(wave=answered, figure="A2").order_by == "strand-1"
+    svg = staff_client.get(reverse("reports:figure", args=[answered.slug, "A2", "svg"]))
+    assert svg.status_code == 200
+
+
+def test_an_option_chart_of_one_group_is_ordered_by_its_total() -> None:
+    from reports.figures import _choice_figure
+
+    q = {
+        "options": {"a": {"total": 1, "eccp": 1}, "b": {"total": 3, "eccp": 3}},
+        "percent": {"a": {"total": 25.0, "eccp": 25.0}, "b": {"total": 75.0, "eccp": 75.0}},
+    }
+    spec = _choice_figure("C1", "C1. Which?", [("a", "A"), ("b", "B")], q, ["eccp"], "% of respondents", None)
+    assert apply_choices(spec, Choices(order="frequency")).data["labels"] == ["B", "A"]
