@@ -112,3 +112,28 @@ def test_one_answer_per_pair_is_a_named_constraint(claims):
         CollaborationConfirmation.objects.create(response=elbe, claimant=gca, status="declined", answered_at=days(0))
     with transaction.atomic(), pytest.raises(IntegrityError, match="collaborationconfirmation_not_own_response"):
         CollaborationConfirmation.objects.create(response=gca, claimant=gca, status="declined", answered_at=days(0))
+
+
+def test_the_demo_has_a_collaboration_to_confirm_and_prints_its_link(questionnaires, settings, tmp_path, capsys):
+    from django.core.management import call_command
+    from django.test import Client
+
+    settings.DEMO_ADMIN_PASSWORD_FILE = tmp_path / "password"
+    call_command("setup_demo", "--no-links")
+    capsys.readouterr()
+    call_command("demo_links")
+    line = next(line for line in capsys.readouterr().out.splitlines() if "collaboration to confirm" in line)
+    url = next(word for word in line.split() if word.startswith("http"))
+    claimant = line.rsplit("named by ", 1)[1].strip(" │").removesuffix(")")
+    client = Client()
+    html = client.get(url.removeprefix(settings.SITE_URL)).content.decode()
+    assert f"{claimant}" in html and "says you collaborate" in html
+    assert "<strong>Your answer:</strong>\n        not answered yet" in html
+    # Once answered, the demo points to another claim still waiting (or none).
+    from surveys.services.demo_collaborations import demo_pending_claim
+
+    found = demo_pending_claim()
+    assert found is not None and found[1] == claimant
+    (claim,) = [c for c in collaborations_for(found[0]) if c.partnership.acronym == claimant]
+    collaboration_answer(response_id=found[0].pk, claimant_id=claim.claimant_id, status="confirmed", by=None)
+    assert demo_pending_claim() != found
