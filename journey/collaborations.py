@@ -56,7 +56,9 @@ def collaborations(request: HttpRequest, key: str) -> HttpResponse:
         except ResponseClosed:
             return _closed(request, access)
         except ValidationError:
-            messages.error(request, "That answer could not be saved: choose an answer for a collaboration listed below.")
+            messages.error(
+                request, "That answer could not be saved: choose an answer for a collaboration listed below."
+            )
             return redirect(access.url("collaborations"))
         messages.success(request, f"Your answer is saved: {SAVED[Status(status)]}.")
         return redirect(access.url("collaborations") + f"#claim-{claimant}")
