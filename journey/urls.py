@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from journey import blank, plausibility, prefill, views
+from journey import blank, collaborations, plausibility, prefill, views
 
 app_name = "journey"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("r/<str:key>/section/<slug:section>/unchanged/", prefill.section_unchanged, name="section_unchanged"),
     path("r/<str:key>/review/", views.review, name="review"),
     path("r/<str:key>/notes/", plausibility.plausibility_notes, name="plausibility_notes"),
+    path("r/<str:key>/collaborations/", collaborations.collaborations, name="collaborations"),
     path("r/<str:key>/submit/", views.submit, name="submit"),
     path("r/<str:key>/done/", views.done, name="done"),
     path("r/<str:key>/copy/", views.copy, name="copy"),

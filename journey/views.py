@@ -50,6 +50,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.models.waves import hash_key
+from surveys.services.collaborations import collaborations_for
 from surveys.services.plausibility import notes_by_key, response_warnings
 from surveys.services.prefill import previous_values
 from surveys.services.responses import response_problems, response_save_section, response_submit
@@ -216,6 +217,8 @@ def welcome(request: HttpRequest, key: str) -> HttpResponse:
             "is_open": access.response.accepts_answers(now),
             "completed": sum(1 for s in progress if s["status"] == "complete"),
             "prefill_from": prefill_offer(access.response) if access.response.accepts_answers(now) else None,
+            # Other partnerships naming this one, to confirm (journey/collaborations.py).
+            "claims": collaborations_for(access.response),
         },
     )
 

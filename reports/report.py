@@ -36,8 +36,8 @@ from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.models import Partnership, Question, Response, Wave
 from surveys.reads import ReadAhead
 
+from . import confirmations, selectors, tables, tallies
 from . import indicators as ind
-from . import selectors, tables, tallies
 from .selectors import CountRow, Scope, WaveRows
 
 if TYPE_CHECKING:
@@ -759,7 +759,11 @@ def _assemble(wave: Wave, *, reads: ReadAhead | None) -> dict[str, Any]:
         "version": wave.version.number,
         "previous_wave": previous.slug if previous else None,
         **current,
-        "collaborations": collaborations(named(wave, structure)),
+        "collaborations": confirmations.with_confirmations(
+            collaborations(named(wave, structure)),
+            selectors.collaboration_answers(wave.pk),
+            asked={context.register.acronym[p] for p in context.responses[wave.pk].partnerships},
+        ),
     }
     if previous is None:
         report["tables"] = _tables(report, wave=wave, structure=structure, context=context, previous=None)

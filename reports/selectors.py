@@ -44,7 +44,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from surveys.bulk import fetch_columns, fetch_sql, fetch_tuples
-from surveys.models import Answer, Partnership, Question, RepeatRow, Response, Wave
+from surveys.models import Answer, CollaborationConfirmation, Partnership, Question, RepeatRow, Response, Wave
 
 from .models import NamedPartnership, RespondentTally, ResponseFigure, Tally
 
@@ -470,6 +470,15 @@ def tallied_named_partnerships(wave_id: int) -> list[TalliedNamedRow]:
         .order_by("reporter_id", "question_id", "repeat_row_id")
     )
     return fetch_tuples(rows)
+
+
+def collaboration_answers(wave_id: int) -> list[tuple[str, str, str, str]]:
+    """What the partnerships named answered to the claims of a wave (`reports.confirmations`):
+    (claimant's acronym, answering partnership's acronym, status, comment)."""
+    rows = CollaborationConfirmation.objects.filter(response__wave_id=wave_id).values_list(
+        "claimant__partnership__acronym", "response__partnership__acronym", "status", "comment"
+    )
+    return list(rows)
 
 
 def text_answers(scope: Scope, *, group: str | None = None, question_ids: list[int] | None = None) -> QuerySet[Answer]:

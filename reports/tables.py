@@ -121,12 +121,25 @@ def _reports(collaborations: Mapping[str, Any], acronyms: Mapping[str, str]) -> 
         for reporter in pair["reported_by"]:
             partner_index = 1 if names[0] == reporter else 0
             partner, registered = _registered_name(names[partner_index], flags[partner_index], acronyms)
-            entry = out.setdefault((reporter, partner), {"registered": registered, "purposes": [], "reciprocal": False})
+            entry = out.setdefault(
+                (reporter, partner),
+                {"registered": registered, "purposes": [], "reciprocal": False, "confirmation": None},
+            )
             for purpose in pair.get("purposes", {}).get(reporter, []):
                 if purpose and purpose not in entry["purposes"]:
                     entry["purposes"].append(purpose)
             entry["reciprocal"] = entry["reciprocal"] or bool(pair["reciprocal"])
+            # What the partner answered (reports/confirmations.py); None in reports without it.
+            entry["confirmation"] = entry["confirmation"] or pair.get("confirmation")
     return out
+
+
+def _reciprocity(row: Mapping[str, Any]) -> str:
+    """Table 2's "Reciprocal" cell, with the partner's answer to a one-sided report."""
+    said = {"confirmed": ", confirmed by the partner", "declined": ", declined by the partner"}
+    if row["reciprocal"]:
+        return "yes" + (" (declined by one side)" if row.get("confirmation") == "declined" else "")
+    return "no" + said.get(row.get("confirmation") or "", "")
 
 
 def table2(
@@ -177,6 +190,7 @@ def table2(
             "partner_group": group_of.get(partner) if entry["registered"] else None,
             "purposes": list(entry["purposes"]),
             "reciprocal": entry["reciprocal"],
+            "confirmation": entry.get("confirmation"),
             "change": change,
         }
         for reporter, partner, entry, change in entries
@@ -460,7 +474,7 @@ def printed_tables(
                 r["partner"],
                 "yes" if r["partner_registered"] else "no (free text)",
                 " · ".join(r["purposes"]),
-                "yes" if r["reciprocal"] else "no",
+                _reciprocity(r),
                 *([CHANGE_LABELS.get(r["change"] or "", "")] if with_change else []),
             ]
             for r in t2["rows"]

@@ -1,6 +1,7 @@
 """The survey engine's data: questionnaires, the register, waves and responses, answers."""
 
 from .answers import Answer, RepeatRow
+from .collaborations import CollaborationConfirmation
 from .history import AnswerChange, ResponseEvent
 from .plausibility import PlausibilityNote
 from .questionnaire import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
@@ -11,6 +12,7 @@ __all__ = [
     "AccessKey",
     "Answer",
     "AnswerChange",
+    "CollaborationConfirmation",
     "Contact",
     "Invitation",
     "MatrixRow",

@@ -38,6 +38,7 @@ URL_RULES: dict[str, Rule] = {
     "journey:review": Rule(PUBLIC),
     "journey:submit": Rule(PUBLIC),
     "journey:plausibility_notes": Rule(PUBLIC),
+    "journey:collaborations": Rule(PUBLIC),
     "journey:done": Rule(PUBLIC),
     "journey:copy": Rule(PUBLIC),
     "journey:accessibility": Rule(PUBLIC),

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from surveys.services.demo import demo_load
 from surveys.services.demo_admin import demo_admin_ensure, demo_box, demo_links_mint, password_file
+from surveys.services.demo_collaborations import demo_collaboration_links
 from surveys.services.demo_plausibility import demo_implausible_ensure, demo_implausible_links
 
 
@@ -38,4 +39,6 @@ class Command(BaseCommand):
         if admin.created_password:
             self.stdout.write(f"New admin password, kept in {password_file()} (setup_demo --new-password changes it).")
         if not options["no_links"]:
-            self.stdout.write(demo_box(admin=admin, links=demo_links_mint() + demo_implausible_links()))
+            self.stdout.write(
+                demo_box(admin=admin, links=demo_links_mint() + demo_implausible_links() + demo_collaboration_links())
+            )
