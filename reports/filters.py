@@ -44,7 +44,7 @@ from .report import (
     _scanned_named,
     _tables,
     build_indicators,
-    collaborations,
+    confirmed_collaborations,
     figure_series,
     question_kinds,
 )
@@ -330,7 +330,7 @@ def _scoped_report(wave: Wave, scope: ReportScope) -> dict[str, Any]:
         "version": wave.version.number,
         "previous_wave": wave.previous.slug if wave.previous else None,
         **indicators,
-        "collaborations": collaborations(named),
+        "collaborations": confirmed_collaborations(wave, named, asked={register.acronym[p] for p in partnerships}),
         "scope": {
             "filter": [{"question": c.question, "option": c.option} for c in scope.conditions],
             "breakdown": scope.by,

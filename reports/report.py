@@ -655,6 +655,14 @@ def _tallied_named(rows: list[selectors.TalliedNamedRow], register: Register) ->
     ]
 
 
+def confirmed_collaborations(wave: Wave, named: list[selectors.NamedRow], *, asked: set[str]) -> dict[str, Any]:
+    """The wave's collaborations with each pair's confirmation status (asked: the acronyms of the
+    wave's partnerships, the only ones that can answer a claim)."""
+    return confirmations.with_confirmations(
+        collaborations(named), selectors.collaboration_answers(wave.pk), asked=asked
+    )
+
+
 def collaborations(named: list[selectors.NamedRow]) -> dict[str, Any]:
     """Pairs of partnerships named in partnership questions and fields, with purposes."""
     groups: dict[str, str] = {}
@@ -759,9 +767,9 @@ def _assemble(wave: Wave, *, reads: ReadAhead | None) -> dict[str, Any]:
         "version": wave.version.number,
         "previous_wave": previous.slug if previous else None,
         **current,
-        "collaborations": confirmations.with_confirmations(
-            collaborations(named(wave, structure)),
-            selectors.collaboration_answers(wave.pk),
+        "collaborations": confirmed_collaborations(
+            wave,
+            named(wave, structure),
             asked={context.register.acronym[p] for p in context.responses[wave.pk].partnerships},
         ),
     }
