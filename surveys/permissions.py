@@ -87,7 +87,7 @@ ROLES: dict[str, list[str]] = {
         "outreach.add_outreachpolicy",
         "outreach.change_outreachpolicy",
         "outreach.view_outreachpolicy",
-        "outreach.view_deadlineextension",
+        "surveys.view_deadlineextension",
     ],
     # Reports, exports and comments; no contacts (grant surveys.view_contact to a person who needs them).
     ANALYST: [

@@ -1,8 +1,8 @@
 """The engine is below everything: no module of `surveys` imports an app above it.
 
-Reports, outreach and exchange and the journey hear of the
-engine's changes through `surveys.signals` and add their admin actions from their
-`AppConfig.ready()`.
+Reports, outreach, exchange and the journey hear of the engine's changes through
+`surveys.signals`, subscribed in their `AppConfig.ready()`; the back office adds the
+actions of outreach and exchange to the engine's admin from its own.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ENGINE = Path(__file__).resolve().parents[2] / "surveys"
-ABOVE = {"reports", "outreach", "exchange", "journey"}
+ABOVE = {"reports", "outreach", "exchange", "journey", "backoffice"}
 LOADERS = {"import_module", "__import__", "get_model", "get_app_config"}
 
 
