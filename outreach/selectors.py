@@ -79,7 +79,8 @@ def wave_partnerships(wave: Wave) -> list[PartnershipRow]:
         .order_by()
     }
     contacts = dict(
-        Invitation.objects.filter(wave=wave, revoked_at__isnull=True, contact__is_active=True)
+        Invitation.objects.filter(wave=wave)
+        .reachable()
         .values("contact__partnership_id")
         .annotate(n=Count("id"))
         .values_list("contact__partnership_id", "n")

@@ -218,7 +218,7 @@ def _not_relevant(message: Message, invitation: Invitation | None, response: Res
     return ""
 
 
-def _context(message: Message, response: Response, link: str) -> dict[str, Any]:
+def message_context(message: Message, response: Response, link: str) -> dict[str, Any]:
     partnership = message.contact.partnership
     version = message.wave.version
     return {
@@ -348,7 +348,9 @@ def messages_send(*, message_ids: list[int], connection: Any = None) -> SendRepo
                     wave_trios = trios[message.wave_id]
                     if isinstance(wave_trios, str):
                         raise ValueError(wave_trios)
-                    email = build_email(message, wave_trios[message.kind], _context(message, response, link_for(key)))
+                    email = build_email(
+                        message, wave_trios[message.kind], message_context(message, response, link_for(key))
+                    )
                     if not opened:
                         connection.open()
                         opened = True
