@@ -71,7 +71,7 @@ def test_outreach_and_exchange_leave_the_engines_admin_to_the_back_office() -> N
             elif isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             touching += [
-                f"{path.relative_to(root)}:{node.lineno} {name}"
+                f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)} {name}"
                 for name in names
                 if name == "surveys.admin" or name.split(".")[0] == "backoffice"
             ]
