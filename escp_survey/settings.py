@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "reports",
     "exchange",
     "outreach",
+    # Above the engine, outreach and exchange: their actions on the engine's admin.
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -352,7 +354,7 @@ if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < OUTREACH_CLAIM
     )
 # Periodic tasks; django-celery-beat's DatabaseScheduler copies them into its tables at start.
 CELERY_BEAT_SCHEDULE = {
-    "outreach-close-due-waves": {"task": "outreach.close_due_waves", "schedule": 60.0},
+    "surveys-close-due-waves": {"task": "surveys.close_due_waves", "schedule": 60.0},
     "outreach-recover-messages": {"task": "outreach.recover_messages", "schedule": 60.0},
     "outreach-queue-due-reminders": {"task": "outreach.queue_due_reminders", "schedule": 900.0},
 }

@@ -8,16 +8,17 @@ preview with a button to confirm; the import itself runs in the worker too.
 
 from __future__ import annotations
 
+import tempfile
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from exchange.admin import workbook_response
+from exchange.export import Status, wave_export
 from exchange.forms import ExportForm, ImportForm
 from exchange.jobs import import_job_confirm, import_job_create
 from exchange.models import ImportJob
@@ -29,6 +30,15 @@ EXPORT = "surveys.export_responses"
 IMPORT = "surveys.import_responses"
 # Seconds between two refreshes of a job's page while the worker reads or imports.
 REFRESH_SECONDS = 2
+
+
+def workbook_response(wave: Wave, *, labels: bool = False, status: str = Status.ALL) -> FileResponse:
+    """The wave's workbook as a download, written to a temporary file (streamed, not in memory)."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    wave_export(wave=wave, target=handle, labels=labels, status=status)
+    handle.seek(0)
+    suffix = "-texts" if labels else ""
+    return FileResponse(handle, as_attachment=True, filename=f"{wave.slug}-responses{suffix}.xlsx")
 
 
 def _wave(slug: str) -> Wave:

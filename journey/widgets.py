@@ -228,10 +228,6 @@ def build_question(
     return ui
 
 
-def other_partnership_label() -> str:
-    return OTHER_PARTNERSHIP
-
-
 def build_section(
     section: SectionNode,
     structure: Structure,

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString
 from outreach import services
 from outreach.emails import PLACEHOLDERS, default_source
 from outreach.forms import EmailTemplateForm
-from outreach.models import DeadlineExtension, EmailTemplate, Kind, Message, OutreachPolicy
+from outreach.models import EmailTemplate, Kind, Message, OutreachPolicy
 from outreach.preview import template_preview
 
 
@@ -142,18 +142,3 @@ class OutreachPolicyAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">Messages of {}</a>', reverse("outreach:wave_messages", args=[obj.wave.slug]), obj.wave.slug
         )
-
-
-@admin.register(DeadlineExtension)
-class DeadlineExtensionAdmin(admin.ModelAdmin):
-    """The record of extensions; make new ones from a wave's messages page."""
-
-    list_display = ["wave", "response", "previous_deadline", "new_deadline", "created_by", "created_at"]
-    list_filter = ["wave"]
-    list_select_related = ["wave", "response__partnership", "created_by"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -13,21 +13,17 @@ warns where the two say different things (`bodies_differ`).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from html import unescape
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, Variable, VariableNode
 from django.template.defaulttags import IfNode
 from django.template.loader import get_template
 from django.template.loader_tags import BlockNode, ExtendsNode, IncludeNode
-from django.utils import dateformat
 from django.utils.html import strip_tags, urlize
 
 from outreach.models import EmailTemplate, Kind
@@ -214,11 +210,3 @@ def bodies_differ(rendered: Rendered) -> list[str]:
     if only_html:
         found.append("only in the HTML: " + ", ".join(only_html[:12]) + ("…" if len(only_html) > 12 else ""))
     return found
-
-
-def format_moment(moment: dt.datetime) -> str:
-    """A deadline as people read it: a deadline at midnight is the end of the day before."""
-    local = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
-    if local.time() == dt.time(0, 0):
-        return f"{dateformat.format(local - dt.timedelta(days=1), 'j F Y')}, end of the day (Brussels time)"
-    return f"{dateformat.format(local, 'j F Y, H:i')} (Brussels time)"

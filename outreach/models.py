@@ -7,11 +7,10 @@ server, so a retried task or a second worker never sends it twice. See docs/outr
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
-from surveys.models import Contact, Response, Wave
+from surveys.models import Contact, DeadlineExtension, Wave
 
 
 class Kind(models.TextChoices):
@@ -70,30 +69,6 @@ class EmailTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.wave.slug}"
-
-
-class DeadlineExtension(models.Model):
-    """An extension of the deadline of a whole wave (response null) or of one partnership."""
-
-    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="extensions")
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, null=True, blank=True, related_name="extensions")
-    previous_deadline = models.DateTimeField()
-    new_deadline = models.DateTimeField()
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(new_deadline__gt=F("previous_deadline")), name="extension_is_later"),
-        ]
-
-    def __str__(self) -> str:
-        who = self.response.partnership.acronym if self.response_id else "whole wave"  # type: ignore[union-attr]
-        return f"{self.wave.slug} ({who}) to {self.new_deadline:%Y-%m-%d %H:%M}"
 
 
 # What stands for the personal key in a stored body.

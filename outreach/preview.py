@@ -29,7 +29,8 @@ class Preview:
 
 def template_preview(*, template: EmailTemplate) -> Preview:
     invitation = (
-        Invitation.objects.filter(wave=template.wave, revoked_at__isnull=True, contact__is_active=True)
+        Invitation.objects.filter(wave=template.wave)
+        .reachable()
         .select_related("contact__partnership", "wave__version")
         .order_by("contact__partnership__acronym", "contact__name")
         .first()
@@ -43,7 +44,7 @@ def template_preview(*, template: EmailTemplate) -> Preview:
     message = Message(wave=invitation.wave, contact=contact, kind=template.kind)
     link = settings.SITE_URL + reverse("journey:welcome", args=[PREVIEW_KEY])
     try:
-        rendered = render(trio_for(template.kind, template), services._context(message, response, link))
+        rendered = render(trio_for(template.kind, template), services.message_context(message, response, link))
     except ValidationError as exc:
         return Preview(contact=contact, problem="The template cannot be rendered: " + "; ".join(exc.messages))
     except Exception as exc:  # shown to the admin instead of a server error

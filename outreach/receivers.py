@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from outreach.services import confirmations_queue, sent_back_queue
+from outreach.services import confirmations_queue, extension_queue, sent_back_queue
 
 
 def confirm_submitted(*, response_id: int, **_: Any) -> None:
@@ -19,3 +19,9 @@ def confirm_submitted(*, response_id: int, **_: Any) -> None:
 def email_sent_back(*, response_id: int, event_id: int, **_: Any) -> None:
     # As for confirmations: queued after the commit, and a failure to queue never undoes the send-back.
     transaction.on_commit(lambda: sent_back_queue(response_id=response_id, event_id=event_id), robust=True)
+
+
+def email_extension(*, extension_id: int, partnership_ids: list[int], **_: Any) -> None:
+    # The message rows are written in the extension's transaction (an extension and the
+    # emails it owes commit together); they go to the broker once it commits (messages_dispatch).
+    extension_queue(extension_id=extension_id, partnership_ids=partnership_ids)

@@ -9,9 +9,9 @@ from typing import Any
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from outreach.emails import format_moment
 from outreach.models import Kind, Message
 from surveys.models import Invitation, Response, Wave
+from surveys.services.waves import format_moment
 
 # In the order of a message's life, as plain strings (JSON keys).
 STATUSES: list[str] = [s.value for s in Message.Status]
@@ -79,7 +79,8 @@ def wave_partnerships(wave: Wave) -> list[PartnershipRow]:
         .order_by()
     }
     contacts = dict(
-        Invitation.objects.filter(wave=wave, revoked_at__isnull=True, contact__is_active=True)
+        Invitation.objects.filter(wave=wave)
+        .reachable()
         .values("contact__partnership_id")
         .annotate(n=Count("id"))
         .values_list("contact__partnership_id", "n")

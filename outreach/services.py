@@ -1,4 +1,4 @@
-"""Queueing and sending messages, reminders, closing waves and extending deadlines.
+"""Queueing and sending messages: invitations, reminders, confirmations, extensions, send-backs.
 
 Delivery is at least once: a worker claims a message (conditional UPDATE queued→sending)
 right before it talks to the SMTP server and marks it sent right after the server accepted
@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db
@@ -30,10 +29,11 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from outreach.emails import Trio, format_moment, render, trios_for_wave
-from outreach.models import KEY_PLACEHOLDER, DeadlineExtension, Kind, Message, OutreachPolicy
-from surveys.models import Invitation, Response, Wave
-from surveys.services.waves import access_keys_mint, invitations_sync
+from outreach.emails import Trio, render, trios_for_wave
+from outreach.models import KEY_PLACEHOLDER, Kind, Message, OutreachPolicy
+from surveys.models import DeadlineExtension, Invitation, Response, Wave
+from surveys.models.waves import InvitationQuerySet
+from surveys.services.waves import access_keys_mint, format_moment, invitations_sync
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +64,8 @@ def policy_for(wave: Wave) -> OutreachPolicy:
     return policy
 
 
-def _invited(wave: Wave) -> Any:
-    """Invitations whose contact may get messages: not revoked, contact active."""
-    return Invitation.objects.filter(wave=wave, revoked_at__isnull=True, contact__is_active=True)
+def _invited(wave: Wave) -> InvitationQuerySet:
+    return Invitation.objects.filter(wave=wave).reachable()
 
 
 def _lock_wave(wave: Wave) -> Wave:
@@ -219,7 +218,7 @@ def _not_relevant(message: Message, invitation: Invitation | None, response: Res
     return ""
 
 
-def _context(message: Message, response: Response, link: str) -> dict[str, Any]:
+def message_context(message: Message, response: Response, link: str) -> dict[str, Any]:
     partnership = message.contact.partnership
     version = message.wave.version
     return {
@@ -349,7 +348,9 @@ def messages_send(*, message_ids: list[int], connection: Any = None) -> SendRepo
                     wave_trios = trios[message.wave_id]
                     if isinstance(wave_trios, str):
                         raise ValueError(wave_trios)
-                    email = build_email(message, wave_trios[message.kind], _context(message, response, link_for(key)))
+                    email = build_email(
+                        message, wave_trios[message.kind], message_context(message, response, link_for(key))
+                    )
                     if not opened:
                         connection.open()
                         opened = True
@@ -581,7 +582,7 @@ def _reminder_candidates(wave: Wave, now: dt.datetime) -> list[_ContactHistory]:
         return []
     open_partnerships = [
         r.partnership_id
-        for r in Response.objects.filter(wave=wave).exclude(status=Response.Status.SUBMITTED).select_related("wave")
+        for r in Response.objects.filter(wave=wave).unsubmitted().select_related("wave")
         if r.accepts_answers(now)
     ]
     contacts = _invited(wave).filter(contact__partnership_id__in=open_partnerships).values("contact_id")
@@ -653,120 +654,26 @@ def reminders_queue_due(*, now: dt.datetime | None = None) -> int:
 # ---------------------------------------------------------------------------- deadlines
 
 
-def waves_close_due(*, now: dt.datetime | None = None) -> int:
-    """Close the waves whose deadline and every partnership's extension have passed.
-
-    One UPDATE, safe to repeat. Closing is a record for people and reports: the server
-    refuses late answers by each response's deadline (`Response.accepts_answers`) anyway.
-    """
+def extension_queue(*, extension_id: int, partnership_ids: list[int], now: dt.datetime | None = None) -> list[int]:
+    """Email an extension (`surveys.signals.deadline_extended`, inside its transaction) to the
+    contacts of the partnerships concerned whose invitation went out or is going; the rows
+    commit with the extension, the emails go once it has committed."""
     now = now or timezone.now()
-    later = Response.objects.filter(wave=OuterRef("pk"), deadline__gt=now)
-    return (
-        Wave.objects.filter(closed_at__isnull=True, closes_at__lte=now)
-        .filter(~Exists(later))
-        .update(closed_at=now, updated_at=now)
-    )
-
-
-def _check_new_deadline(deadline: dt.datetime, current: dt.datetime, now: dt.datetime, field: str) -> None:
-    if deadline <= now:
-        raise ValidationError({field: "The new deadline must be in the future."})
-    if deadline <= current:
-        raise ValidationError(
-            {field: f"The new deadline must be later than the current one ({format_moment(current)})."}
-        )
-
-
-def _extension_recipients(wave: Wave, partnership_ids: Any) -> list[int]:
-    """Contacts to tell of an extension: invited, and their invitation went out or is going."""
+    extension = DeadlineExtension.objects.select_related("wave").get(pk=extension_id)
+    wave = extension.wave
     told = Message.objects.filter(
         wave=wave,
         kind=Kind.INVITATION,
         contact_id=OuterRef("contact_id"),
         status__in=[Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT],
     )
-    return list(
-        _invited(wave)
-        .filter(contact__partnership_id__in=partnership_ids)
+    contact_ids = (
+        Invitation.objects.filter(wave=wave, contact__partnership_id__in=partnership_ids)
+        .reachable()
         .filter(Exists(told))
         .values_list("contact_id", flat=True)
     )
-
-
-@transaction.atomic
-def wave_extend(
-    *, wave: Wave, closes_at: dt.datetime, by: User | None = None, now: dt.datetime | None = None
-) -> tuple[DeadlineExtension, int]:
-    """Move a wave's deadline later, reopen it if it had closed, and email the contacts of
-    the partnerships that have not submitted (those with a still later deadline of their
-    own are not concerned). Returns the extension and how many emails were queued."""
-    now = now or timezone.now()
-    wave = _lock_wave(wave)
-    _check_new_deadline(closes_at, wave.closes_at, now, "closes_at")
-    extension = DeadlineExtension.objects.create(
-        wave=wave, previous_deadline=wave.closes_at, new_deadline=closes_at, created_by=by
-    )
-    Wave.objects.filter(pk=wave.pk).update(closes_at=closes_at, closed_at=None, updated_at=now)
-    partnerships = (
-        Response.objects.filter(wave=wave)
-        .exclude(status=Response.Status.SUBMITTED)
-        .filter(Q(deadline__isnull=True) | Q(deadline__lt=closes_at))
-        .values("partnership_id")
-    )
-    ids = _queue(
-        wave=wave,
-        kind=Kind.EXTENSION,
-        contact_ids=_extension_recipients(wave, partnerships),
-        now=now,
-        extension=extension,
-    )
-    return extension, len(ids)
-
-
-@transaction.atomic
-def response_extend(
-    *, response: Response, deadline: dt.datetime, by: User | None = None, now: dt.datetime | None = None
-) -> tuple[DeadlineExtension, int]:
-    """Give one partnership a later deadline than its wave's and email its contacts."""
-    now = now or timezone.now()
-    wave = _lock_wave(response.wave)
-    response = (
-        Response.objects.select_for_update(of=("self",)).select_related("wave", "partnership").get(pk=response.pk)
-    )
-    if response.is_submitted:
-        raise ValidationError(
-            {
-                "deadline": f"{response.partnership.acronym} has submitted; reopen its response first if it must change it."
-            }
-        )
-    if wave.closed_at is not None and wave.closed_at < wave.closes_at:
-        # Closed early by staff (surveys.services.waves.wave_close): opening it for one
-        # partnership would open it for every one whose deadline has not passed.
-        raise ValidationError(
-            {
-                "deadline": f"The wave {wave.slug} was closed early, on {format_moment(wave.closed_at)}: "
-                "extend the deadline of the whole wave to open it again."
-            }
-        )
-    _check_new_deadline(deadline, response.effective_deadline, now, "deadline")
-    extension = DeadlineExtension.objects.create(
-        wave=wave,
-        response=response,
-        previous_deadline=response.effective_deadline,
-        new_deadline=deadline,
-        created_by=by,
-    )
-    Response.objects.filter(pk=response.pk).update(deadline=deadline, updated_at=now)
-    # A wave closes only once every extension has passed (see waves_close_due).
-    Wave.objects.filter(pk=wave.pk, closed_at__isnull=False).update(closed_at=None, updated_at=now)
-    ids = _queue(
-        wave=wave,
-        kind=Kind.EXTENSION,
-        contact_ids=_extension_recipients(wave, [response.partnership_id]),
-        now=now,
-        extension=extension,
-    )
-    return extension, len(ids)
+    return _queue(wave=wave, kind=Kind.EXTENSION, contact_ids=contact_ids, now=now, extension=extension)
 
 
 # ------------------------------------------------------------------------- confirmation

@@ -24,8 +24,3 @@ def recover_messages() -> dict[str, int]:
 @shared_task(name="outreach.queue_due_reminders", ignore_result=True)
 def queue_due_reminders() -> int:
     return services.reminders_queue_due()
-
-
-@shared_task(name="outreach.close_due_waves", ignore_result=True)
-def close_due_waves() -> int:
-    return services.waves_close_due()

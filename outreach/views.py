@@ -14,14 +14,14 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from outreach import services
-from outreach.emails import format_moment
 from outreach.forms import DeadlineForm
-from outreach.models import DeadlineExtension, EmailTemplate, Kind, Message
+from outreach.models import EmailTemplate, Kind, Message
 from outreach.preview import template_preview
 from outreach.selectors import STATUSES, wave_partnerships, wave_status
-from surveys.models import Response, Wave
+from surveys.models import DeadlineExtension, Response, Wave
 from surveys.permissions import staff_permission_required
-from surveys.services.waves import wave_close
+from surveys.services import waves as wave_life
+from surveys.services.waves import format_moment, wave_close
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -135,14 +135,14 @@ def wave_extend(request: HttpRequest, slug: str) -> HttpResponse:
     form = DeadlineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            extension, queued = services.wave_extend(wave=wave, closes_at=form.deadline(), by=_user(request))
+            extension = wave_life.wave_extend(wave=wave, closes_at=form.deadline(), by=_user(request))
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
             messages.success(
                 request,
                 f"The deadline of {wave.slug} is now {format_moment(extension.new_deadline)}; "
-                f"{queued} contacts are told.",
+                f"{extension.messages.count()} contacts are told.",
             )
             return redirect("outreach:wave_messages", slug=wave.slug)
     return _page(
@@ -167,13 +167,14 @@ def response_extend(request: HttpRequest, slug: str, acronym: str) -> HttpRespon
     form = DeadlineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            extension, queued = services.response_extend(response=response, deadline=form.deadline(), by=_user(request))
+            extension = wave_life.response_extend(response=response, deadline=form.deadline(), by=_user(request))
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
             messages.success(
                 request,
-                f"The deadline of {acronym} is now {format_moment(extension.new_deadline)}; {queued} contacts are told.",
+                f"The deadline of {acronym} is now {format_moment(extension.new_deadline)}; "
+                f"{extension.messages.count()} contacts are told.",
             )
             return redirect("outreach:wave_messages", slug=wave.slug)
     return _page(

@@ -1,8 +1,8 @@
 """The Observatory's admin for the survey engine (staff only).
 
-The apps above the engine (outreach, exchange) add their actions and links to these pages
-from their `AppConfig.ready()` (`LINKS`, and the admins' `actions`): the engine imports none
-of them.
+The back office (`backoffice/`, above the engine, outreach and exchange) adds their actions
+and links to these pages from its `AppConfig.ready()` (`LINKS`, and the admins' `actions`):
+the engine imports none of them.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from surveys.display import shown_sections
 from surveys.models import (
     Answer,
     Contact,
+    DeadlineExtension,
     Invitation,
     Partnership,
     Questionnaire,
@@ -268,10 +269,10 @@ class WaveAdmin(admin.ModelAdmin):
         "report_link",
         "warnings_link",
     ]
-    actions: list[Any] = []  # outreach's and exchange's (their apps.py)
+    actions: list[Any] = []  # outreach's and exchange's (backoffice/admin.py)
     form = WaveAdminForm
 
-    # The permissions behind the actions' `permissions=[...]` (outreach.admin_actions, exchange.admin).
+    # The permissions behind the actions' `permissions=[...]` (backoffice/admin.py).
     def has_send_messages_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("outreach.send_messages")
 
@@ -539,6 +540,21 @@ class UnsavedEditAdmin(admin.ModelAdmin):
         ]
         rows = format_html_join("", '<tr><th scope="row">{}</th><td style="white-space: pre-wrap">{}</td></tr>', lines)
         return format_html("<table>{}</table>", rows)
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(admin.ModelAdmin):
+    """The record of extensions; make new ones from a wave's messages page."""
+
+    list_display = ["wave", "response", "previous_deadline", "new_deadline", "created_by", "created_at"]
+    list_filter = ["wave"]
+    list_select_related = ["wave", "response__partnership", "created_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):  # type: ignore[misc]

@@ -18,10 +18,12 @@ class SurveysConfig(AppConfig):
 def _roles_sync_after_migrate(sender: AppConfig, **kwargs: object) -> None:
     # post_migrate is sent once per app, in INSTALLED_APPS order, each time after the
     # permissions of that app are created: after the last one every permission exists, and the
-    # admin role also gets those of models added since the roles migration.
+    # admin role also gets those of models added since the roles migration. Apps without
+    # models (the back office) get no post_migrate: the last app that has some is the one.
     from django.apps import apps
 
-    if sender.label != list(apps.get_app_configs())[-1].label:
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender.label != with_models[-1].label:
         return
     from surveys.permissions import roles_sync
 

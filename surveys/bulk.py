@@ -132,6 +132,13 @@ def fetch_columns(queryset: QuerySet[Any, Any]) -> list[list[Any]]:
     return list(row)
 
 
+def _wrapped(connection: Any, raw: Any) -> Any:
+    """A cursor of our own wrapped as Django wraps its own (the query logged and counted like
+    any other), with the connection's public `make_debug_cursor` / `make_cursor`."""
+    connection.validate_thread_sharing()
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
 def fetch_sql(alias: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """All rows of a query on PostgreSQL, read as `fetch_tuples` reads them (binary results,
     arrays as lists), for a query the ORM cannot write."""
@@ -141,8 +148,7 @@ def fetch_sql(alias: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ..
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
     raw.format = psycopg.pq.Format.BINARY
-    # Wrapped as Django wraps its own cursors: the query is logged and counted like any other.
-    with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]
+    with _wrapped(connection, raw) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()  # type: ignore[no-any-return]
 
@@ -171,7 +177,7 @@ def iter_tuples(queryset: QuerySet[Any, Any], size: int) -> Iterator[list[tuple[
     raw = connection.connection.cursor(
         f"bulk_iter_tuples_{id(queryset)}", binary=True, withhold=connection.get_autocommit()
     )
-    with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]
+    with _wrapped(connection, raw) as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(size):
             yield rows

@@ -7,7 +7,7 @@ transaction and can never disagree with what was committed. A receiver whose wor
 for the commit (an email) registers it with `transaction.on_commit` itself. An exception in
 a receiver rolls the change back: `send`, not `send_robust`.
 
-Arguments are ids (keyword `response_id` or `response_ids`), never model instances, so a
+Arguments are ids (keyword `response_id`, `response_ids`, `extension_id`…), never model instances, so a
 receiver reads what it needs and no stale instance travels between apps.
 """
 
@@ -33,3 +33,8 @@ answers_changed = Signal()
 # Staff sent a submitted response back to its contacts with a message (`response_id`,
 # `event_id` of the ResponseEvent that holds the message); sent after `response_reopened`.
 response_sent_back = Signal()
+
+# A deadline was extended (`extension_id` of the DeadlineExtension, `partnership_ids` of the
+# partnerships concerned: not submitted, and no later deadline of their own); the wave is
+# open again. Outreach queues the emails' rows in the same transaction (sent after it commits).
+deadline_extended = Signal()

@@ -6,7 +6,7 @@ from .history import AnswerChange, ResponseEvent
 from .plausibility import PlausibilityNote
 from .questionnaire import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
 from .register import Contact, Partnership
-from .waves import AccessKey, Invitation, PrefillChoice, Response, SectionState, UnsavedEdit, Wave
+from .waves import AccessKey, DeadlineExtension, Invitation, PrefillChoice, Response, SectionState, UnsavedEdit, Wave
 
 __all__ = [
     "AccessKey",
@@ -14,6 +14,7 @@ __all__ = [
     "AnswerChange",
     "CollaborationConfirmation",
     "Contact",
+    "DeadlineExtension",
     "Invitation",
     "MatrixRow",
     "Option",

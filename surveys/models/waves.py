@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -48,6 +49,10 @@ class Wave(models.Model):
 class ResponseQuerySet(models.QuerySet["Response"]):
     def submitted(self) -> ResponseQuerySet:
         return self.filter(status=Response.Status.SUBMITTED)
+
+    def unsubmitted(self) -> ResponseQuerySet:
+        """Not started or draft: the partnerships that may still be reminded or extended."""
+        return self.exclude(status=Response.Status.SUBMITTED)
 
 
 class PrefillChoice(models.TextChoices):
@@ -154,6 +159,12 @@ class SectionState(models.Model):
         return f"{self.response} / {self.section.code} v{self.lock_version}"
 
 
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def reachable(self) -> InvitationQuerySet:
+        """Invitations whose contact may get messages: not revoked, contact active."""
+        return self.filter(revoked_at__isnull=True, contact__is_active=True)
+
+
 class Invitation(models.Model):
     """A contact's invitation to a wave: the holder of their personal links."""
 
@@ -162,6 +173,8 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["wave", "contact__partnership__acronym", "contact__name"]
@@ -227,3 +240,28 @@ class UnsavedEdit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response} / {self.section.code} ({self.get_reason_display()}, {self.created_at:%Y-%m-%d %H:%M})"
+
+
+class DeadlineExtension(models.Model):
+    """An extension of the deadline of a whole wave (response null) or of one partnership
+    (`surveys.services.waves.wave_extend`, `response_extend`)."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="extensions")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, null=True, blank=True, related_name="extensions")
+    previous_deadline = models.DateTimeField()
+    new_deadline = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(new_deadline__gt=F("previous_deadline")), name="extension_is_later"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.response.partnership.acronym if self.response_id else "whole wave"  # type: ignore[union-attr]
+        return f"{self.wave.slug} ({who}) to {self.new_deadline:%Y-%m-%d %H:%M}"

@@ -1,4 +1,8 @@
-"""Opening and closing waves, inviting contacts and minting their personal links."""
+"""The life of a wave: opening it, closing it (early, or at its deadline: the beat task
+`surveys.tasks.close_due_waves`), extending its deadline or one partnership's; inviting
+contacts and minting their personal links.
+
+Extensions send `surveys.signals.deadline_extended`, which outreach turns into emails."""
 
 from __future__ import annotations
 
@@ -7,11 +11,23 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import dateformat, timezone
 
-from surveys.models import AccessKey, Contact, Invitation, Partnership, QuestionnaireVersion, Response, Wave
+from surveys import signals
+from surveys.models import (
+    AccessKey,
+    Contact,
+    DeadlineExtension,
+    Invitation,
+    Partnership,
+    QuestionnaireVersion,
+    Response,
+    Wave,
+)
 from surveys.models.waves import hash_key
 
 
@@ -82,6 +98,106 @@ def wave_close(*, wave: Wave, now: dt.datetime | None = None) -> Wave:
 
 def _brussels(moment: dt.datetime) -> str:
     return f"{dateformat.format(moment.astimezone(ZoneInfo(settings.TIME_ZONE)), 'j F Y, H:i')} (Brussels time)"
+
+
+def format_moment(moment: dt.datetime) -> str:
+    """A deadline as people read it: a deadline at midnight is the end of the day before."""
+    local = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+    if local.time() == dt.time(0, 0):
+        return f"{dateformat.format(local - dt.timedelta(days=1), 'j F Y')}, end of the day (Brussels time)"
+    return f"{dateformat.format(local, 'j F Y, H:i')} (Brussels time)"
+
+
+def waves_close_due(*, now: dt.datetime | None = None) -> int:
+    """Close the waves whose deadline and every partnership's extension have passed.
+
+    One UPDATE, safe to repeat. Closing is a record for people and reports: the server
+    refuses late answers by each response's deadline (`Response.accepts_answers`) anyway.
+    """
+    now = now or timezone.now()
+    later = Response.objects.filter(wave=OuterRef("pk"), deadline__gt=now)
+    return (
+        Wave.objects.filter(closed_at__isnull=True, closes_at__lte=now)
+        .filter(~Exists(later))
+        .update(closed_at=now, updated_at=now)
+    )
+
+
+def _check_new_deadline(deadline: dt.datetime, current: dt.datetime, now: dt.datetime, field: str) -> None:
+    if deadline <= now:
+        raise ValidationError({field: "The new deadline must be in the future."})
+    if deadline <= current:
+        raise ValidationError(
+            {field: f"The new deadline must be later than the current one ({format_moment(current)})."}
+        )
+
+
+def _extended(extension: DeadlineExtension, partnership_ids: list[int]) -> DeadlineExtension:
+    # Inside the extension's transaction: outreach queues its emails' rows with it.
+    signals.deadline_extended.send(sender=DeadlineExtension, extension_id=extension.pk, partnership_ids=partnership_ids)
+    return extension
+
+
+@transaction.atomic
+def wave_extend(
+    *, wave: Wave, closes_at: dt.datetime, by: User | None = None, now: dt.datetime | None = None
+) -> DeadlineExtension:
+    """Move a wave's deadline later and reopen it if it had closed. The partnerships
+    concerned are those that have not submitted, but for those with a still later deadline
+    of their own (`deadline_extended` names them; outreach emails their contacts)."""
+    now = now or timezone.now()
+    wave = Wave.objects.select_for_update(of=("self",)).get(pk=wave.pk)
+    _check_new_deadline(closes_at, wave.closes_at, now, "closes_at")
+    extension = DeadlineExtension.objects.create(
+        wave=wave, previous_deadline=wave.closes_at, new_deadline=closes_at, created_by=by
+    )
+    Wave.objects.filter(pk=wave.pk).update(closes_at=closes_at, closed_at=None, updated_at=now)
+    partnerships = list(
+        Response.objects.filter(wave=wave)
+        .unsubmitted()
+        .filter(Q(deadline__isnull=True) | Q(deadline__lt=closes_at))
+        .values_list("partnership_id", flat=True)
+    )
+    return _extended(extension, partnerships)
+
+
+@transaction.atomic
+def response_extend(
+    *, response: Response, deadline: dt.datetime, by: User | None = None, now: dt.datetime | None = None
+) -> DeadlineExtension:
+    """Give one partnership a later deadline than its wave's (`deadline_extended` names it)."""
+    now = now or timezone.now()
+    wave = Wave.objects.select_for_update(of=("self",)).get(pk=response.wave_id)
+    response = (
+        Response.objects.select_for_update(of=("self",)).select_related("wave", "partnership").get(pk=response.pk)
+    )
+    if response.is_submitted:
+        raise ValidationError(
+            {
+                "deadline": f"{response.partnership.acronym} has submitted; reopen its response first if it must change it."
+            }
+        )
+    if wave.closed_at is not None and wave.closed_at < wave.closes_at:
+        # Closed early by staff (wave_close): opening it for one partnership would open it
+        # for every one whose deadline has not passed.
+        raise ValidationError(
+            {
+                "deadline": f"The wave {wave.slug} was closed early, on {format_moment(wave.closed_at)}: "
+                "extend the deadline of the whole wave to open it again."
+            }
+        )
+    _check_new_deadline(deadline, response.effective_deadline, now, "deadline")
+    extension = DeadlineExtension.objects.create(
+        wave=wave,
+        response=response,
+        previous_deadline=response.effective_deadline,
+        new_deadline=deadline,
+        created_by=by,
+    )
+    Response.objects.filter(pk=response.pk).update(deadline=deadline, updated_at=now)
+    # A wave closes only once every extension has passed (see waves_close_due).
+    Wave.objects.filter(pk=wave.pk, closed_at__isnull=False).update(closed_at=None, updated_at=now)
+    return _extended(extension, [response.partnership_id])
 
 
 def invitations_sync(*, wave: Wave) -> int:

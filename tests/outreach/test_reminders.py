@@ -10,10 +10,11 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from outreach.models import Kind, Message
-from outreach.services import invitations_send, policy_for, reminders_queue_due, reminders_send, response_extend
+from outreach.services import invitations_send, policy_for, reminders_queue_due, reminders_send
 from outreach.tasks import queue_due_reminders
 from surveys.models import Contact, Response, Wave
 from surveys.services.responses import response_submit
+from surveys.services.waves import response_extend
 
 from .conftest import CLOSES, T0
 

@@ -103,7 +103,7 @@ URL_RULES: dict[str, Rule] = {
     "admin:surveys_response_add": Rule(NOBODY),
     "admin:surveys_answer_add": Rule(NOBODY),
     "admin:outreach_message_add": Rule(NOBODY),
-    "admin:outreach_deadlineextension_add": Rule(NOBODY),
+    "admin:surveys_deadlineextension_add": Rule(NOBODY),
     # Typing kept after a deadline comes from the journey; the message log is never deleted.
     "admin:surveys_unsavededit_add": Rule(NOBODY),
     "admin:outreach_message_delete": Rule(NOBODY),

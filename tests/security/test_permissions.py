@@ -19,10 +19,10 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 
 from outreach.models import EmailTemplate, OutreachPolicy
-from outreach.services import invitations_send, response_extend
+from outreach.services import invitations_send
 from surveys.models import Partnership, Response, UnsavedEdit, Wave
 from surveys.permissions import ANALYST, OBSERVATORY_ADMIN, ROLES, SURVEY_MANAGER, VIEWER, roles_sync
-from surveys.services.waves import wave_open
+from surveys.services.waves import response_extend, wave_open
 from tests.conftest import Persona
 from tests.factories import days
 from tests.reports.conftest import answers_4i
@@ -125,7 +125,7 @@ def world(wave_4i: Wave, coordinator: Persona) -> dict[str, Any]:
     CrontabSchedule.objects.create()
     SolarSchedule.objects.create(event="sunrise", latitude=50.85, longitude=4.35)
     ClockedSchedule.objects.create(clocked_time=days(1))
-    PeriodicTask.objects.create(name="probe", task="outreach.close_due_waves", interval=interval)
+    PeriodicTask.objects.create(name="probe", task="surveys.close_due_waves", interval=interval)
     users = {persona: _user(persona) for persona in PERSONAS if persona != ANONYMOUS}
     return {"wave": wave_4i, "later": later, "key": coordinator.key, "users": users}
 

@@ -1,8 +1,8 @@
 """The engine is below everything: no module of `surveys` imports an app above it.
 
-Reports, outreach and exchange and the journey hear of the
-engine's changes through `surveys.signals` and add their admin actions from their
-`AppConfig.ready()`.
+Reports, outreach, exchange and the journey hear of the engine's changes through
+`surveys.signals`, subscribed in their `AppConfig.ready()`; the back office adds the
+actions of outreach and exchange to the engine's admin from its own.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ENGINE = Path(__file__).resolve().parents[2] / "surveys"
-ABOVE = {"reports", "outreach", "exchange", "journey"}
+ABOVE = {"reports", "outreach", "exchange", "journey", "backoffice"}
 LOADERS = {"import_module", "__import__", "get_model", "get_app_config"}
 
 
@@ -56,3 +56,23 @@ def test_no_module_of_the_engine_imports_an_app_above_it() -> None:
         for line, name in _upward(ast.parse(path.read_text(), str(path)))
     ]
     assert upward == []
+
+
+def test_outreach_and_exchange_leave_the_engines_admin_to_the_back_office() -> None:
+    root = ENGINE.parent
+    modules = sorted([*(root / "outreach").rglob("*.py"), *(root / "exchange").rglob("*.py")])
+    assert len(modules) > 20
+    touching = []
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            touching += [
+                f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)} {name}"
+                for name in names
+                if name == "surveys.admin" or name.split(".")[0] == "backoffice"
+            ]
+    assert touching == []

@@ -13,11 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from outreach.models import Message
-from outreach.services import messages_send, response_extend, wave_extend
+from outreach.services import messages_send
 from surveys.exceptions import ResponseClosed
 from surveys.models import Response, Wave
 from surveys.services.responses import response_save_section
-from surveys.services.waves import wave_close
+from surveys.services.waves import response_extend, wave_close, wave_extend
 from tests.conftest import Persona
 from tests.factories import days
 

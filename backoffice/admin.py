@@ -1,4 +1,9 @@
-"""Wave and response admin actions and links of outreach, used by `surveys/admin.py`."""
+"""The back office: the admin actions and links that outreach and exchange add to the
+engine's admin (`surveys/admin.py`), installed by `BackofficeConfig.ready()`.
+
+The engine's admin imports neither app; outreach and exchange do not touch its admin: this
+app, above all three, wires them together.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,19 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from exchange.views import workbook_response
 from outreach import services
-from outreach.emails import format_moment
 from surveys.models import Response, Wave
 from surveys.services.responses import response_reopen
+from surveys.services.waves import format_moment
+
+# ------------------------------------------------------------------- outreach: waves
 
 
 def _after(request: HttpRequest, queryset: QuerySet[Wave]) -> HttpResponseRedirect | None:
@@ -97,8 +106,36 @@ def reopen_responses(modeladmin: admin.ModelAdmin, request: HttpRequest, queryse
             )
 
 
+# ----------------------------------------------------------------- exchange: waves
+
+
+def _single(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]) -> Wave | None:
+    if queryset.count() != 1:
+        modeladmin.message_user(request, "Select one wave to export.", messages.WARNING)
+        return None
+    return queryset.select_related("version__questionnaire").get()
+
+
+@admin.action(description="Export responses to Excel", permissions=["export_responses"])
+def export_responses(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
+) -> HttpResponseBase | None:
+    wave = _single(modeladmin, request, queryset)
+    return workbook_response(wave) if wave else None
+
+
+@admin.action(description="Export responses to Excel, with texts (for reading)", permissions=["export_responses"])
+def export_responses_with_texts(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
+) -> HttpResponseBase | None:
+    wave = _single(modeladmin, request, queryset)
+    return workbook_response(wave, labels=True) if wave else None
+
+
 # An action's `permissions=["x"]` asks the model admin's `has_x_permission(request)`; the
 # admins that list these actions (surveys/admin.py) name the permission behind each.
+
+# ------------------------------------------------------------------------------ links
 
 
 def wave_messages_link(wave: Wave) -> SafeString:
@@ -116,3 +153,28 @@ def response_extend_link(response: Response) -> SafeString | str:
         reverse("outreach:response_extend", args=[response.wave.slug, response.partnership.acronym]),
         response.partnership.acronym,
     )
+
+
+def wave_excel_link(wave: Wave) -> SafeString:
+    url = reverse("exchange:wave_excel", args=[wave.slug])
+    return format_html('<a href="{}">Export responses to Excel, or import them</a>', url)
+
+
+def install() -> None:
+    """Add the actions and links to the engine's admins (once, from `BackofficeConfig.ready`)."""
+    from surveys import admin as surveys_admin
+
+    waves = admin.site.get_model_admin(Wave)
+    waves.actions = [
+        send_invitations,
+        send_reminders,
+        close_now,
+        *(waves.actions or []),
+        export_responses,
+        export_responses_with_texts,
+    ]
+    responses = admin.site.get_model_admin(Response)
+    responses.actions = [reopen_responses, *(responses.actions or [])]
+    surveys_admin.LINKS["wave_messages"] = wave_messages_link
+    surveys_admin.LINKS["response_extend"] = response_extend_link
+    surveys_admin.LINKS["wave_excel"] = wave_excel_link
