@@ -16,10 +16,12 @@ from exchange.export import Status, wave_export
 from surveys.models import Wave
 
 
-def workbook_response(wave: Wave, *, labels: bool = False, status: str = Status.ALL) -> FileResponse:
+def workbook_response(
+    wave: Wave, *, labels: bool = False, status: str = Status.ALL, history: bool = False
+) -> FileResponse:
     """The wave's workbook as a download, written to a temporary file (streamed, not in memory)."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    wave_export(wave=wave, target=handle, labels=labels, status=status)
+    wave_export(wave=wave, target=handle, labels=labels, status=status, history=history)
     handle.seek(0)
     suffix = "-texts" if labels else ""
     return FileResponse(handle, as_attachment=True, filename=f"{wave.slug}-responses{suffix}.xlsx")

@@ -64,7 +64,12 @@ def wave_export_download(request: HttpRequest, slug: str) -> HttpResponseBase:
     form = ExportForm(request.GET)
     if not form.is_valid():
         return _page(request, wave, export_form=form, status=400)
-    return workbook_response(wave, labels=form.cleaned_data["labels"], status=form.cleaned_data["status"])
+    return workbook_response(
+        wave,
+        labels=form.cleaned_data["labels"],
+        status=form.cleaned_data["status"],
+        history=form.cleaned_data["history"],
+    )
 
 
 @staff_permission_required(IMPORT)
