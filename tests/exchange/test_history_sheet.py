@@ -183,7 +183,7 @@ def test_the_staff_export_page_has_the_history_checkbox(annex_a: Wave, changed, 
     assert 'name="history"' in page
     download = client.get(url, {"status": "all", "history": "on"})
     assert download.status_code == 200
-    rows = read_cells(BytesIO(b"".join(download.streaming_content)))["history"]
+    rows = read_cells(BytesIO(download.getvalue()))["history"]
     assert rows[0] == HEADER and len(rows) == 6
     plain = client.get(url, {"status": "all"})
-    assert "history" not in read_cells(BytesIO(b"".join(plain.streaming_content)))
+    assert "history" not in read_cells(BytesIO(plain.getvalue()))
