@@ -187,3 +187,30 @@ def test_the_staff_export_page_has_the_history_checkbox(annex_a: Wave, changed, 
     assert rows[0] == HEADER and len(rows) == 6
     plain = client.get(url, {"status": "all"})
     assert "history" not in read_cells(BytesIO(plain.getvalue()))
+
+
+def test_the_writer_process_and_this_one_write_the_same_history_sheet(annex_a: Wave, changed) -> None:
+    from django.test import override_settings
+
+    sheets = []
+    for process in (True, False):
+        with override_settings(EXCHANGE_WRITER_PROCESS=process):
+            sheets.append(read_cells(export(annex_a, history=True))["history"])
+    assert sheets[0] == sheets[1] and len(sheets[0]) == 6
+
+
+def test_a_value_longer_than_a_cell_is_cut_in_the_sheet_only(annex_a: Wave, changed) -> None:
+    response = changed["response"]
+    AnswerChange.objects.create(
+        response=response,
+        wave=annex_a,
+        partnership=response.partnership,
+        at=timezone.now(),
+        source="journey",
+        question_code="A10",
+        old_value="",
+        new_value="x" * 40_000,
+    )
+    cell = read_cells(export(annex_a, history=True))["history"][-1][7]
+    assert len(cell) == 32_767 and cell.endswith("x…")
+    assert len(AnswerChange.objects.get(question_code="A10").new_value) == 40_000
