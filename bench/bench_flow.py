@@ -54,6 +54,9 @@ FLOWS = int(os.getenv("BENCH_FLOWS", "100"))  # at CLIENTS clients; a tenth of i
 SECONDS = float(os.getenv("BENCH_SECONDS", "120"))
 PAGE_SECONDS = float(os.getenv("BENCH_PAGE_SECONDS", "8"))
 IN_PROCESS_FLOWS = 4  # per annex; the first warms the caches
+# Per annex and way: flows whose section POSTs are measured with the audit trail written and
+# with its writer disabled (issue 15 item 6), in turns.
+HISTORY_FLOWS = int(os.getenv("BENCH_HISTORY_FLOWS", "6"))
 ANNEXES = [
     ("escp-4i-progress", "escp-4i", "strand-1", "FLA"),
     ("escp-s3-progress", "escp-s3", "s3", "FLB"),
@@ -321,6 +324,54 @@ def in_process(
     return measured, sizes
 
 
+def history_cost(
+    todo: list[Coordinator], sections: dict[str, list[str]]
+) -> dict[bool, list[tuple[float, float, int, float]]]:
+    """Section POSTs with the audit trail (True) and with its writer disabled, here only
+    (False): (wall ms, CPU ms, queries, ms of the history's INSERT as the database
+    connection timed it) each. Flows go in pairs (Annex A, Annex B), pairs
+    in turns with and without, so that the machine's load falls on both alike; the first
+    pair warms the caches and is not counted. Every POST is a section's first save, so every
+    answered question makes an entry: the most a save writes."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    import surveys.services.responses as responses
+
+    written = responses.history_record
+
+    def disabled(**kwargs: Any) -> int:
+        return 0
+
+    measured: dict[bool, list[tuple[float, float, int, float]]] = {True: [], False: []}
+    client = Client()
+    try:
+        for number, c in enumerate(todo):
+            pair = number // 2
+            with_history = pair % 2 == 1
+            responses.history_record = written if with_history else disabled  # type: ignore[assignment]
+            client.cookies = SimpleCookie()
+            base = f"/r/{c.key}/"
+            client.get(base)
+            for code in sections[c.annex]:
+                page = client.get(f"{base}section/{code}/")
+                form = {**c.posts[code], "action": "next", "lock_version": lock_of(page.content.decode())}
+                with CaptureQueriesContext(connection) as queries:
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    saved = client.post(f"{base}section/{code}/", form)
+                    cpu, wall = (time.process_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000
+                assert saved.status_code == 302, (c.acronym, code, saved.status_code)
+                if pair > 0:
+                    inserts = sum(
+                        float(q["time"]) * 1000 for q in queries.captured_queries if "surveys_answerchange" in q["sql"]
+                    )
+                    measured[with_history].append((wall, cpu, len(queries.captured_queries), inserts))
+    finally:
+        responses.history_record = written
+    return measured
+
+
 # Answers stored ------------------------------------------------------------------------------
 
 
@@ -360,7 +411,7 @@ def median(pairs: list[tuple[float, int]], index: int) -> float:
 
 def main() -> int:
     env = bench_env(database_suffix="_bench_flow")
-    per_annex = IN_PROCESS_FLOWS + (FLOWS // 10 + FLOWS) // 2 + 2 + CLIENTS // 2 + 1
+    per_annex = IN_PROCESS_FLOWS + (FLOWS // 10 + FLOWS) // 2 + 2 + CLIENTS // 2 + 1 + 1 + 2 * HISTORY_FLOWS
     keys: dict[str, list[tuple[str, str]]] = {}
     for code, programme, group, prefix in ANNEXES:
         keys[code] = open_wave(
@@ -387,6 +438,7 @@ def main() -> int:
     pools = coordinators(keys)
     measured_flows = interleave(pools, 2 * IN_PROCESS_FLOWS)
     measured, sizes = in_process(measured_flows, sections)
+    history = history_cost(interleave(pools, 2 + 4 * HISTORY_FLOWS), sections)
     page_size = int(statistics.mean(sizes))
     page_paths = [f"/r/{c.key}/section/{code}/" for c in interleave(pools, CLIENTS) for code in sections[c.annex]]
     one = interleave(pools, max(2, FLOWS // 10))
@@ -406,6 +458,19 @@ def main() -> int:
         f"(bare view page: {page_size} bytes); section GET CPU / bare view CPU: "
         f"{median(measured['section GET'], 0) / bare_cpu:.1f}x"
     )
+
+    print(f"\nsection POST with the audit trail and without (its writer disabled), median of {len(history[True])}:")
+    print(f"  {'':<22}{'wall ms':>9}{'CPU ms':>8}{'queries':>9}")
+    for way, label in ((True, "with history"), (False, "history writer off")):
+        rows = history[way]
+        print(
+            f"  {label:<22}{statistics.median(r[0] for r in rows):>9.1f}"
+            f"{statistics.median(r[1] for r in rows):>8.1f}{statistics.median(r[2] for r in rows):>9.0f}"
+        )
+    extra = statistics.median(p[0] for p in history[True]) - statistics.median(p[0] for p in history[False])
+    print(f"  the history costs a save {extra:+.1f} ms (wall, median against median)")
+    insert = statistics.mean(p[3] for p in history[True])
+    print(f"  its INSERT alone: {insert:.2f} ms a save on average (the connection's timing, to the ms)")
 
     errors: list[str] = []
     done: list[Coordinator] = []

@@ -38,6 +38,7 @@ def bench_env(*, database_suffix: str = "") -> dict[str, str]:
         DEBUG="false",
         ALLOWED_HOSTS="127.0.0.1,testserver",
         SECURE_COOKIES="false",
+        SECURE_SSL_REDIRECT="false",
     )
     url = env.get("DATABASE_URL", "")
     if not url:

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from django.db.models import QuerySet
 
 from exchange.answer_cells import AnswerCells
+from exchange.history_sheet import history_sheet_write
 from exchange.layout import CODEBOOK, PARTNERSHIPS, CellWriter, SheetLayout, Unticked, workbook_layout
 from exchange.pipeline import RowSink, Workbook, new_workbook
 from exchange.resources import (
@@ -48,6 +49,7 @@ class Status:
 class ExportSummary:
     responses: int
     repeat_rows: int
+    changes: int | None = None  # rows of the history sheet, when asked for
 
 
 def _responses(wave: Wave, status: str) -> QuerySet[Response]:
@@ -90,16 +92,25 @@ def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[
 
 
 def wave_export(
-    *, wave: Wave, target: str | Path | BinaryIO, labels: bool = False, status: str = Status.ALL, chunk: int = CHUNK
+    *,
+    wave: Wave,
+    target: str | Path | BinaryIO,
+    labels: bool = False,
+    status: str = Status.ALL,
+    chunk: int = CHUNK,
+    history: bool = False,
 ) -> ExportSummary:
-    """Write the wave's workbook (see docs/exchange.md) to a path or binary file."""
+    """Write the wave's workbook (see docs/exchange.md) to a path or binary file; with
+    `history`, a last sheet of every change to the answers (`exchange.history_sheet`)."""
     if status not in Status.CHOICES:
         raise ValueError(f"status must be one of {', '.join(Status.CHOICES)}")
     with collector_paused():
-        return _export(wave, target, labels=labels, status=status, chunk=chunk)
+        return _export(wave, target, labels=labels, status=status, chunk=chunk, history=history)
 
 
-def _export(wave: Wave, target: str | Path | BinaryIO, *, labels: bool, status: str, chunk: int) -> ExportSummary:
+def _export(
+    wave: Wave, target: str | Path | BinaryIO, *, labels: bool, status: str, chunk: int, history: bool = False
+) -> ExportSummary:
     structure = structure_for(wave.version)
     layout = workbook_layout(structure)
     writer = CellWriter(labels=labels)
@@ -112,6 +123,10 @@ def _export(wave: Wave, target: str | Path | BinaryIO, *, labels: bool, status: 
     )
     try:
         summary = _write(book, wave, structure, layout, writer, labels=labels, status=status, chunk=chunk)
+        if history:
+            summary.changes = history_sheet_write(
+                book, wave=wave, submitted_only=status == Status.SUBMITTED, labels=labels
+            )
         book.save(target)
     except BaseException:
         book.discard()

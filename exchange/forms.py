@@ -15,6 +15,9 @@ class ExportForm(forms.Form):
         choices=[(Status.ALL, "All responses"), (Status.SUBMITTED, "Submitted responses only")], initial=Status.ALL
     )
     labels = forms.BooleanField(required=False, label="Texts instead of codes (for reading; the import reads codes)")
+    history = forms.BooleanField(
+        required=False, label="With a sheet of the history: every change to an answer, who and when (not imported)"
+    )
 
 
 class ImportForm(forms.Form):

@@ -62,6 +62,7 @@ T = Question.Type
 RESPONSES = "responses"
 CODEBOOK = "codebook"
 PARTNERSHIPS = "partnerships"
+HISTORY = "history"  # written on request only (exchange.history_sheet), never read
 RESPONSE_COLUMNS = ["partnership", "group", "status", "submitted_at"]
 REPEAT_COLUMNS = ["partnership", "group", "row"]
 # Codes a top-level question cannot have: its column would take a key column's name.
@@ -261,7 +262,7 @@ def sheet_name_problem(code: str) -> str | None:
         return f"the repeat question {code} cannot name a sheet: Excel refuses the characters [ ] : * ? / \\"
     if len(code) > SHEET_NAME_MAX:
         return f"the repeat question {code} cannot name a sheet: Excel allows {SHEET_NAME_MAX} characters"
-    if code.lower() in (RESPONSES, CODEBOOK, PARTNERSHIPS):
+    if code.lower() in (RESPONSES, CODEBOOK, PARTNERSHIPS, HISTORY):
         return f"the repeat question {code} cannot name a sheet: '{code.lower()}' is one of the workbook's own sheets"
     return None
 

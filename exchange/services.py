@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,6 +47,17 @@ class ImportReport:
         )
 
 
+def import_author(username: str | None, *, command: str, file_name: str) -> tuple[User | None, str]:
+    """Who a command's import is by: the staff user named (CommandError if unknown or not
+    staff), or else the command and the file, e.g. "manage.py import_responses wave.xlsx"."""
+    if username:
+        user = User.objects.filter(username=username).first()
+        if user is None or not user.is_staff:
+            raise CommandError(f"--by {username}: no staff user of that name.")
+        return user, ""
+    return None, f"manage.py {command} {file_name}"
+
+
 @transaction.atomic
 def responses_import(
     *,
@@ -54,6 +66,7 @@ def responses_import(
     dry_run: bool = False,
     now: dt.datetime | None = None,
     by: User | None = None,
+    by_name: str = "",
 ) -> ImportReport:
     """Create or replace each partnership's response in the wave with the plan's answers and status.
 
@@ -62,6 +75,7 @@ def responses_import(
     stored as given (relevance and completeness are the respondents' rules, not the file's).
     Each section's lock version is increased, so a respondent with a page open when the
     import ran gets the edit-conflict page instead of overwriting the imported answers.
+    The audit trail says who: the staff user `by`, or else `by_name` (the command and file).
     """
     if plan.problems:
         raise ImportRefused(plan.problems)
@@ -111,6 +125,7 @@ def responses_import(
             source=AnswerChange.Source.IMPORT,
             at=now,
             user=by,
+            name=by_name,
         )
         signals.answers_changed.send(sender=Response, response_ids=[response.pk])
         _bump_sections(response, structure, imported)

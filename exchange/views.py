@@ -32,10 +32,12 @@ IMPORT = "surveys.import_responses"
 REFRESH_SECONDS = 2
 
 
-def workbook_response(wave: Wave, *, labels: bool = False, status: str = Status.ALL) -> FileResponse:
+def workbook_response(
+    wave: Wave, *, labels: bool = False, status: str = Status.ALL, history: bool = False
+) -> FileResponse:
     """The wave's workbook as a download, written to a temporary file (streamed, not in memory)."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    wave_export(wave=wave, target=handle, labels=labels, status=status)
+    wave_export(wave=wave, target=handle, labels=labels, status=status, history=history)
     handle.seek(0)
     suffix = "-texts" if labels else ""
     return FileResponse(handle, as_attachment=True, filename=f"{wave.slug}-responses{suffix}.xlsx")
@@ -74,7 +76,12 @@ def wave_export_download(request: HttpRequest, slug: str) -> HttpResponseBase:
     form = ExportForm(request.GET)
     if not form.is_valid():
         return _page(request, wave, export_form=form, status=400)
-    return workbook_response(wave, labels=form.cleaned_data["labels"], status=form.cleaned_data["status"])
+    return workbook_response(
+        wave,
+        labels=form.cleaned_data["labels"],
+        status=form.cleaned_data["status"],
+        history=form.cleaned_data["history"],
+    )
 
 
 @staff_permission_required(IMPORT)

@@ -418,10 +418,10 @@ class ResponseAdmin(admin.ModelAdmin):
 
     # Deletes go through the service, which takes the responses out of the report's counts.
     def delete_model(self, request: HttpRequest, obj: Response) -> None:
-        responses_delete(response_ids=[obj.pk])
+        responses_delete(response_ids=[obj.pk], by=admin_review.staff(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> None:
-        responses_delete(response_ids=queryset.values_list("pk", flat=True))
+        responses_delete(response_ids=queryset.values_list("pk", flat=True), by=admin_review.staff(request))
 
     def has_reopen_response_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("surveys.reopen_response")
@@ -499,10 +499,10 @@ class AnswerAdmin(admin.ModelAdmin):
 
     # Deletes go through the service, which recounts a submitted response in the report.
     def delete_model(self, request: HttpRequest, obj: Answer) -> None:
-        answers_delete(answer_ids=[obj.pk])
+        answers_delete(answer_ids=[obj.pk], by=admin_review.staff(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Answer]) -> None:
-        answers_delete(answer_ids=queryset.values_list("pk", flat=True))
+        answers_delete(answer_ids=queryset.values_list("pk", flat=True), by=admin_review.staff(request))
 
     @admin.display(description="Text / comment")
     def short_text(self, obj: Answer) -> str:

@@ -28,7 +28,7 @@ class SendBackForm(forms.Form):
     )
 
 
-def _staff(request: HttpRequest) -> User | None:
+def staff(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
@@ -58,7 +58,7 @@ def mark_checked(
         return _confirm_page(request, queryset, "mark_checked", "Mark these responses checked?", None)
     for response in queryset.select_related("partnership"):
         try:
-            response_check(response_id=response.pk, by=_staff(request))
+            response_check(response_id=response.pk, by=staff(request))
         except ValidationError as exc:
             modeladmin.message_user(request, " ".join(exc.messages), messages.WARNING)
         else:
@@ -78,7 +78,7 @@ def send_back(
         return _confirm_page(request, queryset, "send_back", "Send these responses back?", form)
     for response in queryset.select_related("partnership"):
         try:
-            response_send_back(response_id=response.pk, by=_staff(request), message=form.cleaned_data["message"])
+            response_send_back(response_id=response.pk, by=staff(request), message=form.cleaned_data["message"])
         except ValidationError as exc:
             modeladmin.message_user(request, " ".join(exc.messages), messages.WARNING)
         else:
@@ -87,11 +87,15 @@ def send_back(
 
 
 def history_html(response: Response) -> SafeString:
-    """The response's review events and answer changes, newest first (texts escaped by the template)."""
+    """The response's review events and answer changes, newest first (texts escaped by the
+    template); the changes are the partnership's in the wave, so those of a response deleted
+    before this one (the admin, then an import) show too."""
     events = (
         ResponseEvent.objects.filter(response=response).select_related("by_contact", "by_user").order_by("-at", "-pk")
     )
     changes = (
-        AnswerChange.objects.filter(response=response).select_related("by_contact", "by_user").order_by("-at", "-pk")
+        AnswerChange.objects.filter(wave_id=response.wave_id, partnership_id=response.partnership_id)
+        .select_related("by_contact", "by_user")
+        .order_by("-at", "-pk")
     )
     return render_to_string("admin/surveys/response_history.html", {"events": events, "changes": changes})

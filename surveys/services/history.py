@@ -1,9 +1,11 @@
 """The one writer of a response's audit trail and review events.
 
-Every path that changes answers (the journey's section save, the import, the reopen and the
-send-back) calls `history_record` with the values before and after: the difference is
-computed once, in memory, from values the caller already holds, and written with one bulk
-insert, so a section save costs one query more and no read.
+Every path that changes answers (the journey's section save, "no change since last year",
+the prefill from the previous wave, the import, the admin's deletions) calls
+`history_record` with the values before and after: the difference is computed once, in
+memory, from values the caller already holds, and written with one bulk insert, so a section
+save costs one query more and no read. Reopening and sending back change no answer: they are
+review events (`event_record`).
 """
 
 from __future__ import annotations
@@ -75,16 +77,23 @@ def history_record(
     at: dt.datetime,
     contact: Contact | None = None,
     user: User | None = None,
+    name: str = "",
 ) -> int:
-    """Write one AnswerChange per changed question (one INSERT, none when nothing changed)."""
+    """Write one AnswerChange per changed question (one INSERT, none when nothing changed).
+
+    Who: the contact (the journey), the staff user, or else `name` (the command an import
+    came from)."""
     changes = history_changes(structure=structure, codes=codes, before=before, after=after)
     if changes:
         AnswerChange.objects.bulk_create(
             AnswerChange(
                 response=response,
+                wave_id=response.wave_id,
+                partnership_id=response.partnership_id,
                 at=at,
                 by_contact=contact,
                 by_user=user,
+                by_name=name[:200],
                 source=source,
                 question_code=code,
                 old_value=old,

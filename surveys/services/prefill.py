@@ -19,7 +19,8 @@ from django.utils import timezone
 from surveys import signals
 from surveys.definition.structure import structure_for
 from surveys.exceptions import AlreadySubmitted, ResponseClosed
-from surveys.models import Answer, Contact, PrefillChoice, RepeatRow, Response, SectionState
+from surveys.models import Answer, AnswerChange, Contact, PrefillChoice, RepeatRow, Response, SectionState
+from surveys.services.history import history_record
 from surveys.services.lineage import Correspondence, QuestionPair, version_correspondence
 from surveys.services.responses import replace_answers, response_save_section
 from surveys.values import Choice, Ticked, Values, hidden_codes, is_empty, load_values, short_text
@@ -121,6 +122,16 @@ def response_prefill(
         # (the reports' tallies, a history) see the copy as a change of answers.
         signals.answers_changing.send(sender=Response, response_ids=[locked.pk])
         replace_answers(response=locked, structure=structure, nodes=structure.questions(), values=carried)
+        history_record(
+            response=locked,
+            structure=structure,
+            codes=[n.code for n in structure.questions() if n.code in carried],
+            before={},
+            after=carried,
+            source=AnswerChange.Source.PREFILL,
+            at=now,
+            contact=contact,
+        )
         locked.prefilled_from = source
     locked.prefill_choice = PrefillChoice.PREVIOUS if source is not None else PrefillChoice.EMPTY
     fields = ["prefill_choice", "prefilled_from", "updated_at"]
@@ -201,4 +212,5 @@ def section_keep_previous(
         force=True,
         confirm_removal=None,
         now=now,
+        source=AnswerChange.Source.PREFILL,
     )

@@ -76,8 +76,10 @@ def response_save_section(
     force: bool = False,
     confirm_removal: str | None = None,
     now: dt.datetime | None = None,
+    source: str = AnswerChange.Source.JOURNEY,
 ) -> SectionState:
-    """Save the answers given on one section page.
+    """Save the answers given on one section page (`source`: what the audit trail says it
+    came from, "prefill" for "no change since last year").
 
     `values` holds the section's questions (a missing key: no answer). Answers of questions
     that these values hide (here or in later sections) are deleted, so hidden answers are
@@ -125,7 +127,7 @@ def response_save_section(
         codes=[n.code for n in nodes],
         before=stored,
         after=kept,
-        source=AnswerChange.Source.JOURNEY,
+        source=source,
         at=now,
         contact=contact,
     )

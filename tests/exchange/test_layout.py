@@ -113,6 +113,15 @@ def test_repeat_questions_that_would_share_a_sheet_or_cannot_name_one_are_refuse
     ]
 
 
+def test_a_repeat_question_coded_history_is_refused_the_export_has_that_sheet() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        normalise(definition(lambda d: facts(d)[-1].update(code="History")))
+    assert caught.value.problems == [
+        "its Excel export could not be imported back: the repeat question History cannot name a sheet: "
+        "'history' is one of the workbook's own sheets"
+    ]
+
+
 def test_load_questionnaires_refuses_such_a_definition_with_the_reason(db: None, tmp_path: Path) -> None:
     import yaml
 

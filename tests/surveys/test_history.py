@@ -114,3 +114,30 @@ def test_a_save_that_changes_nothing_writes_no_history(client: Client, coordinat
     post(client, coordinator, "respondent", RESPONDENT)
 
     assert len(changes(response_of(coordinator))) == 3
+
+
+def test_deletions_in_the_admin_are_recorded_by_the_staff_user(client: Client, coordinator: Persona) -> None:
+    from django.urls import reverse
+
+    from surveys.models import Answer
+    from tests.factories import StaffFactory
+
+    post(client, coordinator, "respondent", RESPONDENT)
+    response = response_of(coordinator)
+    staff = StaffFactory.create(username="cleaner")
+    client.force_login(staff)
+    answer = Answer.objects.get(response=response, question__code="R2")
+    page = client.post(reverse("admin:surveys_answer_delete", args=[answer.pk]), {"post": "yes"})
+    assert page.status_code == 302
+    page = client.post(reverse("admin:surveys_response_delete", args=[response.pk]), {"post": "yes"})
+    assert page.status_code == 302
+    assert not Response.objects.filter(pk=response.pk).exists()
+
+    # By hand: R2 alone, then what was left (R1, R3); the entries outlive the response.
+    entries = AnswerChange.objects.filter(source="admin_delete").order_by("pk")
+    assert [(c.question_code, c.old_value, c.new_value, c.author, c.response_id) for c in entries] == [
+        ("R2", "Cluster manager", "", "cleaner (staff)", None),
+        ("R1", "Ada Coordinator", "", "cleaner (staff)", None),
+        ("R3", "ada@gca.example.org", "", "cleaner (staff)", None),
+    ]
+    assert AnswerChange.objects.filter(source="journey", response__isnull=True).count() == 3

@@ -224,3 +224,42 @@ def test_the_copy_is_told_to_the_apps_above_as_a_change_of_answers(client: Clien
         signals.answers_changing.disconnect(dispatch_uid="test-prefill-changing")
         signals.answers_changed.disconnect(dispatch_uid="test-prefill-changed")
     assert seen == [("changing", [response.pk]), ("changed", [response.pk])]
+
+
+def test_the_prefill_and_no_change_since_last_year_are_in_the_audit_trail(client: Client, waves):
+    from surveys.models import AnswerChange, Contact
+    from surveys.services.responses import response_save_section
+
+    _, current = waves
+    ada, response = prefilled(client, current)
+    contact = Contact.objects.get(email="ada@gca.example.org")
+    # By hand from PREVIOUS: the four carried questions, in questionnaire order, from nothing.
+    assert [
+        (c.source, c.question_code, c.old_value, c.new_value, c.by_contact)
+        for c in AnswerChange.objects.filter(response=response).order_by("pk")
+    ] == [
+        ("prefill", "NAME", "", "GCA Partnership", contact),
+        ("prefill", "Q4", "", "Fine", contact),
+        ("prefill", "Q5", "", "Digital", contact),
+        ("prefill", "Q6", "", "1. organisation: Acme\n2. organisation: Beta", contact),
+    ]
+    structure = structure_for(current.version)
+    values = load_values(response, structure)
+    response_save_section(
+        response_id=response.pk,
+        section_code="s",
+        contact=contact,
+        values={**values, "Q4": "Better", "Q5": Choice(option="energy")},
+        lock_version=0,
+    )
+    client.post(ada.url("section_unchanged", "s"))
+    assert [
+        (c.source, c.question_code, c.old_value, c.new_value)
+        for c in AnswerChange.objects.filter(response=response).order_by("pk")[4:]
+    ] == [
+        ("journey", "Q4", "Fine", "Better"),
+        ("journey", "Q5", "Digital", "Energy"),
+        # "No change since last year": back to last year's, said as such.
+        ("prefill", "Q4", "Better", "Fine"),
+        ("prefill", "Q5", "Energy", "Digital"),
+    ]

@@ -24,6 +24,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--status", choices=Status.CHOICES, default=Status.ALL, help="Only submitted responses, or all (default)"
         )
+        parser.add_argument(
+            "--history", action="store_true", help="Add a sheet 'history': every change to an answer (not imported)"
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
         wave = Wave.objects.select_related("version__questionnaire").filter(slug=o["wave"]).first()
@@ -35,10 +38,13 @@ class Command(BaseCommand):
         if output.suffix.lower() != ".xlsx":
             raise CommandError(f"{output}: the file name must end in .xlsx")
         try:
-            summary = wave_export(wave=wave, target=output, labels=o["labels"], status=o["status"])
+            summary = wave_export(
+                wave=wave, target=output, labels=o["labels"], status=o["status"], history=o["history"]
+            )
         except OSError as exc:
             raise CommandError(f"{output}: {exc.strerror or exc}") from exc
         self.stdout.write(
             f"Wrote {output}: {summary.responses} responses, {summary.repeat_rows} repeat rows "
-            f"({'texts' if o['labels'] else 'codes'}, {o['status']})."
+            f"({'texts' if o['labels'] else 'codes'}, {o['status']})"
+            + (f", {summary.changes} changes in the history sheet." if summary.changes is not None else ".")
         )

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from exchange.imports import ImportRefused
 from exchange.limesurvey import limesurvey_read
-from exchange.services import responses_import
+from exchange.services import import_author, responses_import
 from surveys.models import Wave
 
 
@@ -23,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--mapping", required=True, type=Path, help="The mapping file (YAML)")
         parser.add_argument("file", type=Path, help="LimeSurvey's export (.xlsx or .csv)")
         parser.add_argument("--dry-run", action="store_true", help="Check the file and report, change nothing")
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="The staff user the answers' history names (default: this command and the file's name)",
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
         wave = Wave.objects.select_related("version__questionnaire").filter(slug=o["wave"]).first()
@@ -36,8 +41,9 @@ class Command(BaseCommand):
         plan = limesurvey_read(
             wave=wave, file=o["file"], mapping_text=o["mapping"].read_text(encoding="utf-8"), file_name=o["file"].name
         )
+        by, by_name = import_author(o["by"], command="import_limesurvey", file_name=o["file"].name)
         try:
-            report = responses_import(wave=wave, plan=plan, dry_run=o["dry_run"])
+            report = responses_import(wave=wave, plan=plan, dry_run=o["dry_run"], by=by, by_name=by_name)
         except ImportRefused as exc:
             raise CommandError(
                 f"{o['file']}: nothing was imported, {exc}:\n  " + "\n  ".join(str(p) for p in exc.problems)

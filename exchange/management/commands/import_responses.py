@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from exchange.imports import ImportRefused
 from exchange.reader import workbook_read
-from exchange.services import responses_import
+from exchange.services import import_author, responses_import
 from surveys.models import Wave
 
 
@@ -21,6 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--wave", required=True, help="Slug of the wave")
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check the file and report, change nothing")
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="The staff user the answers' history names (default: this command and the file's name)",
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
         wave = Wave.objects.select_related("version__questionnaire").filter(slug=o["wave"]).first()
@@ -32,8 +37,9 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         plan = workbook_read(wave=wave, file=path)
+        by, by_name = import_author(o["by"], command="import_responses", file_name=path.name)
         try:
-            report = responses_import(wave=wave, plan=plan, dry_run=o["dry_run"])
+            report = responses_import(wave=wave, plan=plan, dry_run=o["dry_run"], by=by, by_name=by_name)
         except ImportRefused as exc:
             raise CommandError(
                 f"{path}: nothing was imported, {exc}:\n  " + "\n  ".join(str(p) for p in exc.problems)

@@ -10,6 +10,7 @@ from surveys.services.demo import demo_load
 from surveys.services.demo_admin import demo_admin_ensure, demo_box, demo_links_mint, password_file
 from surveys.services.demo_collaborations import demo_collaboration_links
 from surveys.services.demo_plausibility import demo_implausible_ensure, demo_implausible_links
+from surveys.services.demo_review import demo_review_ensure, demo_review_links
 
 
 class Command(BaseCommand):
@@ -36,9 +37,17 @@ class Command(BaseCommand):
         # A draft whose answers the plausibility checks flag (issue 15).
         demo_implausible_ensure()
         admin = demo_admin_ensure(new_password=options["new_password"])
+        # A submission checked and one sent back with a message, by the admin (issue 15).
+        demo_review_ensure()
         if admin.created_password:
             self.stdout.write(f"New admin password, kept in {password_file()} (setup_demo --new-password changes it).")
         if not options["no_links"]:
             self.stdout.write(
-                demo_box(admin=admin, links=demo_links_mint() + demo_implausible_links() + demo_collaboration_links())
+                demo_box(
+                    admin=admin,
+                    links=demo_links_mint()
+                    + demo_implausible_links()
+                    + demo_collaboration_links()
+                    + demo_review_links(),
+                )
             )
