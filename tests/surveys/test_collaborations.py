@@ -108,7 +108,10 @@ def test_one_answer_per_pair_is_a_named_constraint(claims):
 
     elbe, gca = claims["ELBE"], claims["GCA"]
     CollaborationConfirmation.objects.create(response=elbe, claimant=gca, status="confirmed", answered_at=days(0))
-    with transaction.atomic(), pytest.raises(IntegrityError, match="collaborationconfirmation_once_per_pair"):
+    assert "collaborationconfirmation_once_per_pair" in {c.name for c in CollaborationConfirmation._meta.constraints}
+    # PostgreSQL names the constraint; SQLite names a unique constraint's columns instead.
+    once = "collaborationconfirmation_once_per_pair|UNIQUE constraint failed: surveys_collaborationconfirmation.response_id"
+    with transaction.atomic(), pytest.raises(IntegrityError, match=once):
         CollaborationConfirmation.objects.create(response=elbe, claimant=gca, status="declined", answered_at=days(0))
     with transaction.atomic(), pytest.raises(IntegrityError, match="collaborationconfirmation_not_own_response"):
         CollaborationConfirmation.objects.create(response=gca, claimant=gca, status="declined", answered_at=days(0))
