@@ -215,9 +215,29 @@ def _build(sizes: list[int], connection: Any) -> None:
         first_response = response_id + 1
         insert(
             "surveys_response",
-            ["id", "wave_id", "partnership_id", "status", "started_at", "submitted_at", "created_at", "updated_at"],
+            [
+                "id",
+                "wave_id",
+                "partnership_id",
+                "status",
+                "prefill_choice",
+                "started_at",
+                "submitted_at",
+                "created_at",
+                "updated_at",
+            ],
             (
-                (first_response + i, wave.pk, i + 1, "submitted", now, now - dt.timedelta(minutes=i % 5000), now, now)
+                (
+                    first_response + i,
+                    wave.pk,
+                    i + 1,
+                    "submitted",
+                    "",
+                    now,
+                    now - dt.timedelta(minutes=i % 5000),
+                    now,
+                    now,
+                )
                 for i in range(size)
             ),
         )

@@ -6,8 +6,8 @@ For each size of BENCH_SIZES (default 1000,10000), on the data of `bench_reports
 BENCH_REUSE database `bench_reports_<N>`, built by it when missing) and of `bench_export.py`
 (database `bench_export`, built by it when a wave is missing):
 
-- the whole report (JSON contract, with the comparison): as shipped (tallies, reading ahead,
-  garbage collector paused), then with one mechanism off at a time, and by SQL GROUP BY
+- the whole report (JSON contract, with the comparison): as shipped (tallies, garbage
+  collector paused), then with one mechanism off at a time, and by SQL GROUP BY
   over the answer rows (`wave_report(scan=True)`, the plain path; collector paused);
 - what the tallies cost the writers: `tallies_add` and `tallies_remove` of one response (a
   submission and a reopening each pay one), the report's check, a wave's rebuild;
@@ -78,7 +78,6 @@ def measure_reports(n: int) -> dict[str, float]:
     """In a process of its own (the database is a setting): the report's rows at size n."""
     _setup(f"bench_reports_{n}")
     from django.db import transaction
-    from django.test import override_settings
 
     import reports.report as report_module
     from reports.report import as_json, wave_report
@@ -92,8 +91,6 @@ def measure_reports(n: int) -> dict[str, float]:
     as_json(wave_report(wave))  # warm: structure cache, connections
     out: dict[str, float] = {}
     out["report"] = _best(lambda: as_json(wave_report(wave)))
-    with override_settings(READ_AHEAD=False):
-        out["report_one_connection"] = _best(lambda: as_json(wave_report(wave)))
     paused = report_module.collector_paused
     report_module.collector_paused = contextlib.nullcontext  # type: ignore[assignment]
     try:
@@ -199,8 +196,7 @@ def main() -> int:
     def seconds(key: str) -> list[str]:
         return [f"{reports[n][key]:.3f} s" for n in SIZES]
 
-    row("report", "as shipped: tallies, reading ahead, collector paused", seconds("report"))
-    row("report", "reading ahead off (one connection)", seconds("report_one_connection"))
+    row("report", "as shipped: tallies, collector paused", seconds("report"))
     row("report", "collector on", seconds("report_gc_on"))
     row("report", "plain path: SQL GROUP BY over the answer rows (no tallies)", seconds("report_scan"))
     row("report", "the tallies' check (in every report above)", seconds("check"))

@@ -318,10 +318,6 @@ EXCHANGE_ZIP_RATIO_MAX = envint("EXCHANGE_ZIP_RATIO_MAX", "500")
 EXCHANGE_MAX_ROWS = envint("EXCHANGE_MAX_ROWS", "200000")
 EXCHANGE_UPLOAD_DIR = Path(os.getenv("EXCHANGE_UPLOAD_DIR", str(BASE_DIR / "var" / "uploads")))
 
-# Reports: their large reads on other database connections while the first one works
-# (PostgreSQL, outside a transaction; surveys/reads.py).
-READ_AHEAD = envbool("READ_AHEAD", "true")
-
 # Outreach (invitations, reminders, deadlines; docs/outreach.md).
 # Messages per task (sent over one SMTP connection).
 OUTREACH_BATCH_SIZE = envint("OUTREACH_BATCH_SIZE", "100")
