@@ -1,28 +1,25 @@
-"""Admin actions of the wave changelist: the wave's responses as a workbook."""
+"""Admin actions of the wave changelist: the wave's responses as a workbook, written by the
+worker (an `ExportJob`, `exchange.jobs`); the action goes to the job's page."""
 
 from __future__ import annotations
 
-import tempfile
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from exchange.export import Status, wave_export
+from exchange.export import Status
+from exchange.jobs import export_job_create
 from surveys.models import Wave
 
 
-def workbook_response(wave: Wave, *, labels: bool = False, status: str = Status.ALL) -> FileResponse:
-    """The wave's workbook as a download, written to a temporary file (streamed, not in memory)."""
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    wave_export(wave=wave, target=handle, labels=labels, status=status)
-    handle.seek(0)
-    suffix = "-texts" if labels else ""
-    return FileResponse(handle, as_attachment=True, filename=f"{wave.slug}-responses{suffix}.xlsx")
+def _export(request: HttpRequest, wave: Wave, *, labels: bool) -> HttpResponseBase:
+    job = export_job_create(wave=wave, user=request.user, labels=labels, status=Status.ALL)
+    return redirect("exchange:export_job", wave.slug, job.pk)
 
 
 def _single(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]) -> Wave | None:
@@ -37,7 +34,7 @@ def export_responses(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
 ) -> HttpResponseBase | None:
     wave = _single(modeladmin, request, queryset)
-    return workbook_response(wave) if wave else None
+    return _export(request, wave, labels=False) if wave else None
 
 
 @admin.action(description="Export responses to Excel, with texts (for reading)", permissions=["export_responses"])
@@ -45,7 +42,7 @@ def export_responses_with_texts(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
 ) -> HttpResponseBase | None:
     wave = _single(modeladmin, request, queryset)
-    return workbook_response(wave, labels=True) if wave else None
+    return _export(request, wave, labels=True) if wave else None
 
 
 def wave_excel_link(wave: Wave) -> SafeString:

@@ -9,7 +9,7 @@ cells that `surveys.values` and `CellWriter` give), and the rows go to the sheet
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -89,17 +89,34 @@ def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[
     yield from chunks
 
 
+Progress = Callable[[int], None]
+
+
 def wave_export(
-    *, wave: Wave, target: str | Path | BinaryIO, labels: bool = False, status: str = Status.ALL, chunk: int = CHUNK
+    *,
+    wave: Wave,
+    target: str | Path | BinaryIO,
+    labels: bool = False,
+    status: str = Status.ALL,
+    chunk: int = CHUNK,
+    progress: Progress | None = None,
 ) -> ExportSummary:
-    """Write the wave's workbook (see docs/exchange.md) to a path or binary file."""
+    """Write the wave's workbook (see docs/exchange.md) to a path or binary file;
+    `progress(n)` is told how many responses are written so far, after each chunk."""
     if status not in Status.CHOICES:
         raise ValueError(f"status must be one of {', '.join(Status.CHOICES)}")
     with collector_paused():
-        return _export(wave, target, labels=labels, status=status, chunk=chunk)
+        return _export(wave, target, labels=labels, status=status, chunk=chunk, progress=progress)
 
 
-def _export(wave: Wave, target: str | Path | BinaryIO, *, labels: bool, status: str, chunk: int) -> ExportSummary:
+def responses_count(wave: Wave, status: str) -> int:
+    """How many responses the export of `status` writes."""
+    return _responses(wave, status).count()
+
+
+def _export(
+    wave: Wave, target: str | Path | BinaryIO, *, labels: bool, status: str, chunk: int, progress: Progress | None
+) -> ExportSummary:
     structure = structure_for(wave.version)
     layout = workbook_layout(structure)
     writer = CellWriter(labels=labels)
@@ -111,7 +128,9 @@ def _export(wave: Wave, target: str | Path | BinaryIO, *, labels: bool, status: 
         }
     )
     try:
-        summary = _write(book, wave, structure, layout, writer, labels=labels, status=status, chunk=chunk)
+        summary = _write(
+            book, wave, structure, layout, writer, labels=labels, status=status, chunk=chunk, progress=progress
+        )
         book.save(target)
     except BaseException:
         book.discard()
@@ -148,6 +167,7 @@ def _write(
     labels: bool,
     status: str,
     chunk: int,
+    progress: Progress | None,
 ) -> ExportSummary:
     responses_sheet = _sheet(book, layout.responses, labels, freeze=1)
     answer_cells = AnswerCells(layout, writer)
@@ -231,6 +251,8 @@ def _write(
                 )
             )
             total += 1
+        if progress is not None:
+            progress(total)
 
     for entry in codebook_entries(structure, layout):
         codebook_sheet.write(dict(enumerate(codebook.export_resource(entry))))
