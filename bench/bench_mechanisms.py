@@ -12,8 +12,8 @@ BENCH_REUSE database `bench_reports_<N>`, built by it when missing) and of `benc
 - what the tallies cost the writers: `tallies_add` and `tallies_remove` of one response (a
   submission and a reopening each pay one), the report's check, a wave's rebuild;
 - the export to Excel (codes) in a fresh process, with its peak memory: as shipped, then
-  with one mechanism off at a time (the forked writer process, the collector paused, the
-  column fetches), and the plain path: every cell written by XlsxWriter itself
+  with one mechanism off at a time (the collector paused, the column fetches), and the
+  plain path: every cell written by XlsxWriter itself
   (`constant_memory=True`, `PlainWorkbook` below) instead of the hand-written renderer
   (`exchange.xlsx`), in one process.
 
@@ -286,20 +286,18 @@ class PlainWorkbook:
 
 
 EXPORT_VARIANTS = {
-    # key: (label, forked writer, collector on, plain fetches, XlsxWriter alone)
-    "shipped": ("as shipped: forked writer process, collector paused, column fetches", True, False, False, False),
-    "no_writer": ("writer process off (one process)", False, False, False, False),
-    "gc_on": ("collector on (writer process)", True, True, False, False),
-    "no_writer_gc_on": ("writer process off, collector on", False, True, False, False),
-    "plain_fetch": ("column fetches off: plain ORM values_list (one process)", False, False, True, False),
-    "xlsxwriter": ("plain path: XlsxWriter constant_memory, one process, collector paused", False, False, False, True),
-    "plain": ("all plain: XlsxWriter, ORM values_list, collector on, one process", False, True, True, True),
+    # key: (label, collector on, plain fetches, XlsxWriter alone); all in one process.
+    "shipped": ("as shipped: hand-written renderer, collector paused, column fetches", False, False, False),
+    "gc_on": ("collector on", True, False, False),
+    "plain_fetch": ("column fetches off: plain ORM values_list", False, True, False),
+    "xlsxwriter": ("plain path: XlsxWriter constant_memory (collector paused, column fetches)", False, False, True),
+    "plain": ("all plain: XlsxWriter, ORM values_list, collector on", True, True, True),
 }
 
 
 def measure_export(slug: str, variant: str) -> None:
     """In a fresh process (peak memory its own): `bench_export.measure` of one variant."""
-    _, _, gc_on, plain_fetch, xlsxwriter_alone = EXPORT_VARIANTS[variant]
+    _, gc_on, plain_fetch, xlsxwriter_alone = EXPORT_VARIANTS[variant]
     _setup("bench_export")
     import bench_export
 
@@ -311,18 +309,14 @@ def measure_export(slug: str, variant: str) -> None:
         exchange.export.fetch_tuples = plain_tuples  # type: ignore[assignment]
         exchange.export.iter_tuples = plain_iter  # type: ignore[assignment]
     if xlsxwriter_alone:
-        exchange.export.new_workbook = PlainWorkbook  # type: ignore[assignment]
+        exchange.export.StreamingWorkbook = PlainWorkbook  # type: ignore[assignment]
     bench_export.measure(slug, labels=False)
 
 
 def _export_run(slug: str, variant: str) -> dict[str, Any]:
-    writer = EXPORT_VARIANTS[variant][1]
-    env = {**os.environ, "EXCHANGE_WRITER_PROCESS": "true" if writer else "false"}
     args = [sys.executable, __file__, "--export", slug, variant]
     runs = [
-        json.loads(
-            subprocess.run(args, check=True, capture_output=True, text=True, cwd=ROOT, env=env).stdout.splitlines()[-1]
-        )
+        json.loads(subprocess.run(args, check=True, capture_output=True, text=True, cwd=ROOT).stdout.splitlines()[-1])
         for _ in range(REPEAT)
     ]
     return min(runs, key=lambda r: r["seconds"])

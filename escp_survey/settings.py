@@ -305,10 +305,6 @@ LOGGING = {
 # The Observatory's name, shown in pages and emails.
 ORGANISATION_NAME = os.getenv("ORGANISATION_NAME", "European Observatory for Clusters and Industrial Change")
 
-# Excel export: render the workbook in a forked writer process beside the one reading the
-# database (docs/exchange.md, "Scale"); off: everything in one process.
-EXCHANGE_WRITER_PROCESS = envbool("EXCHANGE_WRITER_PROCESS", "true")
-
 # Imports (responses, LimeSurvey, register): limits checked before a file is parsed
 # (surveys/uploads.py), and where uploaded files wait for the Celery worker that imports
 # them (a folder the web and the worker both reach, not public).

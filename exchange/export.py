@@ -18,7 +18,6 @@ from django.db.models import QuerySet
 
 from exchange.answer_cells import AnswerCells
 from exchange.layout import CODEBOOK, PARTNERSHIPS, CellWriter, SheetLayout, Unticked, workbook_layout
-from exchange.pipeline import RowSink, Workbook, new_workbook
 from exchange.resources import (
     CodebookResource,
     PartnershipRow,
@@ -26,13 +25,12 @@ from exchange.resources import (
     codebook_entries,
     message_dates,
 )
+from exchange.xlsx import SheetRows, StreamingWorkbook
 from surveys.bulk import IdList, collector_paused, fetch_tuples, iter_tuples
 from surveys.definition.structure import structure_for
 from surveys.models import Answer, Contact, Partnership, RepeatRow, Response, Wave
 
 CHUNK = 1000
-# The first chunk of responses is split so that its first 1/FIRST_PART goes alone.
-FIRST_PART = 10
 FORMAT_PROPERTY = "escp_survey_format"
 WAVE_PROPERTY = "escp_survey_wave"
 QUESTIONNAIRE_PROPERTY = "escp_survey_questionnaire"
@@ -58,12 +56,10 @@ def _responses(wave: Wave, status: str) -> QuerySet[Response]:
 
 
 def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Responses of the wave in acronym order, `size` at a time (the first chunk in two).
+    """Responses of the wave in acronym order, `size` at a time.
 
     One query read through a server-side cursor (binary rows on PostgreSQL): paging with
-    LIMIT would sort the wave's responses again for every page. The first chunk goes in
-    two parts, the first a tenth: the writer process starts on its rows while the rest of
-    the chunk is read, rather than waiting for all of it.
+    LIMIT would sort the wave's responses again for every page.
     """
     rows = (
         _responses(wave, status)
@@ -78,15 +74,7 @@ def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[
             "submitted_at",
         )
     )
-    chunks = iter_tuples(rows, size)
-    first = next(chunks, None)
-    if first is None:
-        return
-    head = max(1, len(first) // FIRST_PART)
-    yield first[:head]
-    if first[head:]:
-        yield first[head:]
-    yield from chunks
+    return iter_tuples(rows, size)
 
 
 Progress = Callable[[int], None]
@@ -120,7 +108,7 @@ def _export(
     structure = structure_for(wave.version)
     layout = workbook_layout(structure)
     writer = CellWriter(labels=labels)
-    book = new_workbook(
+    book = StreamingWorkbook(
         properties={
             FORMAT_PROPERTY: "labels" if labels else "codes",
             WAVE_PROPERTY: wave.slug,
@@ -147,7 +135,7 @@ def _partnerships(ids: set[int]) -> dict[int, tuple[str, str]]:
     }
 
 
-def _sheet(book: Workbook, layout: SheetLayout, labels: bool, freeze: int) -> RowSink:
+def _sheet(book: StreamingWorkbook, layout: SheetLayout, labels: bool, freeze: int) -> SheetRows:
     return book.add_sheet(
         layout.name,
         layout.headers,
@@ -158,7 +146,7 @@ def _sheet(book: Workbook, layout: SheetLayout, labels: bool, freeze: int) -> Ro
 
 
 def _write(
-    book: Workbook,
+    book: StreamingWorkbook,
     wave: Wave,
     structure: Any,
     layout: Any,
