@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from exchange.views import workbook_response
+from exchange.export import Status
+from exchange.jobs import export_job_create
 from outreach import services
 from surveys.models import Response, Wave
 from surveys.services.responses import response_reopen
@@ -116,12 +117,18 @@ def _single(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
     return queryset.select_related("version__questionnaire").get()
 
 
+def _export(request: HttpRequest, wave: Wave, *, labels: bool) -> HttpResponseBase:
+    # Written by the worker (an ExportJob): the action goes to the job's page.
+    job = export_job_create(wave=wave, user=request.user, labels=labels, status=Status.ALL)
+    return redirect("exchange:export_job", wave.slug, job.pk)
+
+
 @admin.action(description="Export responses to Excel", permissions=["export_responses"])
 def export_responses(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
 ) -> HttpResponseBase | None:
     wave = _single(modeladmin, request, queryset)
-    return workbook_response(wave) if wave else None
+    return _export(request, wave, labels=False) if wave else None
 
 
 @admin.action(description="Export responses to Excel, with texts (for reading)", permissions=["export_responses"])
@@ -129,7 +136,7 @@ def export_responses_with_texts(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Wave]
 ) -> HttpResponseBase | None:
     wave = _single(modeladmin, request, queryset)
-    return workbook_response(wave, labels=True) if wave else None
+    return _export(request, wave, labels=True) if wave else None
 
 
 # An action's `permissions=["x"]` asks the model admin's `has_x_permission(request)`; the

@@ -215,9 +215,29 @@ def _build(sizes: list[int], connection: Any) -> None:
         first_response = response_id + 1
         insert(
             "surveys_response",
-            ["id", "wave_id", "partnership_id", "status", "started_at", "submitted_at", "created_at", "updated_at"],
+            [
+                "id",
+                "wave_id",
+                "partnership_id",
+                "status",
+                "prefill_choice",
+                "started_at",
+                "submitted_at",
+                "created_at",
+                "updated_at",
+            ],
             (
-                (first_response + i, wave.pk, i + 1, "submitted", now, now - dt.timedelta(minutes=i % 5000), now, now)
+                (
+                    first_response + i,
+                    wave.pk,
+                    i + 1,
+                    "submitted",
+                    "",
+                    now,
+                    now - dt.timedelta(minutes=i % 5000),
+                    now,
+                    now,
+                )
                 for i in range(size)
             ),
         )
@@ -329,16 +349,12 @@ def measure(slug: str, labels: bool) -> None:
         size = path.stat().st_size
     sampler.stop()
     peak = max(sampler.peak, current_rss())
-    # The writer process (exchange.pipeline), joined by now: its own peak, in KiB on Linux.
-    # Forked from this process, it shares most of its pages, so the sum overstates.
-    writer = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     print(
         json.dumps(
             {
                 "seconds": seconds,
                 "peak_mb": peak / 2**20,
-                "writer_peak_mb": writer / 2**20,
-                "total_peak_mb": (peak + writer) / 2**20,
+                "total_peak_mb": peak / 2**20,
                 "before_mb": before / 2**20,
                 "responses": summary.responses,
                 "file_mb": size / 1e6,
@@ -371,7 +387,7 @@ def main() -> int:
                 print(
                     f"export {size:>7} responses, {'texts' if labels else 'codes':<5}: {result['seconds']:6.2f} s, "
                     f"peak memory {result['peak_mb']:6.1f} MB (before the export: {result['before_mb']:.1f} MB) "
-                    f"+ writer process {result['writer_peak_mb']:6.1f} MB, file {result['file_mb']:.1f} MB",
+                    f"file {result['file_mb']:.1f} MB",
                     flush=True,
                 )
         ok = True

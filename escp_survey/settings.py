@@ -308,10 +308,6 @@ LOGGING = {
 # The Observatory's name, shown in pages and emails.
 ORGANISATION_NAME = os.getenv("ORGANISATION_NAME", "European Observatory for Clusters and Industrial Change")
 
-# Excel export: render the workbook in a forked writer process beside the one reading the
-# database (docs/exchange.md, "Scale"); off: everything in one process.
-EXCHANGE_WRITER_PROCESS = envbool("EXCHANGE_WRITER_PROCESS", "true")
-
 # Imports (responses, LimeSurvey, register): limits checked before a file is parsed
 # (surveys/uploads.py), and where uploaded files wait for the Celery worker that imports
 # them (a folder the web and the worker both reach, not public).
@@ -320,10 +316,6 @@ EXCHANGE_UNCOMPRESSED_MAX_MB = envint("EXCHANGE_UNCOMPRESSED_MAX_MB", "300")
 EXCHANGE_ZIP_RATIO_MAX = envint("EXCHANGE_ZIP_RATIO_MAX", "500")
 EXCHANGE_MAX_ROWS = envint("EXCHANGE_MAX_ROWS", "200000")
 EXCHANGE_UPLOAD_DIR = Path(os.getenv("EXCHANGE_UPLOAD_DIR", str(BASE_DIR / "var" / "uploads")))
-
-# Reports: their large reads on other database connections while the first one works
-# (PostgreSQL, outside a transaction; surveys/reads.py).
-READ_AHEAD = envbool("READ_AHEAD", "true")
 
 # Outreach (invitations, reminders, deadlines; docs/outreach.md).
 # Messages per task (sent over one SMTP connection).

@@ -6,9 +6,6 @@ again. The sheet's head and tail, which depend on the final row count, are compr
 apart when the workbook is saved: deflate streams flushed with Z_SYNC_FLUSH end on a byte
 boundary without a final block, so head + rows + tail concatenate into one valid stream
 (what pigz does). The member's CRC-32 is combined from the CRCs of the three parts.
-
-zlib releases the GIL while it compresses and checksums, so in the export's writer process
-(`exchange.pipeline`) this runs beside the rendering of the next rows.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ cells that `surveys.values` and `CellWriter` give), and the rows go to the sheet
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,7 +19,6 @@ from django.db.models import QuerySet
 from exchange.answer_cells import AnswerCells
 from exchange.history_sheet import history_sheet_write
 from exchange.layout import CODEBOOK, PARTNERSHIPS, CellWriter, SheetLayout, Unticked, workbook_layout
-from exchange.pipeline import RowSink, Workbook, new_workbook
 from exchange.resources import (
     CodebookResource,
     PartnershipRow,
@@ -27,13 +26,12 @@ from exchange.resources import (
     codebook_entries,
     message_dates,
 )
+from exchange.xlsx import SheetRows, StreamingWorkbook
 from surveys.bulk import IdList, collector_paused, fetch_tuples, iter_tuples
 from surveys.definition.structure import structure_for
 from surveys.models import Answer, Contact, Partnership, RepeatRow, Response, Wave
 
 CHUNK = 1000
-# The first chunk of responses is split so that its first 1/FIRST_PART goes alone.
-FIRST_PART = 10
 FORMAT_PROPERTY = "escp_survey_format"
 WAVE_PROPERTY = "escp_survey_wave"
 QUESTIONNAIRE_PROPERTY = "escp_survey_questionnaire"
@@ -60,12 +58,10 @@ def _responses(wave: Wave, status: str) -> QuerySet[Response]:
 
 
 def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Responses of the wave in acronym order, `size` at a time (the first chunk in two).
+    """Responses of the wave in acronym order, `size` at a time.
 
     One query read through a server-side cursor (binary rows on PostgreSQL): paging with
-    LIMIT would sort the wave's responses again for every page. The first chunk goes in
-    two parts, the first a tenth: the writer process starts on its rows while the rest of
-    the chunk is read, rather than waiting for all of it.
+    LIMIT would sort the wave's responses again for every page.
     """
     rows = (
         _responses(wave, status)
@@ -80,15 +76,10 @@ def _response_chunks(wave: Wave, status: str, size: int) -> Iterator[list[tuple[
             "submitted_at",
         )
     )
-    chunks = iter_tuples(rows, size)
-    first = next(chunks, None)
-    if first is None:
-        return
-    head = max(1, len(first) // FIRST_PART)
-    yield first[:head]
-    if first[head:]:
-        yield first[head:]
-    yield from chunks
+    return iter_tuples(rows, size)
+
+
+Progress = Callable[[int], None]
 
 
 def wave_export(
@@ -99,22 +90,36 @@ def wave_export(
     status: str = Status.ALL,
     chunk: int = CHUNK,
     history: bool = False,
+    progress: Progress | None = None,
 ) -> ExportSummary:
     """Write the wave's workbook (see docs/exchange.md) to a path or binary file; with
-    `history`, a last sheet of every change to the answers (`exchange.history_sheet`)."""
+    `history`, a last sheet of every change to the answers (`exchange.history_sheet`);
+    `progress(n)` is told how many responses are written so far, after each chunk."""
     if status not in Status.CHOICES:
         raise ValueError(f"status must be one of {', '.join(Status.CHOICES)}")
     with collector_paused():
-        return _export(wave, target, labels=labels, status=status, chunk=chunk, history=history)
+        return _export(wave, target, labels=labels, status=status, chunk=chunk, history=history, progress=progress)
+
+
+def responses_count(wave: Wave, status: str) -> int:
+    """How many responses the export of `status` writes."""
+    return _responses(wave, status).count()
 
 
 def _export(
-    wave: Wave, target: str | Path | BinaryIO, *, labels: bool, status: str, chunk: int, history: bool = False
+    wave: Wave,
+    target: str | Path | BinaryIO,
+    *,
+    labels: bool,
+    status: str,
+    chunk: int,
+    history: bool = False,
+    progress: Progress | None = None,
 ) -> ExportSummary:
     structure = structure_for(wave.version)
     layout = workbook_layout(structure)
     writer = CellWriter(labels=labels)
-    book = new_workbook(
+    book = StreamingWorkbook(
         properties={
             FORMAT_PROPERTY: "labels" if labels else "codes",
             WAVE_PROPERTY: wave.slug,
@@ -122,7 +127,9 @@ def _export(
         }
     )
     try:
-        summary = _write(book, wave, structure, layout, writer, labels=labels, status=status, chunk=chunk)
+        summary = _write(
+            book, wave, structure, layout, writer, labels=labels, status=status, chunk=chunk, progress=progress
+        )
         if history:
             summary.changes = history_sheet_write(
                 book, wave=wave, submitted_only=status == Status.SUBMITTED, labels=labels
@@ -143,7 +150,7 @@ def _partnerships(ids: set[int]) -> dict[int, tuple[str, str]]:
     }
 
 
-def _sheet(book: Workbook, layout: SheetLayout, labels: bool, freeze: int) -> RowSink:
+def _sheet(book: StreamingWorkbook, layout: SheetLayout, labels: bool, freeze: int) -> SheetRows:
     return book.add_sheet(
         layout.name,
         layout.headers,
@@ -154,7 +161,7 @@ def _sheet(book: Workbook, layout: SheetLayout, labels: bool, freeze: int) -> Ro
 
 
 def _write(
-    book: Workbook,
+    book: StreamingWorkbook,
     wave: Wave,
     structure: Any,
     layout: Any,
@@ -163,6 +170,7 @@ def _write(
     labels: bool,
     status: str,
     chunk: int,
+    progress: Progress | None,
 ) -> ExportSummary:
     responses_sheet = _sheet(book, layout.responses, labels, freeze=1)
     answer_cells = AnswerCells(layout, writer)
@@ -246,6 +254,8 @@ def _write(
                 )
             )
             total += 1
+        if progress is not None:
+            progress(total)
 
     for entry in codebook_entries(structure, layout):
         codebook_sheet.write(dict(enumerate(codebook.export_resource(entry))))

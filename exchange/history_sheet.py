@@ -10,8 +10,7 @@ reads the `responses` and repeat sheets only), so an export with it imports as o
 from __future__ import annotations
 
 from exchange.layout import HISTORY
-from exchange.pipeline import Workbook
-from exchange.xlsx import CELL_TEXT_MAX
+from exchange.xlsx import CELL_TEXT_MAX, StreamingWorkbook
 from surveys.bulk import iter_tuples
 from surveys.models import AnswerChange, Response, Wave
 
@@ -35,7 +34,7 @@ def _cut(text: str) -> str:
     return text if len(text) <= CELL_TEXT_MAX else text[: CELL_TEXT_MAX - 1] + "…"
 
 
-def history_sheet_write(book: Workbook, *, wave: Wave, submitted_only: bool, labels: bool) -> int:
+def history_sheet_write(book: StreamingWorkbook, *, wave: Wave, submitted_only: bool, labels: bool) -> int:
     """Add the `history` sheet to `book`: the wave's answer changes by partnership, oldest
     first (a deleted response's too, unless `submitted_only`). Returns the rows written."""
     sheet = book.add_sheet(HISTORY, COLUMNS, widths=WIDTHS, header_texts=TEXTS if labels else None)

@@ -1,10 +1,15 @@
-"""Imports from the web, run by a Celery worker: upload → check (preview) → confirm → import.
+"""Imports and exports from the web, run by a Celery worker.
 
-`import_job_create` stores the uploaded file and an `ImportJob` and queues the check; the
-worker reads the file (`exchange.reader` or `exchange.limesurvey`, which check the limits of
-`surveys.uploads` first), counts the rows it has read into the job, and keeps the problems
-or the preview. On confirmation the worker reads the file again (it may have been days), and
-imports. The file is deleted once the job is over (refused, dry run, done or failed).
+Imports: upload → check (preview) → confirm → import. `import_job_create` stores the
+uploaded file and an `ImportJob` and queues the check; the worker reads the file
+(`exchange.reader` or `exchange.limesurvey`, which check the limits of `surveys.uploads`
+first), counts the rows it has read into the job, and keeps the problems or the preview. On
+confirmation the worker reads the file again (it may have been days), and imports. The file
+is deleted once the job is over (refused, dry run, done or failed).
+
+Exports: `export_job_create` stores an `ExportJob` and queues it; the worker writes the
+workbook (`exchange.export`) to a file beside the uploads, counting the responses written
+into the job, and the job's page offers the file for KEEP_EXPORT, after which it is deleted.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from exchange.export import responses_count, wave_export
 from exchange.forms import LIMESURVEY
 from exchange.imports import ImportPlan, ImportRefused
 from exchange.limesurvey import limesurvey_read
-from exchange.models import ImportJob
+from exchange.models import ExportJob, ImportJob
 from exchange.reader import workbook_read
 from exchange.services import ImportReport, responses_import
 from surveys.models import Wave
@@ -139,4 +145,105 @@ def import_job_run(*, job_id: int) -> str:
     else:
         done = importing or job.dry_run
         _finish(job, S.DONE if done else S.CHECKED, outcomes=_outcomes(report), summary=str(report))
+    return job.status
+
+
+# Exports -----------------------------------------------------------------------------------
+
+E = ExportJob.Status
+# A written export waits this long for its download; then its file is deleted.
+KEEP_EXPORT = dt.timedelta(days=1)
+# A job the worker has said nothing of for this long died with it (killed at the task's hard
+# time limit, or the worker stopped): failed. The worker updates the job after each chunk of
+# 1,000 responses, a few seconds apart.
+EXPORT_SILENT = dt.timedelta(minutes=15)
+
+
+def export_file(job: ExportJob) -> Path:
+    folder = Path(settings.EXCHANGE_UPLOAD_DIR)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder / f"export-{job.pk}.xlsx"
+
+
+def export_file_name(job: ExportJob) -> str:
+    return f"{job.wave.slug}-responses{'-texts' if job.labels else ''}.xlsx"
+
+
+def export_jobs_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of exports written more than KEEP_EXPORT ago, and mark failed the jobs
+    whose worker went silent; returns how many jobs changed."""
+    now = now or timezone.now()
+    changed = 0
+    for job in ExportJob.objects.filter(status=E.DONE, updated_at__lt=now - KEEP_EXPORT):
+        export_file(job).unlink(missing_ok=True)
+        job.status = E.EXPIRED
+        job.save(update_fields=["status", "updated_at"])
+        changed += 1
+    for job in ExportJob.objects.filter(status=E.WRITING, updated_at__lt=now - EXPORT_SILENT):
+        _export_failed(job, "the worker stopped before the workbook was written. Export again.")
+        changed += 1
+    return changed
+
+
+def export_job_create(*, wave: Wave, user: Any, labels: bool, status: str, history: bool = False) -> ExportJob:
+    """Store an export of the wave and queue it for the worker."""
+    from exchange.tasks import run_export_job  # the task module imports this one
+
+    export_jobs_expire()
+    job = ExportJob.objects.create(
+        wave=wave,
+        user=user,
+        labels=labels,
+        history=history,
+        responses=status,
+        responses_total=responses_count(wave, status),
+    )
+    transaction.on_commit(lambda: run_export_job.delay(job.pk))
+    return job
+
+
+def _export_failed(job: ExportJob, problem: str) -> None:
+    for path in (export_file(job), export_file(job).with_suffix(".part")):
+        path.unlink(missing_ok=True)
+    job.status = E.FAILED
+    job.problem = problem
+    job.save(update_fields=["status", "problem", "updated_at"])
+
+
+def export_job_run(*, job_id: int) -> str:
+    """The worker's part: write a queued export's workbook; returns the job's status."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    job = ExportJob.objects.select_related("wave__version__questionnaire").filter(pk=job_id).first()
+    if job is None or job.status != E.QUEUED:
+        return job.status if job else "missing"
+    job.status = E.WRITING
+    job.save(update_fields=["status", "updated_at"])
+
+    def progress(written: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(responses_written=written, updated_at=timezone.now())
+
+    target = export_file(job)
+    partial = target.with_suffix(".part")  # renamed once whole: a download never gets half a file
+    try:
+        summary = wave_export(
+            wave=job.wave,
+            target=partial,
+            labels=job.labels,
+            status=job.responses,
+            history=job.history,
+            progress=progress,
+        )
+        partial.rename(target)
+    except SoftTimeLimitExceeded:
+        logger.warning("export job %s stopped at its time limit", job.pk)
+        _export_failed(job, "the export took longer than the worker allows; try again when the server is quieter.")
+    except Exception:
+        logger.exception("export job %s failed", job.pk)
+        _export_failed(job, "the export failed on the server. Try again later.")
+    else:
+        job.status = E.DONE
+        job.responses_written = summary.responses
+        job.file_size = target.stat().st_size
+        job.save(update_fields=["status", "responses_written", "file_size", "updated_at"])
     return job.status

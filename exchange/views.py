@@ -1,14 +1,15 @@
 """Staff pages of a wave's Excel exchange: export, and import with a preview and a confirmation.
 
-An upload is stored with an `ImportJob` and read by a Celery worker, never in the web
-process (`exchange.jobs`): the job's page shows where it stands and refreshes itself while
-the worker reads (a `<meta http-equiv="refresh">`, no script), then shows the problems or the
-preview with a button to confirm; the import itself runs in the worker too.
+Neither is done in the web process (`exchange.jobs`). An upload is stored with an
+`ImportJob` and read by a Celery worker: the job's page shows where it stands and refreshes
+itself while the worker reads (a `<meta http-equiv="refresh">`, no script), then shows the
+problems or the preview with a button to confirm; the import itself runs in the worker too.
+An export is an `ExportJob`: the worker writes the workbook to a file, the job's page
+refreshes itself with the responses written so far, then links to the file.
 """
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 from django.contrib import messages
@@ -18,10 +19,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from exchange.export import Status, wave_export
 from exchange.forms import ExportForm, ImportForm
-from exchange.jobs import import_job_confirm, import_job_create
-from exchange.models import ImportJob
+from exchange.jobs import export_file, export_file_name, export_job_create, import_job_confirm, import_job_create
+from exchange.models import ExportJob, ImportJob
 from surveys.models import Wave
 from surveys.permissions import staff_permission_required
 from surveys.uploads import UploadRefused
@@ -30,17 +30,6 @@ EXPORT = "surveys.export_responses"
 IMPORT = "surveys.import_responses"
 # Seconds between two refreshes of a job's page while the worker reads or imports.
 REFRESH_SECONDS = 2
-
-
-def workbook_response(
-    wave: Wave, *, labels: bool = False, status: str = Status.ALL, history: bool = False
-) -> FileResponse:
-    """The wave's workbook as a download, written to a temporary file (streamed, not in memory)."""
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    wave_export(wave=wave, target=handle, labels=labels, status=status, history=history)
-    handle.seek(0)
-    suffix = "-texts" if labels else ""
-    return FileResponse(handle, as_attachment=True, filename=f"{wave.slug}-responses{suffix}.xlsx")
 
 
 def _wave(slug: str) -> Wave:
@@ -70,18 +59,59 @@ def wave_excel(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @staff_permission_required(EXPORT)
-@require_GET
-def wave_export_download(request: HttpRequest, slug: str) -> HttpResponseBase:
+@require_POST
+def wave_export(request: HttpRequest, slug: str) -> HttpResponse:
     wave = _wave(slug)
-    form = ExportForm(request.GET)
+    form = ExportForm(request.POST)
     if not form.is_valid():
         return _page(request, wave, export_form=form, status=400)
-    return workbook_response(
-        wave,
+    job = export_job_create(
+        wave=wave,
+        user=request.user,
         labels=form.cleaned_data["labels"],
         status=form.cleaned_data["status"],
         history=form.cleaned_data["history"],
     )
+    return redirect("exchange:export_job", wave.slug, job.pk)
+
+
+def _export_job(request: HttpRequest, wave: Wave, pk: int) -> ExportJob:
+    job = ExportJob.objects.select_related("wave").filter(pk=pk, wave=wave).first()
+    # As for imports: each person sees their own exports only.
+    if job is None or job.user_id != request.user.pk:
+        raise Http404("No such export.")
+    return job
+
+
+@staff_permission_required(EXPORT)
+@require_GET
+def export_job(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    wave = _wave(slug)
+    job = _export_job(request, wave, pk)
+    return render(
+        request,
+        "exchange/export_job.html",
+        {
+            "wave": wave,
+            "job": job,
+            "file_name": export_file_name(job),
+            "title": f"Export of {wave.title}",
+            "wave_url": reverse("admin:surveys_wave_change", args=[wave.pk]),
+            "refresh": REFRESH_SECONDS if job.running else None,
+        },
+        status=400 if job.status == ExportJob.Status.FAILED else 200,
+    )
+
+
+@staff_permission_required(EXPORT)
+@require_GET
+def export_job_file(request: HttpRequest, slug: str, pk: int) -> HttpResponseBase:
+    wave = _wave(slug)
+    job = _export_job(request, wave, pk)
+    path = export_file(job)
+    if job.status != ExportJob.Status.DONE or not path.exists():
+        raise Http404("This export has no file (not written yet, failed or expired).")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=export_file_name(job))
 
 
 @staff_permission_required(IMPORT)

@@ -28,7 +28,6 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -76,11 +75,7 @@ class Styles:
 
 
 class RowRenderer:
-    """The data rows of one sheet as SpreadsheetML text, one row at a time.
-
-    Apart from `SheetRows` so that the export's reading process can render rows too, when
-    the writer process falls behind (`exchange.pipeline`): both render the same text.
-    """
+    """The data rows of one sheet as SpreadsheetML text, one row at a time."""
 
     def __init__(self, name: str, columns: int, *, header_rows: int, styles: Styles, zone: ZoneInfo) -> None:
         self.name = name
@@ -188,24 +183,13 @@ class SheetRows:
         return 2 if self.header_texts is not None else 1
 
     def write(self, cells: dict[int, Any]) -> None:
-        """Write one row: column index -> value, in any order; None and "" are skipped.
-
-        A dict because rows may cross a process boundary (`exchange.pipeline`): a dict
-        pickles in half the time of a list of pairs, and the sort happens here.
-        """
+        """Write one row: column index -> value, in any order; None and "" are skipped."""
         self.rows += 1
         row = self.renderer.render(self.rows, cells)
         self._pending.append(row)
         self._pending_size += len(row)
         if self._pending_size >= PIECE:
             self._flush()
-
-    def write_rendered(self, data: bytes, rows: int) -> None:
-        """Append `rows` rows rendered elsewhere (by a `RowRenderer` of this sheet, numbered
-        from `self.rows + 1`), as UTF-8."""
-        self._flush()
-        self.part.write(data)
-        self.rows += rows
 
     def _flush(self) -> None:
         if self._pending:
@@ -223,8 +207,7 @@ def workbook_formats(book: xlsxwriter.Workbook) -> tuple[Styles, dict[str, Any]]
     refer to by index, and the header formats by name.
 
     Streamed rows refer to styles by index, so the indices are fixed now, before any row is
-    written (XlsxWriter numbers formats in the order they are first used): the same for
-    every workbook, which lets another process render rows for this one.
+    written (XlsxWriter numbers formats in the order they are first used).
     """
     date = book.add_format({"num_format": "yyyy-mm-dd"})
     datetime = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
@@ -240,11 +223,6 @@ def workbook_formats(book: xlsxwriter.Workbook) -> tuple[Styles, dict[str, Any]]
     }
     styles = Styles(date=date._get_xf_index(), datetime=datetime._get_xf_index(), text_quoted=quoted._get_xf_index())
     return styles, headers
-
-
-def workbook_styles() -> Styles:
-    """The style indices that `StreamingWorkbook` gives its streamed rows."""
-    return workbook_formats(SafeWorkbook(BytesIO(), {"in_memory": True}))[0]
 
 
 class StreamingWorkbook:

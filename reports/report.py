@@ -20,7 +20,6 @@ import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, islice, repeat
@@ -34,7 +33,6 @@ from django.utils import timezone
 from surveys.bulk import collector_paused
 from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.models import Partnership, Question, Response, Wave
-from surveys.reads import ReadAhead
 
 from . import confirmations, selectors, tables, tallies
 from . import indicators as ind
@@ -433,30 +431,28 @@ class _Sums:
 
 @dataclass(frozen=True)
 class Tallied:
-    """What the report of a wave reads from its tallies, submitted to `reads` at once (read
-    ahead on another connection where that is possible: see `surveys.reads`). A recount of
-    stale responses rewrites them: submit again after one."""
+    """What the report of a wave reads from its tallies (read after they were checked and
+    any stale ones recounted)."""
 
-    counts: Future[list[tuple[CountRow, int]]]
-    respondents: Future[list[tuple[int, str, int, int]]]
-    figures: Future[list[selectors.FigureColumns]]
-    named: Future[list[selectors.TalliedNamedRow]] | None  # the collaborations of the wave reported
+    counts: list[tuple[CountRow, int]]
+    respondents: list[tuple[int, str, int, int]]
+    figures: list[selectors.FigureColumns]
+    named: list[selectors.TalliedNamedRow]  # the collaborations of the wave
 
     @classmethod
-    def submit(cls, reads: ReadAhead, wave: Wave, *, named: bool) -> Tallied:
+    def read(cls, wave: Wave) -> Tallied:
         return cls(
-            counts=reads.submit(selectors.tally_counts, wave.pk, lane=TALLIES),
-            respondents=reads.submit(selectors.tally_respondents, wave.pk, lane=TALLIES),
-            figures=reads.submit(selectors.figures, wave.pk, lane=TALLIES),
-            named=reads.submit(selectors.tallied_named_partnerships, wave.pk, lane=TALLIES) if named else None,
+            counts=selectors.tally_counts(wave.pk),
+            respondents=selectors.tally_respondents(wave.pk),
+            figures=selectors.figures(wave.pk),
+            named=selectors.tallied_named_partnerships(wave.pk),
         )
 
     def sums(self) -> _Sums:
         sums = _Sums()
-        counts = self.counts.result()
-        sums.add_counts(c for c, _ in counts)
-        sums.add_years((c.question_id, y, c.group, c.n) for c, y in counts if y)
-        sums.add_respondents(self.respondents.result())
+        sums.add_counts(c for c, _ in self.counts)
+        sums.add_years((c.question_id, y, c.group, c.n) for c, y in self.counts if y)
+        sums.add_respondents(self.respondents)
         return sums
 
 
@@ -571,7 +567,7 @@ def fetch_rows(
         part = _scanned_sums(part_scope, kinds)
         panel_sums = part if members == "panel" else whole_sums.minus(part)
         panel = panel_sums.fill(WaveRows(population=population), panel=True)
-    series, panel_series = figure_series(tallied.figures.result(), panel_ids, context.register)
+    series, panel_series = figure_series(tallied.figures, panel_ids, context.register)
     return FetchedRows(
         whole=whole, panel=panel, acronyms=context.register.acronym, series=series, panel_series=panel_series
     )
@@ -707,34 +703,23 @@ def wave_report(wave: Wave, *, scan: bool = False) -> dict[str, Any]:
         return _wave_report(wave, scan=scan)
 
 
-# Where the reads of a report go when it reads ahead: the check of the tallies beside the rest.
-CHECK, TALLIES = 0, 1
-
-
 def _wave_report(wave: Wave, *, scan: bool) -> dict[str, Any]:
     wave = Wave.objects.select_related("version__questionnaire", "previous__version").get(pk=wave.pk)
     if scan:
-        return _assemble(wave, reads=None)
+        return _assemble(wave, scan=True)
     wave_ids = [wave.pk] + ([wave.previous_id] if wave.previous_id else [])
-    with ReadAhead(lanes=2) as reads:
-        checking = reads.submit(tallies.tallies_check, wave_ids=wave_ids, lane=CHECK)
-        if not reads.parallel:  # checked already: repaired before the tallies are read
-            tallies.tallies_repair(checking.result())
-        report = _assemble(wave, reads=reads)
-        if reads.parallel and tallies.tallies_repair(checking.result()):
-            # Read ahead while the tallies were checked, and some were stale (rare: a writer
-            # that bypassed the services, a partnership moved): built again from the recount.
-            report = _assemble(wave, reads=reads)
-        return report
+    # Stale tallies (rare: a writer that bypassed the services, a partnership moved) are
+    # recounted before the report reads them.
+    tallies.tallies_repair(tallies.tallies_check(wave_ids=wave_ids))
+    return _assemble(wave, scan=False)
 
 
-def _assemble(wave: Wave, *, reads: ReadAhead | None) -> dict[str, Any]:
-    """The report from the tallies, read through `reads`, or (None) from a scan of the
-    answers."""
+def _assemble(wave: Wave, *, scan: bool) -> dict[str, Any]:
+    """The report from the tallies, or (scan) from the answer rows."""
     structure = structure_for(wave.version)
     previous = wave.previous
     wave_ids = [wave.pk] + ([previous.pk] if previous else [])
-    if reads is None:
+    if scan:
         context = Context.read(wave_ids)
 
         def named(w: Wave, structure: Structure) -> list[selectors.NamedRow]:
@@ -744,16 +729,12 @@ def _assemble(wave: Wave, *, reads: ReadAhead | None) -> dict[str, Any]:
             return scanned_rows(w, structure=structure, context=context, panel_with=other)
 
     else:
-        # Submitted first, so that the database works on them while this connection reads the
-        # register and the responses.
         # The previous wave's collaborations too: Table 2 says which are new, ended, continued.
-        tallied = {w.pk: Tallied.submit(reads, w, named=True) for w in filter(None, (wave, previous))}
+        tallied = {w.pk: Tallied.read(w) for w in filter(None, (wave, previous))}
         context = Context.read(wave_ids)
 
         def named(w: Wave, structure: Structure) -> list[selectors.NamedRow]:
-            named_rows = tallied[w.pk].named
-            assert named_rows is not None
-            return _tallied_named(named_rows.result(), context.register)
+            return _tallied_named(tallied[w.pk].named, context.register)
 
         def fetch(w: Wave, structure: Structure, other: Wave | None) -> FetchedRows:
             return fetch_rows(w, structure=structure, context=context, tallied=tallied[w.pk], panel_with=other)

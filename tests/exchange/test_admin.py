@@ -54,12 +54,19 @@ def upload(run_tasks: Any) -> Any:
     return post
 
 
-def test_the_wave_changelist_action_downloads_the_workbook(answered_wave: Wave, staff_client: Client) -> None:
-    response = staff_client.post(
+def test_the_wave_changelist_action_exports_through_the_worker(
+    answered_wave: Wave, staff_client: Client, run_tasks: Any
+) -> None:
+    posted = run_tasks(
+        staff_client.post,
         reverse("admin:surveys_wave_changelist"),
         {"action": "export_responses", "_selected_action": [answered_wave.pk]},
     )
-    assert response.status_code == 200
+    assert posted.status_code == 302
+    page = staff_client.get(posted["Location"])
+    job = page.context["job"]
+    assert (job.status, job.labels, job.responses) == ("done", False, "all")
+    response = staff_client.get(reverse("exchange:export_file", args=[answered_wave.slug, job.pk]))
     assert response["Content-Disposition"] == 'attachment; filename="every-2019-responses.xlsx"'
     cells = read_cells(BytesIO(response.getvalue()))
     assert [r[0] for r in cells["responses"][1:]] == ["EC2i", "ELBE", "GCA"]
@@ -70,10 +77,17 @@ def test_the_wave_page_links_to_the_excel_page(answered_wave: Wave, staff_client
     assert reverse("exchange:wave_excel", args=[answered_wave.slug]) in page.content.decode()
 
 
-def test_the_export_form_downloads_submitted_responses_with_texts(answered_wave: Wave, staff_client: Client) -> None:
-    response = staff_client.get(
-        reverse("exchange:export", args=[answered_wave.slug]), {"status": "submitted", "labels": "on"}
+def test_the_export_form_writes_submitted_responses_with_texts(
+    answered_wave: Wave, staff_client: Client, run_tasks: Any
+) -> None:
+    posted = run_tasks(
+        staff_client.post,
+        reverse("exchange:export", args=[answered_wave.slug]),
+        {"status": "submitted", "labels": "on"},
     )
+    job = staff_client.get(posted["Location"]).context["job"]
+    response = staff_client.get(reverse("exchange:export_file", args=[answered_wave.slug, job.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="every-2019-responses-texts.xlsx"'
     cells = read_cells(BytesIO(response.getvalue()))
     assert [r[0] for r in cells["responses"][2:]] == ["GCA"]
     assert cells["responses"][2][2] == "Submitted"

@@ -72,7 +72,10 @@ URL_RULES: dict[str, Rule] = {
     "outreach:template_preview_html": Rule(("outreach.view_emailtemplate",)),
     # Excel exchange.
     "exchange:wave_excel": Rule(("surveys.export_responses",)),
-    "exchange:export": Rule(("surveys.export_responses",)),
+    "exchange:export": Rule(("surveys.export_responses",), method="POST"),
+    # An export's page and file: refused without the permission; another person's is a 404.
+    "exchange:export_job": Rule(("surveys.export_responses",)),
+    "exchange:export_file": Rule(("surveys.export_responses",)),
     "exchange:import": Rule(("surveys.import_responses",), method="POST"),
     "exchange:import_confirm": Rule(("surveys.import_responses",), method="POST"),
     # A job's page: refused without the permission; with it, another person's job is a 404.
