@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.formats import date_format
-from django_countries import countries
-
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
 from surveys.models import Question
-from surveys.values import Choice, PartnershipValue, Values, hidden_codes, is_empty, number_text
+from surveys.types import type_of
+from surveys.values import Values, hidden_codes, is_empty, number_text
 
 T = Question.Type
 
@@ -47,30 +45,11 @@ class ShownSection:
     edit_url: str = ""
 
 
-def country_name(code: str) -> str:
-    return str(countries.name(code)) or code
-
-
 def value_text(node: QuestionNode, value: Any, partnership_names: dict[str, str]) -> str:
     """One value as a single line of text (cells of repeat tables, single values)."""
     if is_empty(node, value):
         return ""
-    qtype = node.type
-    if qtype in (T.SINGLE_CHOICE, T.YES_NO) and isinstance(value, Choice):
-        option = node.option(value.option)
-        label = option.label if option else value.option
-        return f"{label}: {value.text}" if value.text else label
-    if qtype == T.NUMBER:
-        return number_text(value)
-    if qtype == T.DATE:
-        return date_format(value, "j F Y")
-    if qtype == T.COUNTRIES:
-        return ", ".join(country_name(c) for c in value)
-    if qtype == T.PARTNERSHIP and isinstance(value, PartnershipValue):
-        if value.acronym:
-            return partnership_names.get(value.acronym, value.acronym)
-        return f"{value.text} (not in the register)"
-    return str(value)
+    return type_of(node).display_text(node, value, partnership_names)
 
 
 def shown_question(node: QuestionNode, value: Any, partnership_names: dict[str, str]) -> Shown:
