@@ -1,8 +1,8 @@
 """Answers of one response as plain Python values, keyed by question code.
 
 This is the shape in which the journey, the review page, the Excel exchange and the
-relevance rules see answers, so that only this module knows how values map to `Answer`
-rows. The value of a question, by type:
+relevance rules see answers, so that only this module (through each type's class in
+surveys.types) knows how values map to `Answer` rows. The value of a question, by type:
 
 | type                  | value                                                          |
 | multi_choice          | {option code: Ticked(comment, number, text)} (text: "other")   |
