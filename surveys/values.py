@@ -32,6 +32,7 @@ from surveys.types.base import Choice, PartnershipValue, is_empty
 from surveys.types.base import Ticked as Ticked
 from surveys.types.base import number_text as number_text
 from surveys.types.scalars import DATE_FORMATS as DATE_FORMATS
+from surveys.types.tables import rows_expected as rows_expected
 
 T = Question.Type
 
@@ -164,17 +165,6 @@ def hidden_codes(structure: Structure, values: Values) -> set[str]:
     return hidden
 
 
-def rows_expected(node: QuestionNode, values: Values) -> int | None:
-    """The number of rows a repeat table must have, from the question it takes it from."""
-    source = node.question.rows_from
-    if not source:
-        return None
-    number = values.get(source)
-    if number is None:
-        return None
-    return int(number)
-
-
 def completeness_problems(nodes: list[QuestionNode], values: Values, hidden: set[str]) -> dict[str, str]:
     """What keeps these questions from being complete, keyed by the input name it concerns."""
     problems: dict[str, str] = {}
@@ -186,29 +176,7 @@ def completeness_problems(nodes: list[QuestionNode], values: Values, hidden: set
         if q.required and is_empty(node, value):
             problems[node.code] = "This question needs an answer."
             continue
-        if node.type == T.MULTI_CHOICE and value:
-            ticked_other = value.get("other")
-            if ticked_other is not None and not ticked_other.text:
-                problems[f"{node.code}.other.text"] = "Please specify what “Other” is."
-        if node.type in (T.SINGLE_CHOICE,) and isinstance(value, Choice) and value.option == "other" and not value.text:
-            problems[f"{node.code}.other.text"] = "Please specify what “Other” is."
-        if node.type == T.RATING_MATRIX and q.required and value is not None:
-            for row in node.rows:
-                if row.code not in value:
-                    problems[f"{node.code}.{row.code}"] = "Please rate this item."
-        if node.type == T.REPEAT:
-            rows = value or []
-            expected = rows_expected(node, values)
-            if expected is not None and len(rows) != expected:
-                source = node.question.rows_from
-                problems[node.code] = (
-                    f"You answered {expected} to {source}: please give {expected} "
-                    f"row{'s' if expected != 1 else ''} here (there {'is' if len(rows) == 1 else 'are'} {len(rows)})."
-                )
-            for index, row in enumerate(rows):
-                for field in node.fields:
-                    if field.question.required and is_empty(field, row.get(field.code)):
-                        problems[f"{node.code}.{index}.{field.code}"] = "This field needs an answer."
+        problems.update(type_of(node).completeness(node, value, values))
     return problems
 
 

@@ -173,6 +173,13 @@ class QuestionType:
         """Add the rows storing a (non-empty) value: answer rows, or repeat rows with theirs."""
         answers.extend(self.answer_rows(response, node, value, partnership_ids))
 
+    # Completeness -------------------------------------------------------------------------
+
+    def completeness(self, node: QuestionNode, value: Any, values: dict[str, Any]) -> dict[str, str]:
+        """What keeps an answered (or optional) question from being complete, beyond `required`:
+        messages keyed by the input name they concern (`values`: all the response's answers)."""
+        return {}
+
     # Text ----------------------------------------------------------------------------------
 
     def short_text(self, node: QuestionNode, value: Any) -> str:

@@ -128,6 +128,12 @@ class MultiChoice(QuestionType):
             for code, t in value.items()
         ]
 
+    def completeness(self, node: QuestionNode, value: Any, values: dict[str, Any]) -> dict[str, str]:
+        ticked_other = value.get("other") if value else None
+        if ticked_other is not None and not ticked_other.text:
+            return {f"{node.code}.other.text": "Please specify what “Other” is."}
+        return {}
+
     def short_text(self, node: QuestionNode, value: Any) -> str:
         return ", ".join(o.label for o in node.options if o.code in value)
 
@@ -293,6 +299,11 @@ class SingleChoice(QuestionType):
         options = {o.code: o for o in node.options}
         return [Answer(response=response, question=node.question, option=options[value.option], text=value.text)]
 
+    def completeness(self, node: QuestionNode, value: Any, values: dict[str, Any]) -> dict[str, str]:
+        if isinstance(value, Choice) and value.option == "other" and not value.text:
+            return {f"{node.code}.other.text": "Please specify what “Other” is."}
+        return {}
+
     def short_text(self, node: QuestionNode, value: Any) -> str:
         option = node.option(value.option)
         return value.text or (option.label if option else value.option)
@@ -355,6 +366,9 @@ class YesNo(SingleChoice):
     def check_definition(self, ck: Any, data: dict[str, Any], q: dict[str, Any], path: str) -> None:
         q["options"] = [dict(o) for o in YES_NO_OPTIONS]
 
+    def completeness(self, node: QuestionNode, value: Any, values: dict[str, Any]) -> dict[str, str]:
+        return {}
+
 
 class RatingMatrix(QuestionType):
     code = T.RATING_MATRIX
@@ -387,6 +401,11 @@ class RatingMatrix(QuestionType):
             Answer(response=response, question=node.question, matrix_row=rows[row], option=options[level])
             for row, level in value.items()
         ]
+
+    def completeness(self, node: QuestionNode, value: Any, values: dict[str, Any]) -> dict[str, str]:
+        if not node.question.required or value is None:
+            return {}
+        return {f"{node.code}.{row.code}": "Please rate this item." for row in node.rows if row.code not in value}
 
     def short_text(self, node: QuestionNode, value: Any) -> str:
         return f"{len(value)} rating{'s' if len(value) != 1 else ''}"

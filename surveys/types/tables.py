@@ -22,6 +22,17 @@ def max_rows(node: QuestionNode) -> int:
     return limit
 
 
+def rows_expected(node: QuestionNode, values: dict[str, Any]) -> int | None:
+    """The number of rows a repeat table must have, from the question it takes it from."""
+    source = node.question.rows_from
+    if not source:
+        return None
+    number = values.get(source)
+    if number is None:
+        return None
+    return int(number)
+
+
 def _type(node: QuestionNode) -> QuestionType:
     from surveys.types import type_of
 
@@ -78,6 +89,22 @@ class Repeat(QuestionType):
                 if not is_empty(field, field_value):
                     row_answers.extend(_type(field).answer_rows(response, field, field_value, partnership_ids))
             repeats.append((repeat_row, row_answers))
+
+    def completeness(self, node: QuestionNode, value: Any, values: dict[str, Any]) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        rows = value or []
+        expected = rows_expected(node, values)
+        if expected is not None and len(rows) != expected:
+            source = node.question.rows_from
+            problems[node.code] = (
+                f"You answered {expected} to {source}: please give {expected} "
+                f"row{'s' if expected != 1 else ''} here (there {'is' if len(rows) == 1 else 'are'} {len(rows)})."
+            )
+        for index, row in enumerate(rows):
+            for field in node.fields:
+                if field.question.required and is_empty(field, row.get(field.code)):
+                    problems[f"{node.code}.{index}.{field.code}"] = "This field needs an answer."
+        return problems
 
     def short_text(self, node: QuestionNode, value: Any) -> str:
         return f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
