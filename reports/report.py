@@ -35,7 +35,7 @@ from surveys.bulk import collector_paused
 from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.models import Partnership, Question, Response, Wave
 from surveys.reads import ReadAhead
-from surveys.types import TYPES, type_of
+from surveys.types import type_of
 
 from . import indicators as ind
 from . import selectors, tables, tallies
@@ -43,7 +43,6 @@ from .selectors import CountRow, Scope, WaveRows
 
 T = Question.Type
 TOTAL = ind.TOTAL
-SEVERAL_ROWS = tuple(t.code for t in TYPES.values() if t.several_rows)
 
 
 @dataclass(frozen=True)
@@ -365,7 +364,7 @@ _BUILDERS = {
 def question_kinds(structure: Structure) -> selectors.QuestionKinds:
     top = structure.questions()
     return selectors.QuestionKinds(
-        several_rows=[n.id for n in top if n.type in SEVERAL_ROWS],
+        several_rows=[n.id for n in top if type_of(n).several_rows],
         numbered=[n.id for n in top if type_of(n).value_column == "number" or any(o.number_label for o in n.options)],
         dated=[n.id for n in structure.by_id.values() if type_of(n).value_column == "date"],
         exclusive_options=[o.pk for n in top for o in n.options if o.exclusive],

@@ -6,11 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
-from surveys.models import Question
 from surveys.types import type_of
-from surveys.values import Values, hidden_codes, is_empty, number_text
-
-T = Question.Type
+from surveys.values import Values, hidden_codes, is_empty
 
 
 @dataclass
@@ -54,31 +51,16 @@ def value_text(node: QuestionNode, value: Any, partnership_names: dict[str, str]
 
 def shown_question(node: QuestionNode, value: Any, partnership_names: dict[str, str]) -> Shown:
     shown = Shown(node=node)
-    if is_empty(node, value) and node.type != T.REPEAT:
+    question_type = type_of(node)
+    table = question_type.shown_table(node, value, partnership_names)
+    if table is not None:
+        shown.headers, shown.rows = table
         return shown
-    qtype = node.type
-    if qtype == T.MULTI_CHOICE:
-        for option in node.options:
-            ticked = value.get(option.code)
-            if ticked is None:
-                continue
-            line = Line(text=option.label if not option.is_other else f"Other: {ticked.text}")
-            if ticked.number is not None:
-                line.details.append((option.number_label or "Number", number_text(ticked.number)))
-            if ticked.comment:
-                line.details.append(("Comment", ticked.comment))
-            shown.lines.append(line)
-    elif qtype == T.RATING_MATRIX:
-        for row in node.rows:
-            level = value.get(row.code)
-            scale = node.option(level) if level else None
-            shown.lines.append(Line(text=row.label, details=[("Rating", scale.label if scale else "not rated")]))
-    elif qtype == T.REPEAT:
-        shown.headers = [f.question.text for f in node.fields]
-        for row in value or []:
-            shown.rows.append([value_text(f, row.get(f.code), partnership_names) for f in node.fields])
-    else:
-        shown.lines.append(Line(text=value_text(node, value, partnership_names)))
+    if is_empty(node, value):
+        return shown
+    shown.lines = [
+        Line(text=text, details=details) for text, details in question_type.shown_lines(node, value, partnership_names)
+    ]
     return shown
 
 

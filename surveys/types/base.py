@@ -190,6 +190,18 @@ class QuestionType:
         """One value as one line for a person (review page, printable copy): surveys.display."""
         return str(value)
 
+    def shown_lines(
+        self, node: QuestionNode, value: Any, partnership_names: dict[str, str]
+    ) -> list[tuple[str, list[tuple[str, str]]]]:
+        """A (non-empty) value as lines for a person, each with (label, text) details: surveys.display."""
+        return [(self.display_text(node, value, partnership_names), [])]
+
+    def shown_table(
+        self, node: QuestionNode, value: Any, partnership_names: dict[str, str]
+    ) -> tuple[list[str], list[list[str]]] | None:
+        """A value shown as a table (headers, rows), even when empty; None: shown as lines."""
+        return None
+
     def history_text(self, node: QuestionNode, value: Any) -> str:
         """A value whole, as the audit trail keeps it: surveys.services.history."""
         from surveys.values import short_text

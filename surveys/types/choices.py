@@ -137,6 +137,22 @@ class MultiChoice(QuestionType):
     def short_text(self, node: QuestionNode, value: Any) -> str:
         return ", ".join(o.label for o in node.options if o.code in value)
 
+    def shown_lines(
+        self, node: QuestionNode, value: Any, partnership_names: dict[str, str]
+    ) -> list[tuple[str, list[tuple[str, str]]]]:
+        lines = []
+        for option in node.options:
+            ticked = value.get(option.code)
+            if ticked is None:
+                continue
+            details = []
+            if ticked.number is not None:
+                details.append((option.number_label or "Number", number_text(ticked.number)))
+            if ticked.comment:
+                details.append(("Comment", ticked.comment))
+            lines.append((option.label if not option.is_other else f"Other: {ticked.text}", details))
+        return lines
+
     def history_text(self, node: QuestionNode, value: Any) -> str:
         parts = []
         for option in node.options:
@@ -409,6 +425,16 @@ class RatingMatrix(QuestionType):
 
     def short_text(self, node: QuestionNode, value: Any) -> str:
         return f"{len(value)} rating{'s' if len(value) != 1 else ''}"
+
+    def shown_lines(
+        self, node: QuestionNode, value: Any, partnership_names: dict[str, str]
+    ) -> list[tuple[str, list[tuple[str, str]]]]:
+        lines = []
+        for row in node.rows:
+            level = value.get(row.code)
+            scale = node.option(level) if level else None
+            lines.append((row.label, [("Rating", scale.label if scale else "not rated")]))
+        return lines
 
     def history_text(self, node: QuestionNode, value: Any) -> str:
         labels = {o.code: o.label for o in node.options}

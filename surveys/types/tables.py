@@ -109,6 +109,19 @@ class Repeat(QuestionType):
     def short_text(self, node: QuestionNode, value: Any) -> str:
         return f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
 
+    def shown_table(
+        self, node: QuestionNode, value: Any, partnership_names: dict[str, str]
+    ) -> tuple[list[str], list[list[str]]] | None:
+        headers = [f.question.text for f in node.fields]
+        rows = [
+            [
+                "" if is_empty(f, row.get(f.code)) else _type(f).display_text(f, row.get(f.code), partnership_names)
+                for f in node.fields
+            ]
+            for row in value or []
+        ]
+        return headers, rows
+
     def history_text(self, node: QuestionNode, value: Any) -> str:
         rows = []
         for number, row in enumerate(value, start=1):
