@@ -16,6 +16,7 @@ from typing import Any
 
 from exchange.layout import CellWriter, SheetLayout, WorkbookLayout
 from surveys.models import Question
+from surveys.types import type_of
 
 T = Question.Type
 
@@ -50,13 +51,13 @@ _PARTNERSHIP = 7  # partnership: (_PARTNERSHIP, column): acronym (or "ACRONYM (n
 # The loop of `collect` tests these kinds as literals (constants, not global lookups).
 assert tuple(range(8)) == (_TICK, _CHOICE, _LEVEL, _TEXT_VALUE, _NUMBER_VALUE, _DATE_VALUE, _COUNTRIES, _PARTNERSHIP)
 
+# By the answer column holding a type's value (surveys.types, `value_column`).
 _VALUE_KINDS: dict[str, int] = {
-    T.NUMBER: _NUMBER_VALUE,
-    T.TEXT: _TEXT_VALUE,
-    T.LONG_TEXT: _TEXT_VALUE,
-    T.DATE: _DATE_VALUE,
-    T.COUNTRIES: _COUNTRIES,
-    T.PARTNERSHIP: _PARTNERSHIP,
+    "number": _NUMBER_VALUE,
+    "text": _TEXT_VALUE,
+    "date": _DATE_VALUE,
+    "country": _COUNTRIES,
+    "partnership": _PARTNERSHIP,
 }
 
 Cells = dict[int, Any]
@@ -85,7 +86,7 @@ class SheetPlan:
                 for pk, cell in cells.items():
                     self.by_option[pk] = (node.id, _LEVEL, columns, cell)
             else:
-                self.by_question[node.id] = (_VALUE_KINDS[qtype], nc.value)
+                self.by_question[node.id] = (_VALUE_KINDS[type_of(node).value_column], nc.value)
 
 
 class AnswerCells:

@@ -39,24 +39,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from typing import Any
 
 from django_countries import countries
 from openpyxl.utils import get_column_letter
 
-from exchange.cells import (
-    CellError,
-    as_countries,
-    as_date,
-    as_number,
-    as_option,
-    as_text,
-    as_tick,
-)
+from exchange.cells import CellError
 from surveys.definition.structure import QuestionNode, Structure
 from surveys.models import MatrixRow, Option, Question
-from surveys.values import Choice, PartnershipValue, Ticked, Values
+from surveys.types import type_of
+from surveys.types.base import Problem as Problem
+from surveys.values import Values
 
 T = Question.Type
 RESPONSES = "responses"
@@ -81,16 +74,6 @@ FIXED_TEXTS = {
     "row": "Row of the table (1, 2, …)",
 }
 FIXED_WIDTHS = {"partnership": 16, "group": 11, "status": 11, "submitted_at": 19, "row": 6}
-VALUE_WIDTHS: dict[str, int] = {
-    T.SINGLE_CHOICE: 14,
-    T.YES_NO: 8,
-    T.NUMBER: 10,
-    T.TEXT: 30,
-    T.LONG_TEXT: 50,
-    T.DATE: 11,
-    T.COUNTRIES: 16,
-    T.PARTNERSHIP: 16,
-}
 
 
 def code_cell(code: str) -> str | int:
@@ -225,9 +208,7 @@ class SheetLayout:
                     )
                 )
         else:
-            nc.value = self._add(
-                Column(prefix, q.text, _width(prefix, VALUE_WIDTHS.get(qtype, 14)), code, "", "question")
-            )
+            nc.value = self._add(Column(prefix, q.text, _width(prefix, type_of(node).cell_width), code, "", "question"))
             if q.is_choice and q.other:
                 nc.other_text = self._add(
                     Column(
@@ -454,47 +435,16 @@ class CellWriter:
                 self.node_cells(nc, value, out)
 
     def node_cells(self, nc: NodeColumns, value: Any, out: list[tuple[Any, Any]]) -> None:
-        qtype = nc.node.type
-        if qtype == T.MULTI_CHOICE:
-            for oc in nc.options:
-                ticked: Ticked | None = value.get(oc.option.code)
-                if ticked is None:
-                    continue
-                out.append((oc.tick, 1))
-                if oc.comment is not None and ticked.comment:
-                    out.append((oc.comment, ticked.comment))
-                if oc.number is not None and ticked.number is not None:
-                    out.append((oc.number, ticked.number))
-                if oc.option.is_other and ticked.text:
-                    out.append((nc.other_text, ticked.text))
-        elif qtype in (T.SINGLE_CHOICE, T.YES_NO):
-            out.append((nc.value, nc.option_cells[value.option]))
-            if nc.other_text is not None and value.text:
-                out.append((nc.other_text, value.text))
-        elif qtype == T.RATING_MATRIX:
-            for row, col in nc.rows:
-                level = value.get(row.code)
-                if level is not None:
-                    out.append((col, nc.option_cells[level]))
-        elif qtype == T.COUNTRIES:
-            if self.labels:
-                out.append((nc.value, "; ".join(self._country_names.get(c, c) for c in value)))
-            else:
-                out.append((nc.value, ",".join(value)))
-        elif qtype == T.PARTNERSHIP:
-            if value.acronym:
-                name = self.partnership_names.get(value.acronym) if self.labels else None
-                out.append((nc.value, f"{value.acronym} ({name})" if name else value.acronym))
-            else:
-                out.append((nc.value, value.text))
-        else:
-            out.append((nc.value, value))
+        type_of(nc.node).to_cells(self, nc, value, out)
+
+    def countries_cell(self, codes: list[str]) -> str:
+        """Countries as codes ("CN,US"), with labels as names ("China; United States")."""
+        if self.labels:
+            return "; ".join(self._country_names.get(c, c) for c in codes)
+        return ",".join(codes)
 
 
 # Reading ------------------------------------------------------------------------------------
-
-
-Problem = tuple[Any, str]  # (column index, message)
 
 
 class CellReader:
@@ -506,12 +456,12 @@ class CellReader:
     def values(self, sheet: SheetLayout, get: Callable[[int], Any], problems: list[Problem]) -> Values:
         values: Values = {}
         for nc in sheet.nodes:
-            value = self.node_value(nc, get, problems)
+            value = type_of(nc.node).from_cells(self, nc, get, problems)
             if value is not None:
                 values[nc.node.code] = value
         return values
 
-    def _cell(
+    def cell(
         self, col: int | None, get: Callable[[int], Any], parse: Callable[[Any], Any], problems: list[Problem]
     ) -> Any:
         if col is None:
@@ -524,88 +474,3 @@ class CellReader:
         except CellError as exc:
             problems.append((col, str(exc)))
             return None
-
-    def node_value(self, nc: NodeColumns, get: Callable[[int], Any], problems: list[Problem]) -> Any:
-        node = nc.node
-        qtype = node.type
-        if qtype == T.MULTI_CHOICE:
-            result: dict[str, Ticked] = {}
-            other_text = self._cell(nc.other_text, get, as_text, problems)
-            for oc in nc.options:
-                before = len(problems)
-                ticked = self._cell(oc.tick, get, as_tick, problems)
-                if len(problems) > before:
-                    continue  # a faulty tick: what goes with it is not judged
-                comment = self._cell(oc.comment, get, as_text, problems) or ""
-                number = self._cell(oc.number, get, lambda v: as_number(None, v, minimum=Decimal(0)), problems)
-                text = (other_text or "") if oc.option.is_other else ""
-                if ticked:
-                    result[oc.option.code] = Ticked(comment=comment, number=number, text=text)
-                    continue
-                header = f"{node.code}[{oc.option.code}]"
-                if comment:
-                    problems.append(
-                        (
-                            oc.comment,
-                            f"there is a comment but {header} is not ticked: write 1 in {header} or clear the comment.",
-                        )
-                    )  # type: ignore[arg-type]
-                if number is not None:
-                    problems.append(
-                        (
-                            oc.number,
-                            f"there is a number but {header} is not ticked: write 1 in {header} or clear the number.",
-                        )
-                    )  # type: ignore[arg-type]
-                if text:
-                    problems.append(
-                        (
-                            nc.other_text,
-                            f"there is a text but {header} is not ticked: write 1 in {header} or clear the text.",
-                        )
-                    )  # type: ignore[arg-type]
-            exclusive = [oc for oc in nc.options if oc.option.exclusive and oc.option.code in result]
-            if exclusive and len(result) > 1:
-                problems.append(
-                    (
-                        exclusive[0].tick,
-                        f"'{exclusive[0].option.label}' excludes every other option of {node.code}, but others are ticked too.",
-                    )
-                )
-            return result or None
-        if qtype in (T.SINGLE_CHOICE, T.YES_NO):
-            before = len(problems)
-            code = self._cell(nc.value, get, lambda v: as_option(node, v), problems)
-            text = self._cell(nc.other_text, get, as_text, problems) or ""
-            if text and code != "other" and len(problems) == before:
-                problems.append(
-                    (
-                        nc.other_text,
-                        f"there is a text but {node.code} is not 'other': set it to other or clear the text.",
-                    )
-                )  # type: ignore[arg-type]
-            if code is None:
-                return None
-            return Choice(option=code, text=text if code == "other" else "")
-        if qtype == T.RATING_MATRIX:
-            levels: dict[str, str] = {}
-            for row, col in nc.rows:
-                level = self._cell(col, get, lambda v: as_option(node, v, what="level of the scale"), problems)
-                if level is not None:
-                    levels[row.code] = level
-            return levels or None
-        parsers: dict[str, Callable[[Any], Any]] = {
-            T.NUMBER: lambda v: as_number(node, v),
-            T.TEXT: as_text,
-            T.LONG_TEXT: as_text,
-            T.DATE: as_date,
-            T.COUNTRIES: lambda v: as_countries(node, v) or None,
-            T.PARTNERSHIP: self.partnership,
-        }
-        return self._cell(nc.value, get, parsers[qtype], problems)
-
-    def partnership(self, value: Any) -> PartnershipValue:
-        text = as_text(value)
-        if text.strip() in self.acronyms:
-            return PartnershipValue(acronym=text.strip())
-        return PartnershipValue(text=text)

@@ -10,6 +10,7 @@ from journey.forms import OTHER_PARTNERSHIP, Raw, input_id
 from journey.partnerships import PartnershipChoices
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
 from surveys.models import MatrixRow, Option, Question
+from surveys.types import type_of
 
 T = Question.Type
 
@@ -88,7 +89,7 @@ class QuestionUI:
 
     @property
     def template(self) -> str:
-        return f"journey/q/{self.node.type}.html"
+        return f"journey/q/{type_of(self.node).template or self.node.type}.html"
 
     @property
     def code(self) -> str:

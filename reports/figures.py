@@ -14,13 +14,12 @@ from typing import Any
 from django_countries import countries
 
 from surveys.definition.structure import QuestionNode, Structure
-from surveys.models import Question
+from surveys.types import type_of
 
 from . import indicators as ind
 from .charts import PALETTE, FigureSpec
 from .indicators import TOTAL
 
-T = Question.Type
 TOP_COUNTRIES = 20
 TOP_PARTNERSHIPS = 20
 PER_PARTNERSHIP_LIMIT = 40  # above this many partnerships, per-partnership bars become unreadable
@@ -414,7 +413,9 @@ def question_view(
     code = node.code
     title = f"{code}. {node.question.text}"
     view = QuestionView(code=code, text=node.question.text, type=node.type, respondents=q["respondents"])
-    if node.type in Question.CHOICE_TYPES:
+    # Which figures: by the builder that summarised it (surveys.types, report_kind).
+    kind = type_of(node).report_kind
+    if kind in ("ticks", "choice"):
         options = [(o.code, o.label) for o in node.options]
         if node.question.scale:
             view.figures.append(_scale_figure(code, title, node, q, groups))
@@ -440,30 +441,31 @@ def question_view(
             view.figures.append(
                 _number_figure(f"{code}.{option}", f"{code}: {label}: {stats['label']}", stats, groups, None)
             )
-    elif node.type == T.RATING_MATRIX:
+    elif kind == "matrix":
         view.figures.append(_matrix_figure(code, title, node, q, groups))
-    elif node.type == T.NUMBER:
+    elif kind == "number":
         view.figures.append(_number_figure(code, title, q, groups, previous))
-    elif node.type == T.COUNTRIES:
+    elif kind == "countries":
         view.figures.extend(_countries_figures(code, title, q["countries"], groups, "partnerships"))
-    elif node.type == T.PARTNERSHIP:
+    elif kind == "partnership":
         view.figures.append(_named_figure(code, title, q["partnerships"], groups, "partnerships naming it"))
-    elif node.type == T.DATE and q.get("years"):
+    elif kind == "years" and q.get("years"):
         view.figures.append(_years_figure(code, title, q["years"], groups, "respondents"))
-    elif node.type == T.REPEAT:
+    elif kind == "repeat":
         view.figures.append(_groups_bars(code, f"{code}: rows entered", q["rows"], groups, "rows"))
         for f in node.fields:
             fq = q["fields"][f.code]
             ftitle = f"{code}: {f.question.text} (rows)"
             fid = f"{code}.{f.code}"
-            if f.type in Question.CHOICE_TYPES:
+            field_kind = type_of(f).report_kind
+            if field_kind in ("ticks", "choice"):
                 options = [(o.code, o.label) for o in f.options]
                 view.figures.append(_choice_figure(fid, ftitle, options, fq, groups, "% of rows", None))
-            elif f.type == T.COUNTRIES:
+            elif field_kind == "countries":
                 view.figures.extend(_countries_figures(fid, ftitle, fq["countries"], groups, "rows"))
-            elif f.type == T.PARTNERSHIP:
+            elif field_kind == "partnership":
                 view.figures.append(_named_figure(fid, ftitle, fq["partnerships"], groups, "rows"))
-            elif f.type == T.DATE and fq.get("years"):
+            elif field_kind == "years" and fq.get("years"):
                 view.figures.append(
                     _years_figure(fid, f"{code}: {f.question.text}, by year (rows)", fq["years"], groups, "rows")
                 )

@@ -33,6 +33,7 @@ from django.utils import timezone
 from surveys.bulk import collector_paused
 from surveys.definition.structure import QuestionNode, Structure, structure_for
 from surveys.models import Partnership, Question, Response, Wave
+from surveys.types import type_of
 
 from . import confirmations, selectors, tables, tallies
 from . import indicators as ind
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 T = Question.Type
 TOTAL = ind.TOTAL
-SEVERAL_ROWS = (T.MULTI_CHOICE, T.RATING_MATRIX, T.COUNTRIES)
 
 
 @dataclass(frozen=True)
@@ -297,22 +297,20 @@ def _answered(node: QuestionNode, r: _Rows) -> ind.Breakdown:
 def _field(node: QuestionNode, r: _Rows, table_rows: ind.Breakdown) -> dict[str, Any]:
     """A field of a repeat table: every count is a number of table rows."""
     out: dict[str, Any] = {"type": node.type, "text": node.question.text}
-    if node.type in Question.CHOICE_TYPES:
+    question_type = type_of(node)
+    kind = question_type.report_kind
+    if kind in ("ticks", "choice"):
         out.update(_choice(node, r, table_rows, unit_rows=True))
-    elif node.type == T.COUNTRIES:
-        out.update(_countries(node, r))
-    elif node.type == T.DATE:
-        out.update(_years(node, r))
-    elif node.type == T.PARTNERSHIP:
-        out.update(_partnership(node, r))
-    elif node.type == T.NUMBER:
+    elif kind == "number":
         counts = r.counts[node.id]
         total = ind.breakdown(((c.group, c.number_sum or Decimal(0)) for c in counts), r.groups, zero=Decimal(0))
         n = ind.breakdown(((c.group, c.number_n) for c in counts), r.groups)
         out["sum"] = total
         out["count"] = n
         out["mean"] = {k: ind.mean(total[k], n[k]) for k in r.keys}
-    if node.type != T.COUNTRIES:
+    elif kind in _BUILDERS:
+        out.update(_BUILDERS[kind](node, r))
+    if not question_type.several_rows:
         out["answered"] = _answered(node, r)
     return out
 
@@ -330,30 +328,35 @@ def _repeat(node: QuestionNode, r: _Rows) -> dict[str, Any]:
 
 def _question(node: QuestionNode, r: _Rows) -> dict[str, Any]:
     out: dict[str, Any] = {"type": node.type, "text": node.question.text}
-    if node.type == T.REPEAT:
+    question_type = type_of(node)
+    kind = question_type.report_kind
+    if kind == "repeat":
         out.update(_repeat(node, r))
         return out
-    if node.type in SEVERAL_ROWS:
+    if question_type.several_rows:
         respondents = ind.breakdown(((g, n) for g, n, _ in r.respondents[node.id]), r.groups)
     else:
         # One answer row per response for the other types: their count is the respondents.
         respondents = _answered(node, r)
     out["respondents"] = respondents
-    if node.type in Question.CHOICE_TYPES:
+    if kind in ("ticks", "choice"):
         out.update(_choice(node, r, respondents))
-        if node.type == T.MULTI_CHOICE:
+        if kind == "ticks":
             out["at_least_one"] = ind.breakdown(((g, ne) for g, _, ne in r.respondents[node.id]), r.groups)
-    elif node.type == T.RATING_MATRIX:
-        out.update(_matrix(node, r))
-    elif node.type == T.NUMBER:
-        out.update(_number(node, r))
-    elif node.type == T.COUNTRIES:
-        out.update(_countries(node, r))
-    elif node.type == T.DATE:
-        out.update(_years(node, r))
-    elif node.type == T.PARTNERSHIP:
-        out.update(_partnership(node, r))
+    elif kind in _BUILDERS:
+        out.update(_BUILDERS[kind](node, r))
     return out
+
+
+# The builder of each `report_kind` of surveys.types but choices ("ticks", "choice") and
+# tables ("repeat"), which take more than the question and its rows.
+_BUILDERS = {
+    "matrix": _matrix,
+    "number": _number,
+    "countries": _countries,
+    "years": _years,
+    "partnership": _partnership,
+}
 
 
 # A wave (or a panel of it) -------------------------------------------------------------------
@@ -362,9 +365,9 @@ def _question(node: QuestionNode, r: _Rows) -> dict[str, Any]:
 def question_kinds(structure: Structure) -> selectors.QuestionKinds:
     top = structure.questions()
     return selectors.QuestionKinds(
-        several_rows=[n.id for n in top if n.type in SEVERAL_ROWS],
-        numbered=[n.id for n in top if n.type == T.NUMBER or any(o.number_label for o in n.options)],
-        dated=[n.id for n in structure.by_id.values() if n.type == T.DATE],
+        several_rows=[n.id for n in top if type_of(n).several_rows],
+        numbered=[n.id for n in top if type_of(n).value_column == "number" or any(o.number_label for o in n.options)],
+        dated=[n.id for n in structure.by_id.values() if type_of(n).value_column == "date"],
         exclusive_options=[o.pk for n in top for o in n.options if o.exclusive],
     )
 

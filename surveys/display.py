@@ -5,14 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.formats import date_format
-from django_countries import countries
-
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
-from surveys.models import Question
-from surveys.values import Choice, PartnershipValue, Values, hidden_codes, is_empty, number_text
-
-T = Question.Type
+from surveys.types import type_of
+from surveys.values import Values, hidden_codes, is_empty
 
 
 @dataclass
@@ -47,59 +42,25 @@ class ShownSection:
     edit_url: str = ""
 
 
-def country_name(code: str) -> str:
-    return str(countries.name(code)) or code
-
-
 def value_text(node: QuestionNode, value: Any, partnership_names: dict[str, str]) -> str:
     """One value as a single line of text (cells of repeat tables, single values)."""
     if is_empty(node, value):
         return ""
-    qtype = node.type
-    if qtype in (T.SINGLE_CHOICE, T.YES_NO) and isinstance(value, Choice):
-        option = node.option(value.option)
-        label = option.label if option else value.option
-        return f"{label}: {value.text}" if value.text else label
-    if qtype == T.NUMBER:
-        return number_text(value)
-    if qtype == T.DATE:
-        return date_format(value, "j F Y")
-    if qtype == T.COUNTRIES:
-        return ", ".join(country_name(c) for c in value)
-    if qtype == T.PARTNERSHIP and isinstance(value, PartnershipValue):
-        if value.acronym:
-            return partnership_names.get(value.acronym, value.acronym)
-        return f"{value.text} (not in the register)"
-    return str(value)
+    return type_of(node).display_text(node, value, partnership_names)
 
 
 def shown_question(node: QuestionNode, value: Any, partnership_names: dict[str, str]) -> Shown:
     shown = Shown(node=node)
-    if is_empty(node, value) and node.type != T.REPEAT:
+    question_type = type_of(node)
+    table = question_type.shown_table(node, value, partnership_names)
+    if table is not None:
+        shown.headers, shown.rows = table
         return shown
-    qtype = node.type
-    if qtype == T.MULTI_CHOICE:
-        for option in node.options:
-            ticked = value.get(option.code)
-            if ticked is None:
-                continue
-            line = Line(text=option.label if not option.is_other else f"Other: {ticked.text}")
-            if ticked.number is not None:
-                line.details.append((option.number_label or "Number", number_text(ticked.number)))
-            if ticked.comment:
-                line.details.append(("Comment", ticked.comment))
-            shown.lines.append(line)
-    elif qtype == T.RATING_MATRIX:
-        for row in node.rows:
-            level = value.get(row.code)
-            scale = node.option(level) if level else None
-            shown.lines.append(Line(text=row.label, details=[("Rating", scale.label if scale else "not rated")]))
-    elif qtype == T.REPEAT:
-        shown.headers = [f.question.text for f in node.fields]
-        for row in value or []:
-            shown.rows.append([value_text(f, row.get(f.code), partnership_names) for f in node.fields])
-    else:
-        shown.lines.append(Line(text=value_text(node, value, partnership_names)))
+    if is_empty(node, value):
+        return shown
+    shown.lines = [
+        Line(text=text, details=details) for text, details in question_type.shown_lines(node, value, partnership_names)
+    ]
     return shown
 
 

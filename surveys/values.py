@@ -1,8 +1,8 @@
 """Answers of one response as plain Python values, keyed by question code.
 
 This is the shape in which the journey, the review page, the Excel exchange and the
-relevance rules see answers, so that only this module knows how values map to `Answer`
-rows. The value of a question, by type:
+relevance rules see answers, so that only this module (through each type's class in
+surveys.types) knows how values map to `Answer` rows. The value of a question, by type:
 
 | type                  | value                                                          |
 | multi_choice          | {option code: Ticked(comment, number, text)} (text: "other")   |
@@ -23,48 +23,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from surveys.definition.structure import QuestionNode, Structure
 from surveys.models import Answer, Partnership, Question, RepeatRow, Response
+from surveys.types import type_of
+from surveys.types.base import Choice, PartnershipValue, is_empty
+from surveys.types.base import Ticked as Ticked
+from surveys.types.base import number_text as number_text
+from surveys.types.scalars import DATE_FORMATS as DATE_FORMATS
+from surveys.types.tables import rows_expected as rows_expected
 
 T = Question.Type
 
-# The date formats a typed date is read in: the journey's field and an imported cell alike.
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-
-
-@dataclass(frozen=True)
-class Ticked:
-    comment: str = ""
-    number: Decimal | None = None
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Choice:
-    option: str
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class PartnershipValue:
-    acronym: str = ""
-    text: str = ""
-
-
 Values = dict[str, Any]
-
-
-def is_empty(node: QuestionNode, value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str | list | dict):
-        return len(value) == 0
-    if isinstance(value, PartnershipValue):
-        return not value.acronym and not value.text
-    return False
 
 
 # Reading ---------------------------------------------------------------------------------
@@ -128,28 +100,7 @@ def values_from_rows(structure: Structure, answers: list[Answer], rows: list[tup
 def _merge(
     node: QuestionNode, into: dict[str, Any], answer: Answer, option_codes: dict[int, str], row_codes: dict[int, str]
 ) -> None:
-    code = node.code
-    qtype = node.type
-    if qtype == T.MULTI_CHOICE:
-        into.setdefault(code, {})[option_codes[answer.option_id]] = Ticked(  # type: ignore[index]
-            comment=answer.comment, number=answer.number, text=answer.text
-        )
-    elif qtype in (T.SINGLE_CHOICE, T.YES_NO):
-        into[code] = Choice(option=option_codes[answer.option_id], text=answer.text)  # type: ignore[index]
-    elif qtype == T.RATING_MATRIX:
-        into.setdefault(code, {})[row_codes[answer.matrix_row_id]] = option_codes[answer.option_id]  # type: ignore[index]
-    elif qtype == T.NUMBER:
-        into[code] = answer.number
-    elif qtype in (T.TEXT, T.LONG_TEXT):
-        into[code] = answer.text
-    elif qtype == T.DATE:
-        into[code] = answer.date
-    elif qtype == T.COUNTRIES:
-        into.setdefault(code, []).append(answer.country)
-    elif qtype == T.PARTNERSHIP:
-        into[code] = PartnershipValue(
-            acronym=answer.partnership.acronym if answer.partnership else "", text=answer.text
-        )
+    type_of(node).merge_row(node, into, answer, option_codes, row_codes)
 
 
 # Writing ---------------------------------------------------------------------------------
@@ -169,49 +120,8 @@ def build_answer_rows(
         value = values.get(node.code)
         if is_empty(node, value):
             continue
-        if node.type == T.REPEAT:
-            for position, row in enumerate(value or [], start=1):
-                repeat_row = RepeatRow(response=response, question=node.question, position=position)
-                row_answers: list[Answer] = []
-                for field in node.fields:
-                    field_value = row.get(field.code)
-                    if not is_empty(field, field_value):
-                        row_answers.extend(_answers_for(response, field, field_value, partnership_ids))
-                repeats.append((repeat_row, row_answers))
-        else:
-            answers.extend(_answers_for(response, node, value, partnership_ids))
+        type_of(node).add_rows(response, node, value, partnership_ids, answers, repeats)
     return answers, repeats
-
-
-def _answers_for(response: Response, node: QuestionNode, value: Any, partnership_ids: dict[str, int]) -> list[Answer]:
-    q = node.question
-    options = {o.code: o for o in node.options}
-    qtype = node.type
-    if qtype == T.MULTI_CHOICE:
-        return [
-            Answer(response=response, question=q, option=options[code], comment=t.comment, number=t.number, text=t.text)
-            for code, t in value.items()
-        ]
-    if qtype in (T.SINGLE_CHOICE, T.YES_NO):
-        return [Answer(response=response, question=q, option=options[value.option], text=value.text)]
-    if qtype == T.RATING_MATRIX:
-        rows = {r.code: r for r in node.rows}
-        return [
-            Answer(response=response, question=q, matrix_row=rows[row], option=options[level])
-            for row, level in value.items()
-        ]
-    if qtype == T.NUMBER:
-        return [Answer(response=response, question=q, number=value)]
-    if qtype in (T.TEXT, T.LONG_TEXT):
-        return [Answer(response=response, question=q, text=value)]
-    if qtype == T.DATE:
-        return [Answer(response=response, question=q, date=value)]
-    if qtype == T.COUNTRIES:
-        return [Answer(response=response, question=q, country=c) for c in value]
-    if qtype == T.PARTNERSHIP:
-        pid = partnership_ids.get(value.acronym) if value.acronym else None
-        return [Answer(response=response, question=q, partnership_id=pid, text="" if pid else value.text)]
-    raise ValueError(f"no answer rows for type {qtype}")
 
 
 def partnership_ids_for(values: Values, nodes: list[QuestionNode]) -> dict[str, int]:
@@ -255,17 +165,6 @@ def hidden_codes(structure: Structure, values: Values) -> set[str]:
     return hidden
 
 
-def rows_expected(node: QuestionNode, values: Values) -> int | None:
-    """The number of rows a repeat table must have, from the question it takes it from."""
-    source = node.question.rows_from
-    if not source:
-        return None
-    number = values.get(source)
-    if number is None:
-        return None
-    return int(number)
-
-
 def completeness_problems(nodes: list[QuestionNode], values: Values, hidden: set[str]) -> dict[str, str]:
     """What keeps these questions from being complete, keyed by the input name it concerns."""
     problems: dict[str, str] = {}
@@ -277,29 +176,7 @@ def completeness_problems(nodes: list[QuestionNode], values: Values, hidden: set
         if q.required and is_empty(node, value):
             problems[node.code] = "This question needs an answer."
             continue
-        if node.type == T.MULTI_CHOICE and value:
-            ticked_other = value.get("other")
-            if ticked_other is not None and not ticked_other.text:
-                problems[f"{node.code}.other.text"] = "Please specify what “Other” is."
-        if node.type in (T.SINGLE_CHOICE,) and isinstance(value, Choice) and value.option == "other" and not value.text:
-            problems[f"{node.code}.other.text"] = "Please specify what “Other” is."
-        if node.type == T.RATING_MATRIX and q.required and value is not None:
-            for row in node.rows:
-                if row.code not in value:
-                    problems[f"{node.code}.{row.code}"] = "Please rate this item."
-        if node.type == T.REPEAT:
-            rows = value or []
-            expected = rows_expected(node, values)
-            if expected is not None and len(rows) != expected:
-                source = node.question.rows_from
-                problems[node.code] = (
-                    f"You answered {expected} to {source}: please give {expected} "
-                    f"row{'s' if expected != 1 else ''} here (there {'is' if len(rows) == 1 else 'are'} {len(rows)})."
-                )
-            for index, row in enumerate(rows):
-                for field in node.fields:
-                    if field.question.required and is_empty(field, row.get(field.code)):
-                        problems[f"{node.code}.{index}.{field.code}"] = "This field needs an answer."
+        problems.update(type_of(node).completeness(node, value, values))
     return problems
 
 
@@ -319,26 +196,7 @@ class Removal:
 
 def short_text(node: QuestionNode, value: Any, limit: int = 60) -> str:
     """A value in a few words (option labels, the start of a text)."""
-    qtype = node.type
-    if qtype == T.MULTI_CHOICE:
-        text = ", ".join(o.label for o in node.options if o.code in value)
-    elif qtype in (T.SINGLE_CHOICE, T.YES_NO):
-        option = node.option(value.option)
-        text = value.text or (option.label if option else value.option)
-    elif qtype == T.RATING_MATRIX:
-        text = f"{len(value)} rating{'s' if len(value) != 1 else ''}"
-    elif qtype == T.NUMBER:
-        text = number_text(value)
-    elif qtype == T.DATE:
-        text = value.isoformat()
-    elif qtype == T.COUNTRIES:
-        text = ", ".join(value)
-    elif qtype == T.PARTNERSHIP:
-        text = value.acronym or value.text
-    elif qtype == T.REPEAT:
-        text = f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
-    else:
-        text = str(value)
+    text = type_of(node).short_text(node, value)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -400,15 +258,6 @@ def removal_token(removals: list[Removal]) -> str:
     """What a confirmation of exactly these removals carries (another removal needs its own)."""
     text = "\n".join(f"{r.code}\t{r.what}" for r in removals)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def number_text(value: Decimal | None) -> str:
-    """A number as a person writes it: 12, 12.5 (no trailing zeros, no exponent)."""
-    if value is None:
-        return ""
-    normal = value.normalize()
-    text = format(normal, "f")
-    return text
 
 
 def as_date(value: Any) -> dt.date | None:

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
 from surveys.models import MatrixRow, Option, Question, Questionnaire, QuestionnaireVersion, Section
+from surveys.types import TYPES
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
 
@@ -28,32 +29,14 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 T = Question.Type
+# The keys of every question. Each type's own keys, what it may declare under `plausibility:`
+# (docs/questionnaire-format.md), whether a repeat table's field may have it and the check of
+# its keys are the type's: surveys.types.
 COMMON_KEYS = {"code", "type", "text", "help", "required", "shown_if", "same_as"}
-TYPE_KEYS: dict[str, set[str]] = {
-    T.MULTI_CHOICE: {"options", "other"},
-    T.SINGLE_CHOICE: {"options", "other", "scale"},
-    T.RATING_MATRIX: {"rows", "scale"},
-    T.YES_NO: set(),
-    T.NUMBER: {"min", "max", "decimals"},
-    T.TEXT: set(),
-    T.LONG_TEXT: set(),
-    T.DATE: set(),
-    T.COUNTRIES: {"exclude_eu", "max"},
-    T.REPEAT: {"fields", "rows_from", "max_rows"},
-    T.PARTNERSHIP: {"partnerships"},
-}
-# What a question may declare under `plausibility:` (docs/questionnaire-format.md).
-PLAUSIBILITY_KEYS: dict[str, set[str]] = {
-    T.NUMBER: {"cumulative", "at_most_times_previous", "count_of"},
-    T.REPEAT: {"carried_rows"},
-}
 # What a partnership question may designate: registered partnerships of these programmes, of
 # these groups, or with these acronyms.
 PARTNERSHIP_KEYS = ("programmes", "groups", "acronyms")
-# Types a repeat table's field may have: each holds one value per row (countries may hold several).
-FIELD_TYPES = {T.SINGLE_CHOICE, T.YES_NO, T.NUMBER, T.TEXT, T.LONG_TEXT, T.DATE, T.COUNTRIES, T.PARTNERSHIP}
 DEFAULT_MAX_ROWS = 500
-YES_NO_OPTIONS = [{"code": "yes", "label": "Yes"}, {"code": "no", "label": "No"}]
 
 
 class DefinitionError(Exception):
@@ -125,9 +108,23 @@ class _Checker:
             return []
         return value
 
-    def unknown_keys(self, data: dict[str, Any], allowed: set[str], path: str) -> None:
+    def unknown_keys(self, data: dict[str, Any], allowed: set[str] | frozenset[str], path: str) -> None:
         for key in sorted(set(data) - allowed):
             self.error(f"{path}.{key}", "is not a known attribute")
+
+    # What the types' definition checks call (surveys.types).
+
+    def options(self, items: list[Any], path: str, *, multi: bool = False) -> list[dict[str, Any]]:
+        return _options(self, items, path, multi=multi)
+
+    def question(self, data: Any, path: str, *, in_repeat: bool = False) -> dict[str, Any] | None:
+        return _question(self, data, path, in_repeat=in_repeat)
+
+    def check_same_as(self, items: list[dict[str, Any]], path: str) -> None:
+        _check_same_as(self, items, path)
+
+    def partnerships(self, value: Any, path: str) -> dict[str, list[str]]:
+        return _partnerships(self, value, path)
 
 
 def _options(ck: _Checker, items: list[Any], path: str, *, multi: bool = False) -> list[dict[str, Any]]:
@@ -200,14 +197,15 @@ def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) ->
         ck.error(path, "must be a mapping")
         return None
     qtype = data.get("type")
-    if qtype not in TYPE_KEYS:
-        ck.error(f"{path}.type", f"'{qtype}' is not a known type ({', '.join(TYPE_KEYS)})")
+    if qtype not in TYPES:
+        ck.error(f"{path}.type", f"'{qtype}' is not a known type ({', '.join(TYPES)})")
         return None
-    if in_repeat and qtype not in FIELD_TYPES:
+    question_type = TYPES[qtype]
+    if in_repeat and not question_type.in_tables:
         ck.error(f"{path}.type", f"a repeat field cannot be of type '{qtype}'")
         return None
-    allowed = COMMON_KEYS | TYPE_KEYS[qtype] | ({"label"} if in_repeat else set())
-    if not in_repeat and qtype in PLAUSIBILITY_KEYS:
+    allowed = COMMON_KEYS | question_type.keys | ({"label"} if in_repeat else set())
+    if not in_repeat and question_type.plausibility_keys:
         allowed = allowed | {"plausibility"}
     ck.unknown_keys(data, allowed, path)
     text_key = "label" if in_repeat and "label" in data else "text"
@@ -242,50 +240,7 @@ def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) ->
             ck.error(f"{path}.shown_if", "must be {question: CODE, equals: VALUE}")
         else:
             q["shown_if"] = {"question": shown_if["question"], "equals": str(shown_if["equals"])}
-    if qtype in (T.MULTI_CHOICE, T.SINGLE_CHOICE):
-        q["options"] = _options(ck, ck.listing(data, "options", path), f"{path}.options", multi=qtype == T.MULTI_CHOICE)
-        q["other"] = ck.boolean(data, "other", path)
-        if q["other"] and any(o["code"] == Option.OTHER_CODE for o in q["options"]):
-            ck.error(f"{path}.options", "the code 'other' is kept for the 'other: true' option")
-        if qtype == T.SINGLE_CHOICE:
-            q["scale"] = ck.boolean(data, "scale", path)
-        if sum(1 for o in q["options"] if o.get("exclusive")) > 1:
-            ck.error(f"{path}.options", "at most one option can be exclusive")
-    elif qtype == T.YES_NO:
-        q["options"] = [dict(o) for o in YES_NO_OPTIONS]
-    elif qtype == T.RATING_MATRIX:
-        q["rows"] = _options(ck, ck.listing(data, "rows", path), f"{path}.rows")
-        q["options"] = _options(ck, ck.listing(data, "scale", path), f"{path}.scale")
-        q["scale"] = True
-    elif qtype == T.NUMBER:
-        q["min"] = ck.number(data, "min", path)
-        q["max"] = ck.number(data, "max", path)
-        q["decimals"] = ck.whole(data, "decimals", path) or 0
-        if q["decimals"] > 4:
-            ck.error(f"{path}.decimals", "at most 4 decimals are kept")
-        if q["min"] is not None and q["max"] is not None and Decimal(q["min"]) > Decimal(q["max"]):
-            ck.error(f"{path}.min", "is above max")
-    elif qtype == T.PARTNERSHIP and "partnerships" in data:
-        # Only when given, so that the checksum of a definition without it does not change.
-        q["partnerships"] = _partnerships(ck, data["partnerships"], f"{path}.partnerships")
-    elif qtype == T.COUNTRIES:
-        q["exclude_eu"] = ck.boolean(data, "exclude_eu", path)
-        q["max_items"] = ck.whole(data, "max", path, minimum=1)
-    elif qtype == T.REPEAT:
-        q["rows_from"] = ck.text(data, "rows_from", path, required=False)
-        q["max_rows"] = ck.whole(data, "max_rows", path, minimum=1)
-        seen: set[str] = set()
-        for i, field in enumerate(ck.listing(data, "fields", path)):
-            f = _question(ck, field, f"{path}.fields[{i}]", in_repeat=True)
-            if f is None:
-                continue
-            if f["code"] in seen:
-                ck.error(f"{path}.fields[{i}].code", f"'{f['code']}' is used twice")
-            seen.add(f["code"])
-            if f["shown_if"]:
-                ck.error(f"{path}.fields[{i}].shown_if", "fields of a repeat table cannot have shown_if")
-            q["fields"].append(f)
-        _check_same_as(ck, q["fields"], f"{path}.fields")
+    question_type.check_definition(ck, data, q, path)
     if "plausibility" in data and "plausibility" in allowed:
         # Only when given, so that the checksum of a definition without it does not change.
         q["plausibility"] = _plausibility(ck, data["plausibility"], f"{path}.plausibility", qtype, q["fields"])
@@ -295,9 +250,9 @@ def _question(ck: _Checker, data: Any, path: str, *, in_repeat: bool = False) ->
 def _plausibility(ck: _Checker, value: Any, path: str, qtype: str, fields: list[dict[str, Any]]) -> dict[str, Any]:
     """Warnings (never refusals) asked of a number or a repeat table: surveys/plausibility.py."""
     if not isinstance(value, dict) or not value:
-        ck.error(path, f"must be a mapping of {', '.join(sorted(PLAUSIBILITY_KEYS[qtype]))}")
+        ck.error(path, f"must be a mapping of {', '.join(sorted(TYPES[qtype].plausibility_keys))}")
         return {}
-    ck.unknown_keys(value, PLAUSIBILITY_KEYS[qtype], path)
+    ck.unknown_keys(value, TYPES[qtype].plausibility_keys, path)
     rules: dict[str, Any] = {}
     if "cumulative" in value:
         rules["cumulative"] = ck.boolean(value, "cumulative", path)

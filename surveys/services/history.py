@@ -18,39 +18,15 @@ from django.contrib.auth.models import User
 
 from surveys.definition.structure import QuestionNode, Structure
 from surveys.models import AnswerChange, Contact, Response, ResponseEvent
-from surveys.values import T, Values, is_empty, number_text, short_text
-
-# Long enough that no answer is cut (the audit keeps what was there, not a summary).
-_WHOLE = 1_000_000
+from surveys.types import type_of
+from surveys.values import Values, is_empty
 
 
 def value_text(node: QuestionNode, value: Any) -> str:
     """A value as a person reads it, whole: option labels, numbers, every row of a table."""
     if is_empty(node, value):
         return ""
-    if node.type == T.REPEAT:
-        rows = []
-        for number, row in enumerate(value, start=1):
-            cells = [
-                f"{f.code}: {value_text(f, row.get(f.code))}" for f in node.fields if not is_empty(f, row.get(f.code))
-            ]
-            rows.append(f"{number}. " + "; ".join(cells))
-        return "\n".join(rows)
-    if node.type == T.RATING_MATRIX:
-        labels = {o.code: o.label for o in node.options}
-        return "; ".join(f"{row}: {labels.get(option, option)}" for row, option in sorted(value.items()))
-    if node.type == T.MULTI_CHOICE:
-        parts = []
-        for option in node.options:
-            ticked = value.get(option.code)
-            if ticked is None:
-                continue
-            extra = [x for x in (number_text(ticked.number), ticked.text, ticked.comment) if x]
-            parts.append(option.label + (f" ({'; '.join(extra)})" if extra else ""))
-        return ", ".join(parts)
-    if node.type in (T.TEXT, T.LONG_TEXT):
-        return str(value)  # as typed, line breaks kept (short_text joins the lines)
-    return short_text(node, value, _WHOLE)
+    return type_of(node).history_text(node, value)
 
 
 def history_changes(

@@ -194,7 +194,7 @@ def test_the_staff_export_page_has_the_history_checkbox(
         assert run_export_job(job.pk) == "done"  # the worker's part
         download = client.get(reverse("exchange:export_file", args=[annex_a.slug, job.pk]))
         assert download.status_code == 200
-        return read_cells(BytesIO(b"".join(download.streaming_content)))
+        return read_cells(BytesIO(download.getvalue()))
 
     rows = exported(history="on")["history"]
     assert rows[0] == HEADER and len(rows) == 6
