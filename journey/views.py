@@ -54,6 +54,7 @@ from surveys.services.collaborations import collaborations_for
 from surveys.services.plausibility import notes_by_key, response_warnings
 from surveys.services.prefill import previous_values
 from surveys.services.responses import response_problems, response_save_section, response_submit
+from surveys.services.review import pending_send_back
 from surveys.values import Values, hidden_codes, load_values, rows_expected
 
 MAX_KEY_LENGTH = 100
@@ -219,6 +220,8 @@ def welcome(request: HttpRequest, key: str) -> HttpResponse:
             "prefill_from": prefill_offer(access.response) if access.response.accepts_answers(now) else None,
             # Other partnerships naming this one, to confirm (journey/collaborations.py).
             "claims": collaborations_for(access.response),
+            # The staff's message while the answers wait to be corrected (no query unless reopened).
+            "sent_back": pending_send_back(access.response),
         },
     )
 
@@ -624,6 +627,7 @@ def review(request: HttpRequest, key: str) -> HttpResponse:
             "problems": problems,
             "progress": _progress(access),
             "warnings": [(w, notes.get(w.key, "")) for w in warnings],
+            "sent_back": pending_send_back(access.response),
         },
     )
 
