@@ -628,6 +628,8 @@ def review(request: HttpRequest, key: str) -> HttpResponse:
             "progress": _progress(access),
             "warnings": [(w, notes.get(w.key, "")) for w in warnings],
             "sent_back": pending_send_back(access.response),
+            # As on the welcome page: the collaborations to confirm before submitting.
+            "claims": collaborations_for(access.response),
         },
     )
 
