@@ -583,9 +583,14 @@ def _save_section(
     return redirect(access.url("welcome"))
 
 
-def _unsaved_page(request: HttpRequest, *, action: str = "") -> HttpResponse:
-    """What was posted, shown back with a button to post it again, without touching the database."""
-    if not posting.read_post(request, max_inputs=posting.FALLBACK_MAX_INPUTS, max_bytes=posting.FALLBACK_MAX_BYTES):
+def _unsaved_page(request: HttpRequest, *, action: str = "", parsed_by_django: bool = False) -> HttpResponse:
+    """What was posted, shown back with a button to post it again, without touching the database.
+
+    A section page's post is read here if the view had not read it yet (`posting`); other
+    pages' posts (`parsed_by_django`) are Django's own, within its limits."""
+    if not parsed_by_django and not posting.read_post(
+        request, max_inputs=posting.FALLBACK_MAX_INPUTS, max_bytes=posting.FALLBACK_MAX_BYTES
+    ):
         return _too_big(request)
     fields = [
         (name, value)
@@ -645,7 +650,7 @@ def submit(request: HttpRequest, key: str) -> HttpResponse:
         response_submit(response_id=access.response.pk, contact=access.contact)
     except DatabaseError:
         logger.exception("database error while submitting")
-        return _unsaved_page(request, action="submit")
+        return _unsaved_page(request, action="submit", parsed_by_django=True)
     except ResponseClosed:
         return _closed(request, access)
     except AlreadySubmitted:
