@@ -158,3 +158,26 @@ def test_an_error_met_rendering_in_the_reader_reaches_the_caller(
     answer(every_type_wave, "GCA", {"T1": "x" * 40000}, status=Response.Status.DRAFT)
     with override_settings(EXCHANGE_WRITER_PROCESS=True), pytest.raises(ValueError, match="40000 characters"):
         wave_export(wave=every_type_wave, target=tmp_path / "out.xlsx")
+
+
+def test_a_zip_of_compressed_members_only_gets_its_directory(tmp_path: Path) -> None:
+    # Mode "w" marks the zip modified from the start: no member written by zipfile is needed.
+    body = DeflatedPart(tmp_path / "body")
+    body.write(b"<row/>" * 1000)
+    target = BytesIO()
+    with zipfile.ZipFile(target, "w") as out:
+        write_member(out, "sheet.xml", b"<head>", body, b"</head>")
+    with zipfile.ZipFile(target) as back:
+        assert back.testzip() is None and back.read("sheet.xml") == b"<head>" + b"<row/>" * 1000 + b"</head>"
+
+
+def test_a_zip_opened_to_append_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "book.zip"
+    with zipfile.ZipFile(path, "w") as out:
+        out.writestr("before.txt", "one")
+    body = DeflatedPart(tmp_path / "body")
+    with zipfile.ZipFile(path, "a") as out, pytest.raises(ValueError, match="mode 'w' or 'x'"):
+        write_member(out, "sheet.xml", b"<head>", body, b"</head>")
+    body.close()
+    with zipfile.ZipFile(path) as back:
+        assert back.namelist() == ["before.txt"]
