@@ -94,7 +94,13 @@ class DeflatedPart:
 
 
 def write_member(out: zipfile.ZipFile, name: str, head: bytes, body: DeflatedPart, tail: bytes) -> None:
-    """Add `head + body + tail` to an open zip as one deflated member, `body` as compressed."""
+    """Add `head + body + tail` to an open zip as one deflated member, `body` as compressed.
+
+    The zip must be opened with mode "w" or "x": those mark it modified from the start, so
+    that closing it writes the central directory with this member (zipfile has no public
+    way to mark a zip opened with "a" modified)."""
+    if out.mode not in ("w", "x"):
+        raise ValueError(f"write_member needs a zip opened with mode 'w' or 'x', not {out.mode!r}")
     body.close()
     start = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
     head_z = start.compress(head) + start.flush(zlib.Z_SYNC_FLUSH)
@@ -121,4 +127,3 @@ def write_member(out: zipfile.ZipFile, name: str, head: bytes, body: DeflatedPar
     out.filelist.append(info)
     out.NameToInfo[name] = info
     out.start_dir = fp.tell()
-    out._didModify = True  # type: ignore[attr-defined]

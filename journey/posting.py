@@ -7,16 +7,21 @@ passes 1,000 at 166 of its 500 rows), so the section view is CSRF-exempt, reads 
 with limits computed from the section (`forms.section_input_limit`), then runs the same CSRF
 check itself. Only form posts (urlencoded, what the page and its script send) are read
 here; anything else is left to Django and its limits.
+
+The parsed post becomes `request.POST` by assignment (the public setter of Django's request
+classes, as django.contrib.auth's admin uses it), so the CSRF check and the view read it as
+usual. The body is read from the request's stream once: `request.body` is not available after
+(nothing here needs it), and a form post carries no files (`request.FILES` is not read).
 """
 
 from __future__ import annotations
 
+import weakref
 from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
-from django.utils.datastructures import MultiValueDict
 
 from journey import forms
 from surveys.definition.structure import SectionNode
@@ -24,6 +29,9 @@ from surveys.definition.structure import SectionNode
 # Without the database the section (hence its limit) is unknown: a limit no page reaches.
 FALLBACK_MAX_INPUTS = 100_000
 FALLBACK_MAX_BYTES = 100 * 1024 * 1024
+
+# The requests whose post was read here: their stream is read, their request.POST set.
+_read: weakref.WeakSet[HttpRequest] = weakref.WeakSet()
 
 
 def read_section_post(request: HttpRequest, node: SectionNode) -> bool:
@@ -36,9 +44,7 @@ def read_section_post(request: HttpRequest, node: SectionNode) -> bool:
 
 def read_post(request: HttpRequest, *, max_inputs: int, max_bytes: int) -> bool:
     """Read a form post into request.POST within these limits; False when it is larger."""
-    if hasattr(request, "_post") or not request.META.get("CONTENT_TYPE", "").startswith(
-        "application/x-www-form-urlencoded"
-    ):
+    if request in _read or not request.META.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return True  # read already, or not a page's form: Django parses it with its own limits
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -49,7 +55,6 @@ def read_post(request: HttpRequest, *, max_inputs: int, max_bytes: int) -> bool:
     body = request.read(max_bytes + 1)
     if len(body) > max_bytes:
         return False
-    request._body = body  # type: ignore[attr-defined]  # so that request.body still works
     encoding = request.encoding or settings.DEFAULT_CHARSET
     try:
         text = body.decode(encoding)
@@ -61,9 +66,10 @@ def read_post(request: HttpRequest, *, max_inputs: int, max_bytes: int) -> bool:
             data.appendlist(name, value)
     except ValueError:
         return False
-    data._mutable = False
-    request._post = data  # type: ignore[attr-defined]
-    request._files = MultiValueDict()  # type: ignore[attr-defined]
+    # Django's own request.POST is immutable; freezing one has no public API, and nothing reads
+    # this one to change it.
+    request.POST = data  # type: ignore[assignment]
+    _read.add(request)
     return True
 
 

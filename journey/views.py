@@ -54,6 +54,7 @@ from surveys.services.collaborations import collaborations_for
 from surveys.services.plausibility import notes_by_key, response_warnings
 from surveys.services.prefill import previous_values
 from surveys.services.responses import response_problems, response_save_section, response_submit
+from surveys.services.review import pending_send_back
 from surveys.values import Values, hidden_codes, load_values, rows_expected
 
 MAX_KEY_LENGTH = 100
@@ -219,6 +220,8 @@ def welcome(request: HttpRequest, key: str) -> HttpResponse:
             "prefill_from": prefill_offer(access.response) if access.response.accepts_answers(now) else None,
             # Other partnerships naming this one, to confirm (journey/collaborations.py).
             "claims": collaborations_for(access.response),
+            # The staff's message while the answers wait to be corrected (no query unless reopened).
+            "sent_back": pending_send_back(access.response),
         },
     )
 
@@ -580,9 +583,14 @@ def _save_section(
     return redirect(access.url("welcome"))
 
 
-def _unsaved_page(request: HttpRequest, *, action: str = "") -> HttpResponse:
-    """What was posted, shown back with a button to post it again, without touching the database."""
-    if not posting.read_post(request, max_inputs=posting.FALLBACK_MAX_INPUTS, max_bytes=posting.FALLBACK_MAX_BYTES):
+def _unsaved_page(request: HttpRequest, *, action: str = "", parsed_by_django: bool = False) -> HttpResponse:
+    """What was posted, shown back with a button to post it again, without touching the database.
+
+    A section page's post is read here if the view had not read it yet (`posting`); other
+    pages' posts (`parsed_by_django`) are Django's own, within its limits."""
+    if not parsed_by_django and not posting.read_post(
+        request, max_inputs=posting.FALLBACK_MAX_INPUTS, max_bytes=posting.FALLBACK_MAX_BYTES
+    ):
         return _too_big(request)
     fields = [
         (name, value)
@@ -624,6 +632,9 @@ def review(request: HttpRequest, key: str) -> HttpResponse:
             "problems": problems,
             "progress": _progress(access),
             "warnings": [(w, notes.get(w.key, "")) for w in warnings],
+            "sent_back": pending_send_back(access.response),
+            # As on the welcome page: the collaborations to confirm before submitting.
+            "claims": collaborations_for(access.response),
         },
     )
 
@@ -639,7 +650,7 @@ def submit(request: HttpRequest, key: str) -> HttpResponse:
         response_submit(response_id=access.response.pk, contact=access.contact)
     except DatabaseError:
         logger.exception("database error while submitting")
-        return _unsaved_page(request, action="submit")
+        return _unsaved_page(request, action="submit", parsed_by_django=True)
     except ResponseClosed:
         return _closed(request, access)
     except AlreadySubmitted:

@@ -27,6 +27,7 @@ from surveys.definition.structure import structure_for
 from surveys.display import shown_sections
 from surveys.models import (
     Answer,
+    CollaborationConfirmation,
     Contact,
     DeadlineExtension,
     Invitation,
@@ -555,6 +556,46 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(CollaborationConfirmation)
+class CollaborationConfirmationAdmin(admin.ModelAdmin):
+    """The named partnerships' answers to the claims of collaboration (surveys/models/collaborations.py).
+
+    Read only: the answers come from the named partnership's contacts, on their journey's page.
+    """
+
+    list_display = ["wave", "claiming", "named", "status", "short_comment", "answered_at", "answered_by"]
+    list_filter = ["response__wave", "status"]
+    search_fields = ["claimant__partnership__acronym", "response__partnership__acronym"]
+    list_select_related = ["response__wave", "response__partnership", "claimant__partnership", "answered_by"]
+    fields = ("wave", "claiming", "named", "status", "comment", "answered_at", "answered_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Wave", ordering="response__wave__slug")
+    def wave(self, obj: CollaborationConfirmation) -> Wave:
+        return obj.response.wave
+
+    @admin.display(description="Claiming partnership", ordering="claimant__partnership__acronym")
+    def claiming(self, obj: CollaborationConfirmation) -> str:
+        return obj.claimant.partnership.acronym
+
+    @admin.display(description="Named partnership", ordering="response__partnership__acronym")
+    def named(self, obj: CollaborationConfirmation) -> str:
+        return obj.response.partnership.acronym
+
+    @admin.display(description="Comment")
+    def short_comment(self, obj: CollaborationConfirmation) -> str:
+        return obj.comment if len(obj.comment) < 80 else obj.comment[:77] + "…"
 
 
 class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):  # type: ignore[misc]

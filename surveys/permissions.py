@@ -66,6 +66,8 @@ ROLES: dict[str, list[str]] = {
         "surveys.view_wave",
         VIEW_RESPONSE,
         "surveys.view_answer",
+        # Read only: who confirmed a collaboration (the answering contact's name shows).
+        "surveys.view_collaborationconfirmation",
         REOPEN_RESPONSE,
         REVIEW_RESPONSE,
         EXPORT_RESPONSES,

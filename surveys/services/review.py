@@ -57,6 +57,17 @@ def response_send_back(*, response_id: int, by: User | None, message: str, now: 
     return response_reopen(response_id=response_id, now=now, by=by, message=text)
 
 
+def pending_send_back(response: Response) -> ResponseEvent | None:
+    """The send-back a draft is waiting to be corrected for: the latest event when it is a
+    send-back and the response has not been submitted again since (None otherwise).
+
+    Only a response reopened once can have one, so the usual draft costs no query."""
+    if response.is_submitted or response.reopened_at is None:
+        return None
+    latest = ResponseEvent.objects.filter(response=response).select_related("by_user").order_by("-at", "-pk").first()
+    return latest if latest is not None and latest.kind == ResponseEvent.Kind.SENT_BACK else None
+
+
 def _latest_kind() -> Subquery:
     return Subquery(ResponseEvent.objects.filter(response=OuterRef("pk")).order_by("-at", "-pk").values("kind")[:1])
 

@@ -74,3 +74,26 @@ def test_rows_of_several_sheets_arrive_in_order(tmp_path: Path) -> None:
     cells = read_cells(tmp_path / "book.xlsx")
     assert cells["first"][2:] == [[n, f"=row {n}"] for n in range(1, 501)]
     assert cells["second"][1:] == [[n] for n in range(3, 501, 3)]
+
+
+def test_a_zip_of_compressed_members_only_gets_its_directory(tmp_path: Path) -> None:
+    # Mode "w" marks the zip modified from the start: no member written by zipfile is needed.
+    body = DeflatedPart(tmp_path / "body")
+    body.write(b"<row/>" * 1000)
+    target = BytesIO()
+    with zipfile.ZipFile(target, "w") as out:
+        write_member(out, "sheet.xml", b"<head>", body, b"</head>")
+    with zipfile.ZipFile(target) as back:
+        assert back.testzip() is None and back.read("sheet.xml") == b"<head>" + b"<row/>" * 1000 + b"</head>"
+
+
+def test_a_zip_opened_to_append_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "book.zip"
+    with zipfile.ZipFile(path, "w") as out:
+        out.writestr("before.txt", "one")
+    body = DeflatedPart(tmp_path / "body")
+    with zipfile.ZipFile(path, "a") as out, pytest.raises(ValueError, match="mode 'w' or 'x'"):
+        write_member(out, "sheet.xml", b"<head>", body, b"</head>")
+    body.close()
+    with zipfile.ZipFile(path) as back:
+        assert back.namelist() == ["before.txt"]

@@ -113,3 +113,14 @@ def test_the_post_needs_the_pages_csrf_token(outsider, gca):
 
 def test_an_unknown_link_is_refused(client, gca):
     assert client.get("/r/not-a-key/collaborations/").status_code == 404
+
+
+def test_the_review_page_has_the_claims_card_too(client, outsider, coordinator, gca):
+    html = client.get(outsider.url("review")).content.decode()
+    assert 'id="claims"' in html
+    assert "GCA (Partnership GCA) says you collaborate on &lt;b&gt;Joint&lt;/b&gt; mission" in html
+    assert f'href="{outsider.url("collaborations")}"' in html
+    answer(client, outsider, gca, "confirmed")
+    assert "<strong>confirmed</strong>" in client.get(outsider.url("review")).content.decode()
+    # Nobody names GCA: no card on its review page.
+    assert 'id="claims"' not in client.get(coordinator.url("review")).content.decode()

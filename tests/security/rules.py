@@ -110,6 +110,9 @@ URL_RULES: dict[str, Rule] = {
     # Typing kept after a deadline comes from the journey; the message log is never deleted.
     "admin:surveys_unsavededit_add": Rule(NOBODY),
     "admin:outreach_message_delete": Rule(NOBODY),
+    # Collaboration answers come from the named partnership's journey: staff only read them.
+    "admin:surveys_collaborationconfirmation_add": Rule(NOBODY),
+    "admin:surveys_collaborationconfirmation_delete": Rule(NOBODY),
 }
 
 # The admin's pages of a registered model: Django checks the model's own permission.
@@ -133,6 +136,8 @@ def url_rule(name: str) -> Rule | None:
 ACTION_RULES: dict[str, tuple[str, ...] | str] = {
     # The message log is what was sent: nobody deletes it (outreach.admin.MessageAdmin).
     "outreach.message:delete_selected": NOBODY,
+    # Collaboration answers are the respondents' (surveys.admin.CollaborationConfirmationAdmin).
+    "surveys.collaborationconfirmation:delete_selected": NOBODY,
     "surveys.wave:send_invitations": ("outreach.send_messages",),
     "surveys.wave:send_reminders": ("outreach.send_messages",),
     "surveys.wave:close_now": ("surveys.change_wave",),

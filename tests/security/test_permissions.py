@@ -20,7 +20,7 @@ from django_celery_beat.models import ClockedSchedule, CrontabSchedule, Interval
 
 from outreach.models import EmailTemplate, OutreachPolicy
 from outreach.services import invitations_send
-from surveys.models import Partnership, Response, UnsavedEdit, Wave
+from surveys.models import CollaborationConfirmation, Partnership, Response, UnsavedEdit, Wave
 from surveys.permissions import ANALYST, OBSERVATORY_ADMIN, ROLES, SURVEY_MANAGER, VIEWER, roles_sync
 from surveys.services.waves import response_extend, wave_open
 from tests.conftest import Persona
@@ -118,6 +118,11 @@ def world(wave_4i: Wave, coordinator: Persona) -> dict[str, Any]:
         section=wave_4i.version.sections.order_by("position")[0],
         reason=UnsavedEdit.Reason.choices[0][0],
         inputs={"A1": "typed after the deadline"},
+    )
+    CollaborationConfirmation.objects.create(
+        response=Response.objects.get(wave=wave_4i, partnership__acronym="ELBE"),
+        claimant=Response.objects.get(wave=wave_4i, partnership__acronym="GCA"),
+        answered_at=days(0),
     )
     # One row of each of django-celery-beat's models (the admin redirects on a missing one
     # before asking for a permission).
