@@ -92,6 +92,27 @@ class DemoLink:
     contact: str
 
 
+def response_link(response: Response, page: str, *, label: str, note: str = "") -> DemoLink | None:
+    """A fresh personal link to `page` (a journey URL name) for the first contact of the
+    response's partnership still invited (none when every invitation was withdrawn)."""
+    invitation = (
+        Invitation.objects.filter(
+            wave=response.wave, contact__partnership=response.partnership, revoked_at__isnull=True
+        )
+        .select_related("contact")
+        .order_by("contact__email")
+        .first()
+    )
+    if invitation is None:
+        return None
+    key = access_key_mint(invitation=invitation)
+    return DemoLink(
+        questionnaire=label,
+        url=f"{settings.SITE_URL}{reverse(page, args=[key])}",
+        contact=f"{invitation.contact.name}, {response.partnership.acronym}{note}",
+    )
+
+
 def demo_links_mint() -> list[DemoLink]:
     """A fresh personal link per open demo wave, for a partnership that has not started."""
     site = settings.SITE_URL

@@ -4,13 +4,9 @@ link to the page where its contacts confirm or decline (journey/collaborations.p
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.urls import reverse
-
-from surveys.models import Answer, Invitation, Question, Response
+from surveys.models import Answer, Question, Response
 from surveys.services.collaborations import collaborations_for
-from surveys.services.demo_admin import DemoLink
-from surveys.services.waves import access_key_mint
+from surveys.services.demo_admin import DemoLink, response_link
 
 DEMO_WAVE = "escp-4i-demo"
 
@@ -46,21 +42,7 @@ def demo_collaboration_links() -> list[DemoLink]:
     if found is None:
         return []
     response, claimant = found
-    invitation = (
-        Invitation.objects.filter(
-            wave=response.wave, contact__partnership=response.partnership, revoked_at__isnull=True
-        )
-        .select_related("contact")
-        .order_by("contact__email")
-        .first()
+    link = response_link(
+        response, "journey:collaborations", label="collaboration to confirm", note=f": named by {claimant}"
     )
-    if invitation is None:
-        return []
-    key = access_key_mint(invitation=invitation)
-    return [
-        DemoLink(
-            questionnaire="collaboration to confirm",
-            url=f"{settings.SITE_URL}{reverse('journey:collaborations', args=[key])}",
-            contact=f"{invitation.contact.name}, {response.partnership.acronym}: named by {claimant}",
-        )
-    ]
+    return [link] if link else []

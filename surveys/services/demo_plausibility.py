@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 
 from surveys.definition.structure import Structure, structure_for
-from surveys.models import Invitation, Response, SectionState
-from surveys.services.demo_admin import DemoLink
+from surveys.models import Response, SectionState
+from surveys.services.demo_admin import DemoLink, response_link
 from surveys.services.plausibility import previous_values, response_warnings
 from surveys.services.responses import response_save_section
-from surveys.services.waves import access_key_mint
 from surveys.values import load_values
 
 DEMO_WAVE = "escp-4i-demo"
@@ -67,21 +64,5 @@ def demo_implausible_links() -> list[DemoLink]:
     response = next((r for r in _candidates() if response_warnings(r)), None)
     if response is None:
         return []
-    invitation = (
-        Invitation.objects.filter(
-            wave=response.wave, contact__partnership=response.partnership, revoked_at__isnull=True
-        )
-        .select_related("contact")
-        .order_by("contact__email")
-        .first()
-    )
-    if invitation is None:
-        return []
-    key = access_key_mint(invitation=invitation)
-    return [
-        DemoLink(
-            questionnaire="implausible answer",
-            url=f"{settings.SITE_URL}{reverse('journey:review', args=[key])}",
-            contact=f"{invitation.contact.name}, {response.partnership.acronym}",
-        )
-    ]
+    link = response_link(response, "journey:review", label="implausible answer")
+    return [link] if link else []

@@ -11,10 +11,9 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
-from surveys.models import Invitation, Response, ResponseEvent
-from surveys.services.demo_admin import ADMIN_USERNAME, DemoLink
+from surveys.models import Response, ResponseEvent
+from surveys.services.demo_admin import ADMIN_USERNAME, DemoLink, response_link
 from surveys.services.review import response_check, response_send_back
-from surveys.services.waves import access_key_mint
 
 DEMO_WAVE = "escp-4i-demo"
 SEND_BACK_MESSAGE = (
@@ -79,23 +78,9 @@ def demo_review_links() -> list[DemoLink]:
     links = []
     sent_back, checked = _sent_back(), _checked()
     if sent_back is not None:
-        invitation = (
-            Invitation.objects.filter(
-                wave=sent_back.wave, contact__partnership=sent_back.partnership, revoked_at__isnull=True
-            )
-            .select_related("contact")
-            .order_by("contact__email")
-            .first()
-        )
-        if invitation is not None:
-            key = access_key_mint(invitation=invitation)
-            links.append(
-                DemoLink(
-                    questionnaire="sent back (respondent)",
-                    url=f"{site}{reverse('journey:welcome', args=[key])}",
-                    contact=f"{invitation.contact.name}, {sent_back.partnership.acronym}",
-                )
-            )
+        link = response_link(sent_back, "journey:welcome", label="sent back (respondent)")
+        if link is not None:
+            links.append(link)
         links.append(
             DemoLink(
                 questionnaire="sent back (admin)",
