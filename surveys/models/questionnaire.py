@@ -86,6 +86,15 @@ class Section(models.Model):
         return self.title
 
 
+def question_type_choices() -> list[tuple[str, str]]:
+    """The question types the registry knows (surveys.types), as the field's choices: a type
+    added there needs no migration (a callable is stored by reference, not as its list)."""
+    from surveys.types import TYPES  # the types' modules import these models
+
+    built_in = dict(Question.Type.choices)
+    return [(code, t.label or built_in.get(code, code)) for code, t in TYPES.items()]
+
+
 class Question(models.Model):
     class Type(models.TextChoices):
         MULTI_CHOICE = "multi_choice", "Multiple choice"
@@ -107,7 +116,7 @@ class Question(models.Model):
     # A field of a repeat table is a question whose parent is the repeat question.
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="fields")
     code = models.CharField(max_length=64)
-    type = models.CharField(max_length=20, choices=Type.choices)
+    type = models.CharField(max_length=20, choices=question_type_choices)
     text = models.TextField()
     help = models.TextField(blank=True)
     required = models.BooleanField(default=False)

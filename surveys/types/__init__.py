@@ -21,7 +21,7 @@ from surveys.types.base import QuestionType
 if TYPE_CHECKING:
     from surveys.definition.structure import QuestionNode
 
-# In the order in which the loader names the known types.
+# In the order in which the loader names the known types (and the field's choices list them).
 TYPES: dict[str, QuestionType] = {}
 
 
@@ -40,7 +40,11 @@ _ORDER = [
     *("multi_choice", "single_choice", "rating_matrix", "yes_no", "number", "text", "long_text", "date"),
     *("countries", "repeat", "partnership"),
 ]
-for _type in sorted([*scalars.TYPES, *choices.TYPES, *tables.TYPES], key=lambda t: _ORDER.index(t.code)):
+# A type added to a family's TYPES comes after these, in the order of its module.
+for _type in sorted(
+    [*scalars.TYPES, *choices.TYPES, *tables.TYPES],
+    key=lambda t: _ORDER.index(t.code) if t.code in _ORDER else len(_ORDER),
+):
     register(_type)
 
 __all__ = ["TYPES", "QuestionType", "register", "type_of"]

@@ -119,6 +119,9 @@ class QuestionType:
     """
 
     code: ClassVar[str]
+    # A person's name of the type (the admin, the printable questionnaire, version changes);
+    # the built-in types take Question.Type's labels.
+    label: ClassVar[str] = ""
     # Definition: the keys a question of this type may declare beyond the common ones, those
     # under `plausibility:`, and whether it may be a field of a repeat table.
     keys: ClassVar[frozenset[str]] = frozenset()

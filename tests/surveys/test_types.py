@@ -239,6 +239,18 @@ def test_without_its_module_the_type_is_unknown() -> None:
     assert "'percentage' is not a known type" in str(refused.value)
 
 
+def test_registered_it_is_a_choice_of_the_question_field_without_a_migration(percentage: QuestionType) -> None:
+    from surveys.models import Question
+
+    field = Question._meta.get_field("type")
+    assert ("percentage", "Percentage") in list(field.choices or [])
+    assert Question(type="percentage").get_type_display() == "Percentage"
+    field.clean("percentage", None)  # a choice the admin's form accepts
+    toy_type.uninstall()
+    assert "percentage" not in [code for code, _ in field.choices or []]
+    toy_type.install()
+
+
 def test_its_definition_check_is_the_types(percentage: QuestionType) -> None:
     with pytest.raises(DefinitionError) as refused:
         normalise(_definition(decimals=2))

@@ -24,6 +24,7 @@ class Percentage(QuestionType):
     """A number from 0 to 100, written with or without "%", kept with at most one decimal."""
 
     code = CODE
+    label = "Percentage"
     keys = frozenset({"decimals"})
     report_kind = "number"
     value_column = "number"
