@@ -15,10 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from exchange.layout import CellWriter, SheetLayout, WorkbookLayout
-from surveys.models import Question
 from surveys.types import type_of
-
-T = Question.Type
 
 # The columns of a chunk's answer query, in this order. Partnerships are read by id and
 # looked up once per chunk: a join would hash the whole register for every chunk.
@@ -72,21 +69,22 @@ class SheetPlan:
         writer.prepare(sheet)
         for nc in sheet.nodes:
             node = nc.node
-            qtype = node.type
+            qtype = type_of(node)
+            kind = qtype.options_kind
             cells = {o.pk: nc.option_cells[o.code] for o in node.options}
-            if qtype == T.MULTI_CHOICE:
+            if kind == "tick":
                 for oc in nc.options:
                     other = nc.other_text if oc.option.is_other else None
                     self.by_option[oc.option.pk] = (node.id, _TICK, oc.tick, oc.comment, oc.number, other)
-            elif qtype in (T.SINGLE_CHOICE, T.YES_NO):
+            elif kind == "choice":
                 for pk, cell in cells.items():
                     self.by_option[pk] = (node.id, _CHOICE, nc.value, cell, nc.other_text)
-            elif qtype == T.RATING_MATRIX:
+            elif kind == "level":
                 columns = {row.pk: col for row, col in nc.rows}
                 for pk, cell in cells.items():
                     self.by_option[pk] = (node.id, _LEVEL, columns, cell)
             else:
-                self.by_question[node.id] = (_VALUE_KINDS[type_of(node).value_column], nc.value)
+                self.by_question[node.id] = (_VALUE_KINDS[qtype.value_column], nc.value)
 
 
 class AnswerCells:

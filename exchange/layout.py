@@ -140,86 +140,24 @@ class SheetLayout:
         for a field of the repeat question Q, whose old header was `legacy`, the field's code)."""
         nc = NodeColumns(node=node)
         start = len(self.columns)
-        q = node.question
-        qtype = node.type
         code = node.code
-        if qtype == T.MULTI_CHOICE:
-            for option in node.options:
-                tick = self._add(
-                    Column(
-                        f"{prefix}[{option.code}]",
-                        option.label,
-                        _width(f"{prefix}[{option.code}]", 10),
-                        code,
-                        option.code,
-                        "option",
-                    )
-                )
-                comment = number = None
-                if option.comment:
-                    comment = self._add(
-                        Column(
-                            f"{prefix}[{option.code}][comment]",
-                            f"Comment: {option.label}",
-                            _width(f"{prefix}[{option.code}][comment]", 40),
-                            code,
-                            option.code,
-                            "comment",
-                        )
-                    )
-                if option.number_label:
-                    number = self._add(
-                        Column(
-                            f"{prefix}[{option.code}][number]",
-                            option.number_label,
-                            _width(f"{prefix}[{option.code}][number]", 12),
-                            code,
-                            option.code,
-                            "number",
-                        )
-                    )
-                if option.is_other:
-                    nc.other_text = self._add(
-                        Column(
-                            f"{prefix}[{option.code}][text]",
-                            f"{option.label}: text",
-                            _width(f"{prefix}[{option.code}][text]", 30),
-                            code,
-                            option.code,
-                            "other text",
-                        )
-                    )
-                nc.options.append(OptionColumns(option=option, tick=tick, comment=comment, number=number))
-        elif qtype == T.RATING_MATRIX:
-            for row in node.rows:
-                nc.rows.append(
-                    (
-                        row,
-                        self._add(
-                            Column(
-                                f"{prefix}[{row.code}]",
-                                row.label,
-                                _width(f"{prefix}[{row.code}]", 12),
-                                code,
-                                row.code,
-                                "row",
-                            )
-                        ),
-                    )
-                )
-        else:
-            nc.value = self._add(Column(prefix, q.text, _width(prefix, type_of(node).cell_width), code, "", "question"))
-            if q.is_choice and q.other:
-                nc.other_text = self._add(
-                    Column(
-                        f"{prefix}[other][text]",
-                        "Other (please specify): text",
-                        _width(f"{prefix}[other][text]", 30),
-                        code,
-                        "other",
-                        "other text",
-                    )
-                )
+        for spec in type_of(node).columns(node):
+            header = prefix + spec.suffix
+            index = self._add(Column(header, spec.text, _width(header, spec.width), code, spec.code, spec.kind))
+            if spec.role == "value":
+                nc.value = index
+            elif spec.role == "other_text":
+                nc.other_text = index
+            elif spec.role == "tick":
+                nc.options.append(OptionColumns(option=spec.item, tick=index, comment=None, number=None))
+            elif spec.role == "comment":
+                nc.options[-1].comment = index
+            elif spec.role == "number":
+                nc.options[-1].number = index
+            elif spec.role == "row":
+                nc.rows.append((spec.item, index))
+            else:
+                raise ValueError(f"unknown role of a column: {spec.role}")
         if legacy:
             for i in range(start, len(self.columns)):
                 c = self.columns[i]
@@ -385,7 +323,7 @@ class Unticked:
         self._steps: list[tuple[str, Callable[[dict[int, Any]], bool] | None, str, list[int]]] = []
         for nc in sheet.nodes:
             rule = nc.node.question.shown_if
-            ticks = [oc.tick for oc in nc.options] if nc.node.type == T.MULTI_CHOICE else []
+            ticks = [oc.tick for oc in nc.options]  # a multiple choice's (its type's `tick` columns)
             if not rule and not ticks:
                 continue
             shown = self._rule(by_code.get(rule["question"]), rule["equals"]) if rule else None
@@ -395,7 +333,7 @@ class Unticked:
     def _rule(target: NodeColumns | None, equals: str) -> Callable[[dict[int, Any]], bool]:
         if target is None:
             return lambda cells: False
-        if target.node.type == T.MULTI_CHOICE:
+        if target.options:  # a multiple choice
             tick = next((oc.tick for oc in target.options if oc.option.code == equals), None)
             return lambda cells: tick is not None and cells.get(tick) == 1
         column, cell = target.value, target.option_cells.get(equals)

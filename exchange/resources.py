@@ -20,6 +20,7 @@ from exchange.layout import SheetLayout, WorkbookLayout, code_cell
 from surveys.bulk import IdList
 from surveys.definition.structure import QuestionNode, Structure
 from surveys.models import Question, Wave
+from surveys.types import type_of
 
 T = Question.Type
 
@@ -80,11 +81,12 @@ def _question_entries(
     entries.extend(
         CodebookEntry(sheet.name, c.header, question, c.code, c.kind, c.text) for c in columns if c.kind != "question"
     )
-    if node.type in (T.SINGLE_CHOICE, T.YES_NO):
+    options_kind = type_of(node).options_kind
+    if options_kind == "choice":
         entries.extend(
             CodebookEntry(sheet.name, value_column, question, o.code, "value", o.label) for o in node.options
         )
-    elif node.type == T.RATING_MATRIX:
+    elif options_kind == "level":
         entries.extend(
             CodebookEntry(sheet.name, f"{node.code}[…]", question, o.code, "level", o.label) for o in node.options
         )

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -34,16 +34,14 @@ from django.http import QueryDict
 from journey.countries import countries_offered, countries_read
 from journey.partnerships import PartnershipChoices
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
-from surveys.models import Question
 from surveys.types import type_of
 from surveys.types.base import LONG_TEXT_MAX as LONG_TEXT_MAX
 from surveys.types.base import TEXT_MAX, Raw
 from surveys.types.choices import OTHER_PARTNERSHIP as OTHER_PARTNERSHIP
 from surveys.types.scalars import form_date, form_number
 from surveys.types.tables import max_rows
-from surveys.values import Ticked, Values, hidden_codes
+from surveys.values import Values, hidden_codes
 
-T = Question.Type
 # Control characters other than tab and line breaks: PostgreSQL refuses NUL in text, and none
 # of them belongs in an answer (they arrive from pasted binary or crafted posts).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -204,35 +202,7 @@ def keep_stored_where_invalid(section: SectionNode, parsed: Parsed, stored: Valu
         node = nodes.get(code)
         if node is None:
             continue
-        if node.type == T.REPEAT:
-            index_text, _, field_rest = rest.partition(".")
-            field_code, _, sub = field_rest.partition(".")
-            field = node.field_node(field_code)
-            rows = parsed.values.get(code) or []
-            if not index_text.isdigit() or field is None or int(index_text) >= len(rows):
-                continue
-            index = int(index_text)
-            saved_rows = stored.get(code) or []
-            saved = saved_rows[index].get(field_code) if index < len(saved_rows) else None
-            _keep_piece(field, rows[index], field_code, sub, saved)
-        else:
-            _keep_piece(node, parsed.values, code, rest, stored.get(code))
-
-
-def _keep_piece(node: QuestionNode, into: dict[str, Any], code: str, sub: str, saved: Any) -> None:
-    if node.type == T.MULTI_CHOICE and sub:
-        ticked: dict[str, Ticked] = into.get(code) or {}
-        option, _, part = sub.partition(".")
-        if option not in ticked or part not in ("comment", "number", "text"):
-            return
-        before = saved.get(option) if isinstance(saved, dict) else None
-        kept = getattr(before if before is not None else Ticked(), part)
-        ticked[option] = replace(ticked[option], **{part: kept})
-        return
-    if saved is None:
-        into.pop(code, None)
-    else:
-        into[code] = saved
+        type_of(node).keep_stored(node, parsed.values, code, rest, stored.get(code))
 
 
 def section_input_limit(section: SectionNode) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,8 +12,6 @@ from journey.partnerships import PartnershipChoices
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
 from surveys.models import MatrixRow, Option, Question
 from surveys.types import type_of
-
-T = Question.Type
 
 
 @dataclass
@@ -89,7 +88,7 @@ class QuestionUI:
 
     @property
     def template(self) -> str:
-        return f"journey/q/{type_of(self.node).template or self.node.type}.html"
+        return f"journey/q/{look(self.node)}.html"
 
     @property
     def code(self) -> str:
@@ -145,6 +144,12 @@ def _input(name: str, raw: Raw, errors: dict[str, str], default: Any = "") -> In
     return Input(name=name, value=raw.get(name, default), error=errors.get(name, ""))
 
 
+def look(node: QuestionNode) -> str:
+    """What the page draws for a question: `templates/journey/q/<look>.html` (the type's
+    `template`, else its code); `build_question` fills in what that template shows."""
+    return type_of(node).template or node.type
+
+
 def build_question(
     node: QuestionNode,
     prefix: str,
@@ -154,79 +159,134 @@ def build_question(
     partnerships: PartnershipChoices,
     in_repeat: bool = False,
 ) -> QuestionUI:
-    q = node.question
-    ui = QuestionUI(node=node, input=_input(prefix, raw, errors), label=q.text, in_repeat=in_repeat)
-    qtype = node.type
-    if qtype in (T.MULTI_CHOICE, T.SINGLE_CHOICE, T.YES_NO):
-        chosen = raw.get(prefix, [] if qtype == T.MULTI_CHOICE else "")
-        chosen_set = set(chosen) if isinstance(chosen, list) else {chosen}
-        for option in node.options:
-            opt_id = input_id(f"{prefix}.{option.code}")
-            option_ui = OptionUI(option=option, id=opt_id, checked=option.code in chosen_set)
-            if qtype == T.MULTI_CHOICE:
-                if option.comment:
-                    option_ui.comment = _input(f"{prefix}.{option.code}.comment", raw, errors)
-                if option.number_label:
-                    option_ui.number = _input(f"{prefix}.{option.code}.number", raw, errors)
-            if option.is_other:
-                option_ui.text = _input(f"{prefix}.other.text", raw, errors)
-            ui.options.append(option_ui)
-    elif qtype == T.RATING_MATRIX:
-        # The levels are the matrix's options: the header and every row's radios are drawn
-        # from them (without them the rows had no buttons at all).
-        ui.options = [
-            OptionUI(option=level, id=input_id(f"{prefix}.{level.code}"), checked=False) for level in node.options
-        ]
-        ui.matrix = [MatrixRowUI(row=row, input=_input(f"{prefix}.{row.code}", raw, errors)) for row in node.rows]
-    elif qtype == T.COUNTRIES:
-        # The page draws no list: a text input, which the script turns into the checkboxes or
-        # the select (journey/countries.py).
-        chosen = raw.get(prefix, [])
-        ui.countries = chosen if isinstance(chosen, list) else [chosen]
-    elif qtype == T.PARTNERSHIP:
-        chosen = raw.get(prefix, "")
-        offered = partnerships.of(node)
-        groups: dict[str, PartnershipGroupUI] = {}
-        for choice in offered.values():
-            group = groups.setdefault(choice.heading, PartnershipGroupUI(heading=choice.heading))
-            group.choices.append((choice.acronym, choice.label, choice.acronym == chosen))
-        ui.partnership_groups = list(groups.values())
-        if chosen and chosen != OTHER_PARTNERSHIP and chosen not in offered:
-            # An answer the question no longer offers (stored before its designation changed,
-            # or posted from outside it) stays shown, with the parser's message, not dropped.
-            ui.partnership_groups.insert(
-                0, PartnershipGroupUI(heading="Your earlier answer, not offered here", choices=[(chosen, chosen, True)])
-            )
-        ui.other = _input(f"{prefix}.other.text", raw, errors)
-        ui.input.value = chosen
-    elif qtype == T.REPEAT:
-        try:
-            count = int(raw.get(f"{prefix}.rows", "0"))
-        except ValueError:
-            count = 0
-        for index in range(count):
-            ui.rows.append(
-                RepeatRowUI(
-                    index=index,
-                    number=index + 1,
-                    fields=[
-                        build_question(
-                            f, f"{prefix}.{index}.{f.code}", raw, errors, partnerships=partnerships, in_repeat=True
-                        )
-                        for f in node.fields
-                    ],
-                )
-            )
-        # A blank row with a placeholder index that the script copies when "Add" is pressed.
-        ui.template_row = RepeatRowUI(
-            index="__index__",
-            number="__number__",
-            fields=[
-                build_question(f, f"{prefix}.__index__.{f.code}", {}, {}, partnerships=partnerships, in_repeat=True)
-                for f in node.fields
-            ],
-        )
+    ui = QuestionUI(node=node, input=_input(prefix, raw, errors), label=node.question.text, in_repeat=in_repeat)
+    parts = _PARTS.get(look(node))
+    if parts is not None:
+        parts(ui, node, prefix, raw, errors, partnerships)
     return ui
+
+
+def _options(ui: QuestionUI, node: QuestionNode, prefix: str, raw: Raw, errors: dict[str, str], *, ticks: bool) -> None:
+    chosen = raw.get(prefix, [] if ticks else "")
+    chosen_set = set(chosen) if isinstance(chosen, list) else {chosen}
+    for option in node.options:
+        opt_id = input_id(f"{prefix}.{option.code}")
+        option_ui = OptionUI(option=option, id=opt_id, checked=option.code in chosen_set)
+        if ticks:
+            if option.comment:
+                option_ui.comment = _input(f"{prefix}.{option.code}.comment", raw, errors)
+            if option.number_label:
+                option_ui.number = _input(f"{prefix}.{option.code}.number", raw, errors)
+        if option.is_other:
+            option_ui.text = _input(f"{prefix}.other.text", raw, errors)
+        ui.options.append(option_ui)
+
+
+def _ticks(
+    ui: QuestionUI, node: QuestionNode, prefix: str, raw: Raw, errors: dict[str, str], _: PartnershipChoices
+) -> None:
+    _options(ui, node, prefix, raw, errors, ticks=True)
+
+
+def _choice(
+    ui: QuestionUI, node: QuestionNode, prefix: str, raw: Raw, errors: dict[str, str], _: PartnershipChoices
+) -> None:
+    _options(ui, node, prefix, raw, errors, ticks=False)
+
+
+def _matrix(
+    ui: QuestionUI, node: QuestionNode, prefix: str, raw: Raw, errors: dict[str, str], _: PartnershipChoices
+) -> None:
+    # The levels are the matrix's options: the header and every row's radios are drawn
+    # from them (without them the rows had no buttons at all).
+    ui.options = [
+        OptionUI(option=level, id=input_id(f"{prefix}.{level.code}"), checked=False) for level in node.options
+    ]
+    ui.matrix = [MatrixRowUI(row=row, input=_input(f"{prefix}.{row.code}", raw, errors)) for row in node.rows]
+
+
+def _countries(
+    ui: QuestionUI, node: QuestionNode, prefix: str, raw: Raw, errors: dict[str, str], _: PartnershipChoices
+) -> None:
+    # The page draws no list: a text input, which the script turns into the checkboxes or
+    # the select (journey/countries.py).
+    chosen = raw.get(prefix, [])
+    ui.countries = chosen if isinstance(chosen, list) else [chosen]
+
+
+def _partnership(
+    ui: QuestionUI,
+    node: QuestionNode,
+    prefix: str,
+    raw: Raw,
+    errors: dict[str, str],
+    partnerships: PartnershipChoices,
+) -> None:
+    chosen = raw.get(prefix, "")
+    offered = partnerships.of(node)
+    groups: dict[str, PartnershipGroupUI] = {}
+    for choice in offered.values():
+        group = groups.setdefault(choice.heading, PartnershipGroupUI(heading=choice.heading))
+        group.choices.append((choice.acronym, choice.label, choice.acronym == chosen))
+    ui.partnership_groups = list(groups.values())
+    if chosen and chosen != OTHER_PARTNERSHIP and chosen not in offered:
+        # An answer the question no longer offers (stored before its designation changed,
+        # or posted from outside it) stays shown, with the parser's message, not dropped.
+        ui.partnership_groups.insert(
+            0, PartnershipGroupUI(heading="Your earlier answer, not offered here", choices=[(chosen, chosen, True)])
+        )
+    ui.other = _input(f"{prefix}.other.text", raw, errors)
+    ui.input.value = chosen
+
+
+def _repeat(
+    ui: QuestionUI,
+    node: QuestionNode,
+    prefix: str,
+    raw: Raw,
+    errors: dict[str, str],
+    partnerships: PartnershipChoices,
+) -> None:
+    try:
+        count = int(raw.get(f"{prefix}.rows", "0"))
+    except ValueError:
+        count = 0
+    for index in range(count):
+        ui.rows.append(
+            RepeatRowUI(
+                index=index,
+                number=index + 1,
+                fields=[
+                    build_question(
+                        f, f"{prefix}.{index}.{f.code}", raw, errors, partnerships=partnerships, in_repeat=True
+                    )
+                    for f in node.fields
+                ],
+            )
+        )
+    # A blank row with a placeholder index that the script copies when "Add" is pressed.
+    ui.template_row = RepeatRowUI(
+        index="__index__",
+        number="__number__",
+        fields=[
+            build_question(f, f"{prefix}.__index__.{f.code}", {}, {}, partnerships=partnerships, in_repeat=True)
+            for f in node.fields
+        ],
+    )
+
+
+# What each template shows beyond `QuestionUI.input`, by the template (a type drawn like an
+# existing one, `template = "number"`, needs nothing here; the templates without an entry,
+# number, text, long_text and date, show the one input).
+_PARTS: dict[str, Callable[[QuestionUI, QuestionNode, str, Raw, dict[str, str], PartnershipChoices], None]] = {
+    "multi_choice": _ticks,
+    "single_choice": _choice,
+    "yes_no": _choice,
+    "rating_matrix": _matrix,
+    "countries": _countries,
+    "partnership": _partnership,
+    "repeat": _repeat,
+}
 
 
 def build_section(

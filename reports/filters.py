@@ -32,7 +32,8 @@ from urllib.parse import urlencode
 
 from surveys.bulk import collector_paused
 from surveys.definition.structure import QuestionNode, Structure, structure_for
-from surveys.models import Answer, Question, Response, Wave
+from surveys.models import Answer, Response, Wave
+from surveys.types import type_of
 
 from . import indicators as ind
 from . import selectors
@@ -50,11 +51,23 @@ from .report import (
 )
 from .selectors import Scope, WaveRows
 
-T = Question.Type
 GROUP = "group"
 NO_ANSWER = "no answer"
-FILTER_TYPES = (T.SINGLE_CHOICE, T.YES_NO, T.MULTI_CHOICE)
-BREAKDOWN_TYPES = (T.SINGLE_CHOICE, T.YES_NO)
+
+
+def can_filter(node: QuestionNode) -> bool:
+    """Whether a report may keep the respondents who chose or ticked an option of `node`:
+    a type answered by choosing one option or ticking options (single choice, yes/no,
+    multiple choice)."""
+    return type_of(node).options_kind in ("choice", "tick")
+
+
+def can_break_down(node: QuestionNode) -> bool:
+    """Whether a report may have a column per answer of `node`: one option chosen (single
+    choice, yes/no)."""
+    return type_of(node).options_kind == "choice"
+
+
 TRUE_VALUES = {"1", "true", "on", "yes"}
 
 
@@ -118,7 +131,7 @@ def parse_condition(text: str, structure: Structure) -> Condition:
     node = _top_level(structure, code)
     if node is None:
         raise ValueError(f"No question {code} in this questionnaire.")
-    if node.type not in FILTER_TYPES:
+    if not can_filter(node):
         raise ValueError(f"{code} is not a single-choice, yes/no or multiple-choice question.")
     if node.option(option) is None:
         codes = ", ".join(o.code for o in node.options)
@@ -133,7 +146,7 @@ def parse_breakdown(text: str, structure: Structure) -> str:
     node = _top_level(structure, code)
     if node is None:
         raise ValueError(f"No question {code} in this questionnaire.")
-    if node.type not in BREAKDOWN_TYPES:
+    if not can_break_down(node):
         raise ValueError(f"{code} is not a single-choice or yes/no question: its answers cannot be columns.")
     return code
 

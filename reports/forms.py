@@ -9,7 +9,7 @@ from django import forms
 from surveys.definition.structure import Structure
 
 from .choices import Choices
-from .filters import BREAKDOWN_TYPES, FILTER_TYPES, GROUP, ReportScope, ScopeErrors, scope_from
+from .filters import GROUP, ReportScope, ScopeErrors, can_break_down, can_filter, scope_from
 from .indicators import TOTAL
 from .models import FigureChoice
 
@@ -79,15 +79,11 @@ class ReportScopeForm(forms.Form):
                 [(f"{n.code}={o.code}", f"{n.code} = {o.label}") for o in n.options],
             )
             for n in questions
-            if n.type in FILTER_TYPES
+            if can_filter(n)
         ]
         by.choices = [
             (GROUP, "Groups"),
-            *[
-                (n.code, f"Answers to {n.code}. {_short(n.question.text)}")
-                for n in questions
-                if n.type in BREAKDOWN_TYPES
-            ],
+            *[(n.code, f"Answers to {n.code}. {_short(n.question.text)}") for n in questions if can_break_down(n)],
         ]
         self.scope = ReportScope()
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from surveys.definition.structure import structure_for
 from surveys.models import Question, Wave
 from surveys.permissions import staff_permission_required
+from surveys.types import type_of
 
 from . import charts, selectors
 from .choices import DEFAULT, apply_choices, apply_to_views, figure_choice_set, figure_choices, population_plural
@@ -133,7 +134,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
         before = comparison["previous"]["questions"].get(code)
         panel_now = comparison["panel"]["current"]["questions"][code]
         panel_before = comparison["panel"]["previous"]["questions"].get(code)
-        lines = _compare_lines(node.type, node, now, before, panel_now, panel_before)
+        lines = _compare_lines(type_of(node).report_kind, node, now, before, panel_now, panel_before)
         if lines:
             rows.append(
                 {
@@ -164,14 +165,14 @@ def _compare_group_lines(
     node: Any, now: dict[str, Any], before: dict[str, Any] | None, groups: list[str]
 ) -> list[list[Any]]:
     """Rows (label, then previous and this wave in each group) of one question."""
-    per_group = [_compare_lines(node.type, node, now, before, now, before, key=g) for g in groups]
+    per_group = [_compare_lines(type_of(node).report_kind, node, now, before, now, before, key=g) for g in groups]
     return [
         [line[0], *[value for lines in per_group for value in lines[i][1:3]]] for i, line in enumerate(per_group[0])
     ]
 
 
 def _compare_lines(
-    qtype: str,
+    kind: str,
     node: Any,
     now: dict[str, Any],
     before: dict[str, Any] | None,
@@ -181,7 +182,7 @@ def _compare_lines(
     key: str = "total",
 ) -> list[list[Any]]:
     """Rows (label, previous all, this all, previous panel, this panel) of one question, for
-    the total or one group (`key`)."""
+    the total or one group (`key`), by the `report_kind` of its type."""
 
     def get(q: dict[str, Any] | None, *path: str) -> Any:
         for key in path:
@@ -191,19 +192,18 @@ def _compare_lines(
         return q
 
     lines: list[list[Any]] = [["Respondents", *(get(x, "respondents", key) for x in (before, now, pbefore, pnow))]]
-    T = Question.Type
-    if qtype in Question.CHOICE_TYPES:
+    if kind in ("ticks", "choice"):
         for o in node.options:
             lines.append([o.label, *(get(x, "options", o.code, key) for x in (before, now, pbefore, pnow))])
-    elif qtype == T.NUMBER:
+    elif kind == "number":
         for stat in ("sum", "mean", "median"):
             lines.append([stat.title(), *(get(x, stat, key) for x in (before, now, pbefore, pnow))])
-    elif qtype == T.COUNTRIES:
+    elif kind == "countries":
         for code in list(now.get("countries", {}))[:15]:
             lines.append([country_name(code), *(get(x, "countries", code, key) for x in (before, now, pbefore, pnow))])
-    elif qtype == T.REPEAT:
+    elif kind == "repeat":
         lines.append(["Rows", *(get(x, "rows", key) for x in (before, now, pbefore, pnow))])
-    elif qtype == T.RATING_MATRIX:
+    elif kind == "matrix":
         for row in node.rows:
             lines.append(
                 [

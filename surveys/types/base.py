@@ -70,6 +70,25 @@ Problem = tuple[Any, str]  # (column index, message)
 Cells = list[tuple[Any, Any]]  # (column, cell) pairs in column order
 
 
+@dataclass(frozen=True)
+class CellColumn:
+    """One workbook column of a question, as its type describes it (exchange.layout lays it out).
+
+    `suffix` follows the question's header (`""`: the header itself, `[opt]`, `[opt][comment]`);
+    `width` is the least width; `code` the option or row code; `kind` the codebook's kind.
+    `role` says which cells it holds: `value` (the value), `other_text` (the text of "Other"),
+    `tick`, `comment`, `number` (of the option `item`), `row` (the level of the matrix row `item`).
+    """
+
+    suffix: str
+    text: str
+    width: float
+    code: str = ""
+    kind: str = "question"
+    role: str = "value"
+    item: Any = None
+
+
 class FormReader(Protocol):
     """What the journey's parser of a section's POST gives a type (journey.forms._Parser)."""
 
@@ -137,6 +156,10 @@ class QuestionType:
     value_column: ClassVar[str] = ""
     # Workbook: the width of its value column.
     cell_width: ClassVar[int] = 14
+    # The export's fast path from answer rows to cells (exchange.answer_cells) for a type
+    # answered by options: "tick" (options ticked, with their boxes), "choice" (one option
+    # chosen), "level" (one level per matrix row); "": by `value_column`.
+    options_kind: ClassVar[str] = ""
     # The journey's template, journey/q/<name>.html ("": the type's code).
     template: ClassVar[str] = ""
 
@@ -221,12 +244,24 @@ class QuestionType:
         """The value posted under `prefix` (None: no answer); errors go to `reader.errors`."""
         raise NotImplementedError(self.code)
 
+    def keep_stored(self, node: QuestionNode, into: dict[str, Any], code: str, sub: str, saved: Any) -> None:
+        """Put back, in the values posted `into`, the stored value `saved` of the piece an error
+        concerns (`sub`: the input name after `code`, "" for the question whole)."""
+        if saved is None:
+            into.pop(code, None)
+        else:
+            into[code] = saved
+
     def inputs(self, node: QuestionNode, countries: Callable[[QuestionNode], int]) -> tuple[int, int]:
         """The most inputs, and characters, a post of this question holds (`countries`: how
         many countries a page offers for a question): journey.forms.section_input_limit."""
         return 1, len(node.code) + 60 + TEXT_MAX
 
     # Workbook cells <-> values -------------------------------------------------------------
+
+    def columns(self, node: QuestionNode) -> list[CellColumn]:
+        """The columns of a question in its sheet, in order: by default one value column."""
+        return [CellColumn("", node.question.text, self.cell_width)]
 
     def to_cells(self, writer: CellWriting, nc: Any, value: Any, out: Cells) -> None:
         """Append the (column, cell) pairs of a value to `out` (`nc`: exchange.layout.NodeColumns)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from surveys.models import Answer, Option, Question
 from surveys.types.base import (
     LONG_TEXT_MAX,
     TEXT_MAX,
+    CellColumn,
     CellError,
     CellReading,
     Cells,
@@ -96,6 +98,7 @@ class MultiChoice(QuestionType):
     in_tables = False
     report_kind = "ticks"
     several_rows = True
+    options_kind = "tick"
 
     def check_definition(self, ck: Any, data: dict[str, Any], q: dict[str, Any], path: str) -> None:
         _check_options(ck, data, q, path, multi=True)
@@ -163,6 +166,20 @@ class MultiChoice(QuestionType):
             parts.append(option.label + (f" ({'; '.join(extra)})" if extra else ""))
         return ", ".join(parts)
 
+    def keep_stored(self, node: QuestionNode, into: dict[str, Any], code: str, sub: str, saved: Any) -> None:
+        # A piece of a ticked option (its comment, number or text) keeps its own stored part;
+        # a box next to an unticked option concerns nothing that can be saved.
+        if not sub:
+            super().keep_stored(node, into, code, sub, saved)
+            return
+        ticked: dict[str, Ticked] = into.get(code) or {}
+        option, _, part = sub.partition(".")
+        if option not in ticked or part not in ("comment", "number", "text"):
+            return
+        before = saved.get(option) if isinstance(saved, dict) else None
+        kept = getattr(before if before is not None else Ticked(), part)
+        ticked[option] = replace(ticked[option], **{part: kept})
+
     def raw(self, node: QuestionNode, value: Any, prefix: str) -> Raw:
         raw: Raw = {}
         if value is None:
@@ -217,6 +234,19 @@ class MultiChoice(QuestionType):
         if any(o.is_other for o in node.options):
             n, c = n + 1, c + name + TEXT_MAX
         return n, c
+
+    def columns(self, node: QuestionNode) -> list[CellColumn]:
+        out = []
+        for option in node.options:
+            c = option.code
+            out.append(CellColumn(f"[{c}]", option.label, 10, c, "option", "tick", option))
+            if option.comment:
+                out.append(CellColumn(f"[{c}][comment]", f"Comment: {option.label}", 40, c, "comment", "comment"))
+            if option.number_label:
+                out.append(CellColumn(f"[{c}][number]", option.number_label, 12, c, "number", "number"))
+            if option.is_other:
+                out.append(CellColumn(f"[{c}][text]", f"{option.label}: text", 30, c, "other text", "other_text"))
+        return out
 
     def to_cells(self, writer: CellWriting, nc: Any, value: Any, out: Cells) -> None:
         for oc in nc.options:
@@ -295,6 +325,7 @@ class SingleChoice(QuestionType):
     keys = frozenset({"options", "other", "scale"})
     report_kind = "choice"
     cell_width = 14
+    options_kind = "choice"
 
     def check_definition(self, ck: Any, data: dict[str, Any], q: dict[str, Any], path: str) -> None:
         _check_options(ck, data, q, path, multi=False)
@@ -352,6 +383,14 @@ class SingleChoice(QuestionType):
     def inputs(self, node: QuestionNode, countries: Callable[[QuestionNode], int]) -> tuple[int, int]:
         return 2, 2 * _name_length(node) + 64 + TEXT_MAX
 
+    def columns(self, node: QuestionNode) -> list[CellColumn]:
+        out = super().columns(node)
+        if node.question.other:
+            out.append(
+                CellColumn("[other][text]", "Other (please specify): text", 30, "other", "other text", "other_text")
+            )
+        return out
+
     def to_cells(self, writer: CellWriting, nc: Any, value: Any, out: Cells) -> None:
         out.append((nc.value, nc.option_cells[value.option]))
         if nc.other_text is not None and value.text:
@@ -392,6 +431,7 @@ class RatingMatrix(QuestionType):
     in_tables = False
     report_kind = "matrix"
     several_rows = True
+    options_kind = "level"
 
     def check_definition(self, ck: Any, data: dict[str, Any], q: dict[str, Any], path: str) -> None:
         q["rows"] = ck.options(ck.listing(data, "rows", path), f"{path}.rows")
@@ -458,6 +498,9 @@ class RatingMatrix(QuestionType):
 
     def inputs(self, node: QuestionNode, countries: Callable[[QuestionNode], int]) -> tuple[int, int]:
         return len(node.rows), len(node.rows) * (_name_length(node) + 64)
+
+    def columns(self, node: QuestionNode) -> list[CellColumn]:
+        return [CellColumn(f"[{row.code}]", row.label, 12, row.code, "row", "row", row) for row in node.rows]
 
     def to_cells(self, writer: CellWriting, nc: Any, value: Any, out: Cells) -> None:
         for row, col in nc.rows:

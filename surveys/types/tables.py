@@ -133,6 +133,19 @@ class Repeat(QuestionType):
             rows.append(f"{number}. " + "; ".join(cells))
         return "\n".join(rows)
 
+    def keep_stored(self, node: QuestionNode, into: dict[str, Any], code: str, sub: str, saved: Any) -> None:
+        # The piece is one field of one row (`<row>.<field>[.<its piece>]`), kept by the field's type.
+        index_text, _, field_rest = sub.partition(".")
+        field_code, _, field_sub = field_rest.partition(".")
+        field = node.field_node(field_code)
+        rows = into.get(code) or []
+        if not index_text.isdigit() or field is None or int(index_text) >= len(rows):
+            return
+        index = int(index_text)
+        saved_rows = saved or []
+        before = saved_rows[index].get(field_code) if index < len(saved_rows) else None
+        _type(field).keep_stored(field, rows[index], field_code, field_sub, before)
+
     def raw(self, node: QuestionNode, value: Any, prefix: str) -> Raw:
         if value is None:
             return {f"{prefix}.rows": "0"}

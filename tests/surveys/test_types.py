@@ -17,12 +17,14 @@ import pytest
 from django.http import QueryDict
 from django.test import Client
 
+from exchange.answer_cells import SheetPlan
 from exchange.export import wave_export
-from exchange.layout import CellReader, CellWriter, workbook_layout
+from exchange.layout import RESPONSE_COLUMNS, CellReader, CellWriter, workbook_layout
 from exchange.reader import workbook_read
 from exchange.services import responses_import
 from journey.forms import _Parser
 from journey.partnerships import PartnershipChoices
+from journey.widgets import build_question
 from reports.demo import demo_responses_fill
 from reports.report import wave_report
 from surveys.definition.loader import DefinitionError, normalise, questionnaire_load
@@ -32,8 +34,9 @@ from surveys.services.demo import demo_load
 from surveys.services.history import value_text as history_text
 from surveys.services.responses import response_submit
 from surveys.services.waves import wave_open
-from surveys.types import TYPES, type_of
+from surveys.types import TYPES, register, type_of
 from surveys.types.base import QuestionType
+from surveys.types.choices import SingleChoice
 from surveys.values import build_answer_rows, load_values, partnership_ids_for, values_from_rows
 from tests.conftest import make_persona
 from tests.exchange.conftest import read_cells
@@ -310,3 +313,44 @@ def test_a_type_written_in_one_module_works_everywhere(db: None, client: Client,
     q1 = wave_report(wave, scan=True)["questions"]["Q1"]
     assert q1["type"] == "percentage"
     assert q1["sum"]["total"] == Decimal("12.5")
+
+
+class _DrawnLikeAChoice(SingleChoice):
+    """A type with its own code that is a single choice in all but its name."""
+
+    code = "toy_choice"  # type: ignore[assignment]  # not one of Question.Type: registered by the test only
+    template = "single_choice"
+
+
+@pytest.fixture
+def toy_choice() -> Iterator[QuestionType]:
+    yield register(_DrawnLikeAChoice())
+    TYPES.pop("toy_choice", None)
+
+
+def test_a_type_like_an_existing_one_needs_nothing_in_the_apps(db: None, toy_choice: QuestionType) -> None:
+    # Its page, its workbook columns and the export's fast path come from its template and
+    # its methods: journey.widgets, exchange.layout and exchange.answer_cells know no code.
+    question = {
+        "code": "Q1",
+        "type": "toy_choice",
+        "text": "Which?",
+        "options": [{"code": "a", "label": "A"}, {"code": "b", "label": "B"}],
+        "other": True,
+    }
+    definition = {
+        "code": "toy",
+        "title": "Toy",
+        "version": 1,
+        "groups": ["g"],
+        "sections": [{"code": "s", "title": "S", "questions": [question]}],
+    }
+    structure = structure_for(questionnaire_load(definition=normalise(definition)).version)
+    node = structure.questions()[0]
+    ui = build_question(node, "Q1", {"Q1": "b"}, {}, partnerships=PartnershipChoices())
+    assert ui.template == "journey/q/single_choice.html"
+    assert [(o.option.code, o.checked) for o in ui.options] == [("a", False), ("b", True), ("other", False)]
+    sheet = workbook_layout(structure).responses
+    assert sheet.headers[len(RESPONSE_COLUMNS) :] == ["Q1", "Q1[other][text]"]
+    plan = SheetPlan(sheet, CellWriter(labels=False))
+    assert sorted(kind for _, kind, *_ in plan.by_option.values()) == [1, 1, 1]  # one chosen option
