@@ -67,6 +67,12 @@ class RepeatRowUI:
     index: int | str
     number: int | str
     fields: list[QuestionUI]
+    # A row carried from last year: its origin (a hidden input) and status ("carried" until
+    # the respondent chooses "still current" (confirmed) or "ended"); "" for a new row.
+    origin: str = ""
+    status: str = ""
+    # Shown "new since last year": a new row of a table that holds carried rows.
+    new_since: bool = False
 
 
 @dataclass
@@ -215,8 +221,13 @@ def build_question(
                         )
                         for f in node.fields
                     ],
+                    origin=raw.get(f"{prefix}.{index}._origin", ""),
+                    status=raw.get(f"{prefix}.{index}._status", "") if raw.get(f"{prefix}.{index}._origin") else "",
                 )
             )
+        carried = any(row.origin for row in ui.rows)
+        for row in ui.rows:
+            row.new_since = carried and not row.origin
         # A blank row with a placeholder index that the script copies when "Add" is pressed.
         ui.template_row = RepeatRowUI(
             index="__index__",
@@ -225,6 +236,7 @@ def build_question(
                 build_question(f, f"{prefix}.__index__.{f.code}", {}, {}, partnerships=partnerships, in_repeat=True)
                 for f in node.fields
             ],
+            new_since=carried,
         )
     return ui
 

@@ -83,6 +83,9 @@ class Repeat(QuestionType):
     ) -> None:
         for position, row in enumerate(value or [], start=1):
             repeat_row = RepeatRow(response=response, question=node.question, position=position)
+            origin = row.get("_origin")
+            if origin is not None and row.get("_status") in ("carried", "confirmed", "ended"):
+                repeat_row.status, repeat_row.carried_from = row["_status"], origin
             row_answers: list[Answer] = []
             for field in node.fields:
                 field_value = row.get(field.code)
@@ -138,6 +141,9 @@ class Repeat(QuestionType):
             return {f"{prefix}.rows": "0"}
         raw: Raw = {f"{prefix}.rows": str(len(value))}
         for index, row in enumerate(value):
+            if row.get("_origin") is not None:
+                raw[f"{prefix}.{index}._origin"] = str(row["_origin"])
+                raw[f"{prefix}.{index}._status"] = str(row.get("_status", "carried"))
             for f in node.fields:
                 raw.update(_type(f).raw(f, row.get(f.code), f"{prefix}.{index}.{f.code}"))
         return raw
@@ -157,6 +163,7 @@ class Repeat(QuestionType):
                 value = reader.question(f, f"{prefix}.{index}.{f.code}")
                 if value is not None:
                     row[f.code] = value
+            _parse_status(reader, f"{prefix}.{index}", row)
             rows.append(row)
         return rows
 
@@ -164,6 +171,23 @@ class Repeat(QuestionType):
         per_row = [_type(f).inputs(f, countries) for f in node.fields]
         rows = max_rows(node)
         return 1 + rows * sum(n for n, _ in per_row), len(node.code) + 60 + rows * sum(c for _, c in per_row)
+
+
+def _parse_status(reader: FormReader, prefix: str, row: dict[str, Any]) -> None:
+    """A carried row's origin (hidden input) and status (the "still current / ended" choice).
+
+    The origin is only a claim here: the section save keeps it only if it is one of the
+    response's prefilled rows (surveys/services/responses.py)."""
+    origin = reader.data.get(f"{prefix}._origin", "").strip()
+    if not origin.isdigit() or len(origin) > 18:
+        return
+    status = reader.data.get(f"{prefix}._status", "carried")
+    if status not in ("carried", "confirmed", "ended"):
+        status = "carried"
+    reader.raw[f"{prefix}._origin"] = origin
+    reader.raw[f"{prefix}._status"] = status
+    row["_origin"] = int(origin)
+    row["_status"] = status
 
 
 def _history_text(node: QuestionNode, value: Any) -> str:
