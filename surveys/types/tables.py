@@ -97,11 +97,16 @@ class Repeat(QuestionType):
         problems: dict[str, str] = {}
         rows = value or []
         expected = rows_expected(node, values)
-        if expected is not None and len(rows) != expected:
+        # Rows marked ended are kept but are no longer current: the number counts the others.
+        current = [row for row in rows if not _ended(row)]
+        if expected is not None and len(current) != expected:
             source = node.question.rows_from
+            ended = len(rows) - len(current)
             problems[node.code] = (
                 f"You answered {expected} to {source}: please give {expected} "
-                f"row{'s' if expected != 1 else ''} here (there {'is' if len(rows) == 1 else 'are'} {len(rows)})."
+                f"{'current ' if ended else ''}row{'s' if expected != 1 else ''} here "
+                f"(there {'is' if len(current) == 1 else 'are'} {len(current)}"
+                f"{f', and {ended} ended' if ended else ''})."
             )
         for index, row in enumerate(rows):
             for field in node.fields:
@@ -171,6 +176,10 @@ class Repeat(QuestionType):
         per_row = [_type(f).inputs(f, countries) for f in node.fields]
         rows = max_rows(node)
         return 1 + rows * sum(n for n, _ in per_row), len(node.code) + 60 + rows * sum(c for _, c in per_row)
+
+
+def _ended(row: dict[str, Any]) -> bool:
+    return row.get("_status") == "ended" and row.get("_origin") is not None
 
 
 def _parse_status(reader: FormReader, prefix: str, row: dict[str, Any]) -> None:
