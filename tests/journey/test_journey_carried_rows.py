@@ -50,7 +50,7 @@ def carried(client: Client, questionnaires, register_4i) -> tuple[Persona, Respo
 def save(client: Client, persona: Persona, response: Response, rows: dict[str, str], count: int):
     state = SectionState.objects.filter(response=response, section__code="achievements").first()
     data = {"A4": "2", "A5.rows": str(count), "A6": "no", **rows}
-    data |= {"action": "stay", "lock_version": state.lock_version if state else 0}
+    data |= {"action": "stay", "lock_version": str(state.lock_version if state else 0)}
     return client.post(persona.url("section", "achievements"), data)
 
 
@@ -136,7 +136,8 @@ def test_confirm_one_end_one_add_one(client: Client, carried) -> None:
 def test_a_crafted_origin_is_refused(client: Client, carried) -> None:
     ada, response, (first, _) = carried
     # A row id that is not one of this response's prefilled rows: another partnership's.
-    other = give(Response.objects.get(pk=response.pk).wave.previous, "ELBE", {"A5": [{"organisation": "X"}]})
+    previous = Wave.objects.get(pk=response.wave.previous_id)
+    other = give(previous, "ELBE", {"A5": [{"organisation": "X"}]})
     foreign = RepeatRow.objects.get(response=other).pk
     rows = {
         "A5.0._origin": str(first),
