@@ -10,6 +10,7 @@ from journey.forms import OTHER_PARTNERSHIP, Raw, input_id
 from journey.partnerships import PartnershipChoices
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
 from surveys.models import MatrixRow, Option, Question
+from surveys.services.responses import DERIVED_NEW_FIELD
 from surveys.types import type_of
 
 T = Question.Type
@@ -228,6 +229,8 @@ def build_question(
         carried = any(row.origin for row in ui.rows)
         for row in ui.rows:
             row.new_since = carried and not row.origin
+            if carried:  # derived from the row's origin on save (docs/questionnaire-format.md)
+                row.fields = [f for f in row.fields if f.code != DERIVED_NEW_FIELD]
         # A blank row with a placeholder index that the script copies when "Add" is pressed.
         ui.template_row = RepeatRowUI(
             index="__index__",
@@ -235,6 +238,7 @@ def build_question(
             fields=[
                 build_question(f, f"{prefix}.__index__.{f.code}", {}, {}, partnerships=partnerships, in_repeat=True)
                 for f in node.fields
+                if not (carried and f.code == DERIVED_NEW_FIELD)
             ],
             new_since=carried,
         )

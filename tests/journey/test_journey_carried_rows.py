@@ -88,6 +88,8 @@ def test_the_page_asks_whether_each_carried_row_is_still_current(client: Client,
     assert html.count("<legend") >= 2 and "(from last year) still current?" in html
     # The blank row the script copies is a new row of a table with carried rows.
     assert "new since last year</span>" in html
+    # "Signed since the previous survey?" is derived from the rows' origin, not asked.
+    assert "new_since_previous" not in html
 
 
 def test_confirm_one_end_one_add_one(client: Client, carried) -> None:
