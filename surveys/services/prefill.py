@@ -229,6 +229,12 @@ def _source_values(source: Response) -> Values:
     return values
 
 
+def _confirmed(value: Any) -> Any:
+    if isinstance(value, list):
+        return [{**row, "_status": "confirmed"} if row.get("_origin") is not None else row for row in value]
+    return value
+
+
 def _derived(structure: Any, values: Values) -> Values:
     """Carried rows are not new since the previous wave (DERIVED_NEW_FIELD)."""
     for node in structure.questions():
@@ -261,7 +267,8 @@ def section_keep_previous(
         response_id=response.pk,
         section_code=section_code,
         contact=contact,
-        values={code: v for code, v in carried.items() if code in codes},
+        # "No change": each carried row is still current.
+        values={code: _confirmed(v) for code, v in carried.items() if code in codes},
         lock_version=state.lock_version if state else 0,
         # The person asked for last year's answers in this section, whatever was saved since.
         force=True,

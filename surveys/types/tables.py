@@ -138,7 +138,10 @@ class Repeat(QuestionType):
                 for f in node.fields
                 if not is_empty(f, row.get(f.code))
             ]
-            rows.append(f"{number}. " + "; ".join(cells))
+            # The respondent's answer on a carried row is part of the history ("carried": as copied).
+            status = row.get("_status") if row.get("_origin") is not None else None
+            mark = {"confirmed": "(still current) ", "ended": "(ended) "}.get(status or "", "")
+            rows.append(f"{number}. {mark}" + "; ".join(cells))
         return "\n".join(rows)
 
     def raw(self, node: QuestionNode, value: Any, prefix: str) -> Raw:

@@ -10,7 +10,7 @@ from django.test import Client
 
 from reports.report import as_json, wave_report
 from reports.tallies import tallies_add, tallies_remove
-from surveys.models import Answer, RepeatRow, Response, SectionState, Wave
+from surveys.models import Answer, AnswerChange, RepeatRow, Response, SectionState, Wave
 from surveys.services.waves import wave_open
 from surveys.values import Choice
 from tests.conftest import Persona, make_persona
@@ -113,6 +113,11 @@ def test_confirm_one_end_one_add_one(client: Client, carried) -> None:
     }
     assert save(client, ada, response, rows, 3).status_code == 302
     assert stored(response) == [("confirmed", first, "no"), ("ended", second, "no"), ("new", None, "yes")]
+    # The history keeps what the respondent said of each carried row.
+    change = AnswerChange.objects.filter(response=response, question_code="A5").latest("id")
+    assert change.new_value.startswith("1. (still current) counterpart_type: Cluster organisation")
+    assert "\n2. (ended) counterpart_type: University" in change.new_value
+    assert "\n3. counterpart_type: Company (SME)" in change.new_value
     # A4 = 2 counts the current rows: the ended one is kept but not counted.
     assert SectionState.objects.get(response=response, section__code="achievements").complete
     page = client.get(ada.url("section", "achievements")).content.decode()
@@ -151,3 +156,9 @@ def test_a_crafted_origin_is_refused(client: Client, carried) -> None:
     }
     assert save(client, ada, response, rows, 2).status_code == 302
     assert stored(response) == [("confirmed", first, "no"), ("new", None, "yes")]
+
+
+def test_no_change_since_last_year_confirms_the_carried_rows(client: Client, carried) -> None:
+    ada, response, (first, second) = carried
+    client.post(ada.url("section_unchanged", "achievements"))
+    assert stored(response) == [("confirmed", first, "no"), ("confirmed", second, "no")]
