@@ -288,4 +288,11 @@ def test_the_prefill_and_no_change_since_last_year_are_in_the_audit_trail(client
         # "No change since last year": back to last year's, said as such.
         ("prefill", "Q4", "Better", "Fine"),
         ("prefill", "Q5", "Energy", "Digital"),
+        # …and the rows carried from last year, still current.
+        (
+            "prefill",
+            "Q6",
+            "1. organisation: Acme\n2. organisation: Beta",
+            "1. (still current) organisation: Acme\n2. (still current) organisation: Beta",
+        ),
     ]
