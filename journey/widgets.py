@@ -11,6 +11,7 @@ from journey.forms import OTHER_PARTNERSHIP, Raw, input_id
 from journey.partnerships import PartnershipChoices
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
 from surveys.models import MatrixRow, Option, Question
+from surveys.services.responses import DERIVED_NEW_FIELD
 from surveys.types import type_of
 
 
@@ -66,6 +67,12 @@ class RepeatRowUI:
     index: int | str
     number: int | str
     fields: list[QuestionUI]
+    # A row carried from last year: its origin (a hidden input) and status ("carried" until
+    # the respondent chooses "still current" (confirmed) or "ended"); "" for a new row.
+    origin: str = ""
+    status: str = ""
+    # Shown "new since last year": a new row of a table that holds carried rows.
+    new_since: bool = False
 
 
 @dataclass
@@ -262,8 +269,15 @@ def _repeat(
                     )
                     for f in node.fields
                 ],
+                origin=raw.get(f"{prefix}.{index}._origin", ""),
+                status=raw.get(f"{prefix}.{index}._status", "") if raw.get(f"{prefix}.{index}._origin") else "",
             )
         )
+    carried = any(row.origin for row in ui.rows)
+    for row in ui.rows:
+        row.new_since = carried and not row.origin
+        if carried:  # derived from the row's origin on save (docs/questionnaire-format.md)
+            row.fields = [f for f in row.fields if f.code != DERIVED_NEW_FIELD]
     # A blank row with a placeholder index that the script copies when "Add" is pressed.
     ui.template_row = RepeatRowUI(
         index="__index__",
@@ -271,7 +285,9 @@ def _repeat(
         fields=[
             build_question(f, f"{prefix}.__index__.{f.code}", {}, {}, partnerships=partnerships, in_repeat=True)
             for f in node.fields
+            if not (carried and f.code == DERIVED_NEW_FIELD)
         ],
+        new_since=carried,
     )
 
 

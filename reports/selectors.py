@@ -120,11 +120,13 @@ class Scope:
         return self._flagged(qs, "response__")
 
     def repeat_rows(self) -> QuerySet[RepeatRow]:
+        """The current rows of repeat tables: a row carried from the previous wave and marked
+        ended is kept in the response but not counted (reports/tallies.py agrees)."""
         if self.response_ids is not None:  # these responses, whatever their status (see `answers`)
             qs = RepeatRow.objects.filter(response_id__any_of=list(self.response_ids) or [0])
-            return self._flagged(qs, "response__")
+            return self._flagged(qs.exclude(status=RepeatRow.Status.ENDED), "response__")
         qs = RepeatRow.objects.filter(response__wave_id=self.wave_id, response__status=Response.Status.SUBMITTED)
-        return self._flagged(qs, "response__")
+        return self._flagged(qs.exclude(status=RepeatRow.Status.ENDED), "response__")
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,8 @@ def answer_counts(scope: Scope) -> list[CountRow]:
     """All answer rows counted by what they hold, per group (one query for every question)."""
     rows = (
         scope.answers()
+        # The fields of an ended row (carried from the previous wave) are not counted, like the row.
+        .exclude(repeat_row__status=RepeatRow.Status.ENDED)
         .values_list("question_id", "option_id", "matrix_row_id", "country", "partnership_id", GROUP, "in_panel")
         .annotate(
             n=Count("id"),

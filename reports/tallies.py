@@ -107,6 +107,8 @@ def _tally_sql(*, whole_wave: bool) -> str:
         "%s * COUNT(*), %s * COALESCE(SUM(a.number), 0), %s * COUNT(a.number), "
         "%s * SUM(CASE WHEN a.comment <> '' THEN 1 ELSE 0 END), %s * SUM(CASE WHEN a.text <> '' THEN 1 ELSE 0 END), "
         f"%s, %s FROM {source} WHERE {where} "
+        # The fields of an ended row (carried from the previous wave) are not counted, like the row.
+        "AND NOT EXISTS (SELECT 1 FROM surveys_repeatrow e WHERE e.id = a.repeat_row_id AND e.status = 'ended') "
         f"GROUP BY {', '.join(grouping)} ORDER BY {', '.join(grouping)}"
     )
     return _upsert("reports_tally", TALLY_KEY, TALLY_SUMS).format(select=select)
@@ -166,7 +168,8 @@ def _figure_sql(*, whole_wave: bool) -> list[str]:
     rows = (
         f"INSERT INTO reports_responsefigure ({columns}) "  # noqa: S608 (constants only)
         f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, 0, NULL, COUNT(*), COUNT(*), %s, %s "
-        f"FROM {source} JOIN surveys_response r ON r.id = a.response_id WHERE {where} "
+        # Ended rows (carried from the previous wave, no longer current) are not counted.
+        f"FROM {source} JOIN surveys_response r ON r.id = a.response_id WHERE {where} AND a.status <> 'ended' "
         f"GROUP BY a.response_id, r.partnership_id, {group_by}a.question_id "
         f"{'ORDER BY a.question_id, r.partnership_id' if whole_wave else ''}"
     )

@@ -117,7 +117,8 @@ def plausibility_warnings(
             )
         count_of = rule.get("count_of")
         if count_of and number is not None and count_of in values:
-            listed = len(values[count_of] or [])
+            # Rows marked ended (carried from the previous wave) are not current: not counted.
+            listed = len([row for row in values[count_of] or [] if row.get("_status") != "ended"])
             if listed != number:
                 warnings.append(
                     PlausibilityWarning(
@@ -133,6 +134,8 @@ def plausibility_warnings(
             current = {_row_key(row.get(field)) for row in (now or [])}
             seen: set[str] = set()
             for row in before:
+                if row.get("_status") == "ended":  # ended last time: not expected now
+                    continue
                 row_key = _row_key(row.get(field))
                 if not row_key or row_key in current or row_key in seen:
                     continue

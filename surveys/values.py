@@ -15,6 +15,16 @@ surveys.types) knows how values map to `Answer` rows. The value of a question, b
 | partnership           | PartnershipValue(acronym or "", text for one not registered)    |
 | repeat                | [{field code: value of the field's type}, …], one dict per row  |
 
+A row of a repeat table may also hold two reserved keys (codes start with a letter, so a
+field never has them), set only for the rows carried from the previous wave by prefill:
+
+| key       | value                                                                    |
+| "_status" | "carried" (as prefill copied it), "confirmed" (still current), "ended"   |
+| "_origin" | the previous wave's RepeatRow id the row was carried from (int)          |
+
+A row without them is "new" (added in this wave); `row_status` reads it. The section save
+accepts an origin only if it is one of the response's prefilled rows (services/responses.py).
+
 A question without an answer has no key.
 """
 
@@ -62,13 +72,34 @@ def load_values(response: Response, structure: Structure) -> Values:
         )
     )
     rows = list(
-        RepeatRow.objects.filter(response=response).order_by("question_id", "position").values_list("id", "question_id")
+        RepeatRow.objects.filter(response=response)
+        .order_by("question_id", "position")
+        .values_list("id", "question_id", "status", "carried_from")
     )
     return values_from_rows(structure, list(answers), rows)
 
 
-def values_from_rows(structure: Structure, answers: list[Answer], rows: list[tuple[int, int]]) -> Values:
-    """Build values from answer rows and (repeat row id, question id) pairs in position order.
+STATUS = "_status"
+ORIGIN = "_origin"
+CARRIED_STATUSES = ("carried", "confirmed", "ended")
+
+
+def row_status(row: dict[str, Any]) -> str:
+    """A repeat row's status: "new" unless carried from the previous wave."""
+    status = row.get(STATUS)
+    return status if status in CARRIED_STATUSES and row.get(ORIGIN) is not None else "new"
+
+
+def without_status(value: Any) -> Any:
+    """A repeat table's rows without their reserved keys (to compare contents)."""
+    if isinstance(value, list):
+        return [{k: v for k, v in row.items() if not k.startswith("_")} for row in value]
+    return value
+
+
+def values_from_rows(structure: Structure, answers: list[Answer], rows: list[tuple[Any, ...]]) -> Values:
+    """Build values from answer rows and (repeat row id, question id[, status, carried from])
+    tuples in position order (without the status, every row reads as "new").
 
     Exports load answers of many responses in bulk and call this once per response.
     """
@@ -76,11 +107,13 @@ def values_from_rows(structure: Structure, answers: list[Answer], rows: list[tup
     row_codes = structure.row_codes
     values: Values = {}
     repeat_rows: dict[int, dict[str, Any]] = {}
-    for row_id, question_id in rows:
+    for row_id, question_id, *origin in rows:
         node = structure.by_id.get(question_id)
         if node is None:
             continue
         row: dict[str, Any] = {}
+        if len(origin) == 2 and origin[1] is not None and origin[0] in CARRIED_STATUSES:
+            row[STATUS], row[ORIGIN] = origin[0], origin[1]
         repeat_rows[row_id] = row
         values.setdefault(node.code, []).append(row)
     for answer in answers:

@@ -29,6 +29,18 @@ class RepeatRow(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="repeat_rows")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="repeat_rows")
     position = models.PositiveIntegerField()
+
+    class Status(models.TextChoices):
+        NEW = "new", "New since the previous wave"
+        CARRIED = "carried", "From the previous wave, not yet confirmed"
+        CONFIRMED = "confirmed", "From the previous wave, still current"
+        ENDED = "ended", "From the previous wave, ended"
+
+    # Where the row comes from: rows carried by prefill keep the previous wave's RepeatRow id
+    # (a plain number, not a key: that response's rows are replaced when it is edited) and
+    # a status the respondent sets; rows added since are "new". Ended rows are kept, not counted.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    carried_from = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

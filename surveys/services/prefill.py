@@ -22,8 +22,18 @@ from surveys.exceptions import AlreadySubmitted, ResponseClosed
 from surveys.models import Answer, AnswerChange, Contact, PrefillChoice, RepeatRow, Response, SectionState
 from surveys.services.history import history_record
 from surveys.services.lineage import Correspondence, QuestionPair, version_correspondence
-from surveys.services.responses import replace_answers, response_save_section
-from surveys.values import Choice, Ticked, Values, hidden_codes, is_empty, load_values, short_text
+from surveys.services.responses import DERIVED_NEW_FIELD, replace_answers, response_save_section
+from surveys.values import (
+    Choice,
+    Ticked,
+    Values,
+    hidden_codes,
+    is_empty,
+    load_values,
+    row_status,
+    short_text,
+    without_status,
+)
 
 
 class PrefillRefused(Exception):
@@ -83,6 +93,9 @@ def _translate(pair: QuestionPair, value: Any) -> Any:
                     if translated is not None and not is_empty(field.new, translated):
                         new_row[field.new.code] = translated
             if new_row:
+                # The row's origin (see _source_values) travels with it.
+                if row.get("_origin") is not None:
+                    new_row.update({"_status": "carried", "_origin": row["_origin"]})
                 result.append(new_row)
         return result
     # number, text, long_text, date, countries, partnership: the value itself.
@@ -112,8 +125,8 @@ def response_prefill(
             raise PrefillRefused("This response already has answers.")
         structure = structure_for(locked.wave.version)
         correspondence = version_correspondence(old=source.wave.version, new=locked.wave.version)
-        carried = carried_values(
-            source_values=load_values(source, structure_for(source.wave.version)), correspondence=correspondence
+        carried = _derived(
+            structure, carried_values(source_values=_source_values(source), correspondence=correspondence)
         )
         # Answers a carried answer would hide are not carried (hidden answers are never kept).
         hidden = hidden_codes(structure, carried)
@@ -175,16 +188,64 @@ def previous_values(*, response: Response, section_code: str, current: Values) -
             current=short_text(node, current[node.code]) if not is_empty(node, current.get(node.code)) else "",
         )
         for node in section.questions
-        if node.code in carried and carried[node.code] != current.get(node.code)
+        if node.code in carried and without_status(carried[node.code]) != without_status(current.get(node.code))
     ]
 
 
 def _carried_from(response: Response, source_id: int) -> Values:
     source = Response.objects.select_related("wave__version").get(pk=source_id)
     correspondence = version_correspondence(old=source.wave.version, new=response.wave.version)
-    return carried_values(
-        source_values=load_values(source, structure_for(source.wave.version)), correspondence=correspondence
+    return _derived(
+        structure_for(response.wave.version),
+        carried_values(source_values=_source_values(source), correspondence=correspondence),
     )
+
+
+def _source_values(source: Response) -> Values:
+    """The source's values, each table row marked with its RepeatRow id as origin ("_origin");
+    rows the source itself marked ended are not carried again (one query more)."""
+    values = load_values(source, structure_for(source.wave.version))
+    ids: dict[int, list[tuple[int, str]]] = {}
+    for row_id, question_id, status in (
+        RepeatRow.objects.filter(response=source)
+        .order_by("question_id", "position")
+        .values_list("id", "question_id", "status")
+    ):
+        ids.setdefault(question_id, []).append((row_id, status))
+    structure = structure_for(source.wave.version)
+    for node in structure.questions():
+        rows = values.get(node.code)
+        if node.type != "repeat" or not rows:
+            continue
+        marked = [
+            {**{k: v for k, v in row.items() if not k.startswith("_")}, "_origin": row_id}
+            for row, (row_id, status) in zip(rows, ids.get(node.id, []), strict=True)
+            if status != RepeatRow.Status.ENDED
+        ]
+        if marked:
+            values[node.code] = marked
+        else:
+            del values[node.code]
+    return values
+
+
+def _confirmed(value: Any) -> Any:
+    if isinstance(value, list):
+        return [{**row, "_status": "confirmed"} if row.get("_origin") is not None else row for row in value]
+    return value
+
+
+def _derived(structure: Any, values: Values) -> Values:
+    """Carried rows are not new since the previous wave (DERIVED_NEW_FIELD)."""
+    for node in structure.questions():
+        if node.type != "repeat" or not values.get(node.code):
+            continue
+        if any(f.code == DERIVED_NEW_FIELD and f.type == "yes_no" for f in node.fields):
+            values[node.code] = [
+                {**row, DERIVED_NEW_FIELD: Choice(option="yes" if row_status(row) == "new" else "no")}
+                for row in values[node.code]
+            ]
+    return values
 
 
 @transaction.atomic
@@ -206,7 +267,8 @@ def section_keep_previous(
         response_id=response.pk,
         section_code=section_code,
         contact=contact,
-        values={code: v for code, v in carried.items() if code in codes},
+        # "No change": each carried row is still current.
+        values={code: _confirmed(v) for code, v in carried.items() if code in codes},
         lock_version=state.lock_version if state else 0,
         # The person asked for last year's answers in this section, whatever was saved since.
         force=True,

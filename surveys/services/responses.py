@@ -14,6 +14,7 @@ from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, Respo
 from surveys.models import Answer, AnswerChange, Contact, Question, RepeatRow, Response, ResponseEvent, SectionState
 from surveys.services.history import event_record, history_record
 from surveys.values import (
+    Choice,
     Values,
     answers_removed,
     build_answer_rows,
@@ -22,7 +23,48 @@ from surveys.values import (
     load_values,
     partnership_ids_for,
     removal_token,
+    row_status,
 )
+
+# A yes/no field of a repeat table with this code is derived, on a prefilled response, from
+# the row's origin (docs/questionnaire-format.md): "no" for a row carried from the previous
+# wave, "yes" for a row added since. The respondent's answer to it is not kept.
+DERIVED_NEW_FIELD = "new_since_previous"
+
+
+def derive_row_origins(*, response: Response, nodes: list[QuestionNode], values: Values, stored: Values) -> Values:
+    """The values with each table row's origin checked and derived fields set.
+
+    A row keeps its origin ("_origin") only if it is a row of the response's previous-wave
+    source, i.e. one the response was prefilled with: a crafted origin makes the row "new".
+    Origins already stored for the same table need no query; any other one costs one.
+    """
+    tables = [n for n in nodes if n.type == Question.Type.REPEAT and values.get(n.code)]
+    if not tables:
+        return values
+    known = {row["_origin"] for n in tables for row in stored.get(n.code) or [] if row_status(row) != "new"}
+    claimed = {row["_origin"] for n in tables for row in values[n.code] if row.get("_origin") is not None}
+    unknown = claimed - known
+    if unknown and response.prefilled_from_id is not None:
+        known |= set(
+            RepeatRow.objects.filter(response_id=response.prefilled_from_id, id__in=unknown).values_list(
+                "id", flat=True
+            )
+        )
+    result = dict(values)
+    for node in tables:
+        derived = next((f for f in node.fields if f.code == DERIVED_NEW_FIELD and f.type == Question.Type.YES_NO), None)
+        rows = []
+        for row in values[node.code]:
+            row = dict(row)
+            if row.get("_origin") not in known or row_status(row) == "new":
+                row.pop("_origin", None)
+                row.pop("_status", None)
+            if derived is not None and response.prefilled_from_id is not None:
+                row[derived.code] = Choice(option="yes" if row_status(row) == "new" else "no", text="")
+            rows.append(row)
+        result[node.code] = rows
+    return result
 
 
 def _locked_response(response_id: int) -> Response:
@@ -109,7 +151,14 @@ def response_save_section(
     section_codes = {n.code for n in section.questions}
     stored = load_values(response, structure)
     merged = {code: v for code, v in stored.items() if code not in section_codes}
-    merged.update({code: v for code, v in values.items() if code in section_codes})
+    merged.update(
+        derive_row_origins(
+            response=response,
+            nodes=list(section.questions),
+            values={code: v for code, v in values.items() if code in section_codes},
+            stored=stored,
+        )
+    )
     hidden = hidden_codes(structure, merged)
     if confirm_removal is not None:
         removals = answers_removed(structure, section_codes, stored, merged, hidden)

@@ -83,6 +83,9 @@ class Repeat(QuestionType):
     ) -> None:
         for position, row in enumerate(value or [], start=1):
             repeat_row = RepeatRow(response=response, question=node.question, position=position)
+            origin = row.get("_origin")
+            if origin is not None and row.get("_status") in ("carried", "confirmed", "ended"):
+                repeat_row.status, repeat_row.carried_from = row["_status"], origin
             row_answers: list[Answer] = []
             for field in node.fields:
                 field_value = row.get(field.code)
@@ -94,11 +97,16 @@ class Repeat(QuestionType):
         problems: dict[str, str] = {}
         rows = value or []
         expected = rows_expected(node, values)
-        if expected is not None and len(rows) != expected:
+        # Rows marked ended are kept but are no longer current: the number counts the others.
+        current = [row for row in rows if not _ended(row)]
+        if expected is not None and len(current) != expected:
             source = node.question.rows_from
+            ended = len(rows) - len(current)
             problems[node.code] = (
                 f"You answered {expected} to {source}: please give {expected} "
-                f"row{'s' if expected != 1 else ''} here (there {'is' if len(rows) == 1 else 'are'} {len(rows)})."
+                f"{'current ' if ended else ''}row{'s' if expected != 1 else ''} here "
+                f"(there {'is' if len(current) == 1 else 'are'} {len(current)}"
+                f"{f', and {ended} ended' if ended else ''})."
             )
         for index, row in enumerate(rows):
             for field in node.fields:
@@ -130,7 +138,10 @@ class Repeat(QuestionType):
                 for f in node.fields
                 if not is_empty(f, row.get(f.code))
             ]
-            rows.append(f"{number}. " + "; ".join(cells))
+            # The respondent's answer on a carried row is part of the history ("carried": as copied).
+            status = row.get("_status") if row.get("_origin") is not None else None
+            mark = {"confirmed": "(still current) ", "ended": "(ended) "}.get(status or "", "")
+            rows.append(f"{number}. {mark}" + "; ".join(cells))
         return "\n".join(rows)
 
     def keep_stored(self, node: QuestionNode, into: dict[str, Any], code: str, sub: str, saved: Any) -> None:
@@ -151,6 +162,9 @@ class Repeat(QuestionType):
             return {f"{prefix}.rows": "0"}
         raw: Raw = {f"{prefix}.rows": str(len(value))}
         for index, row in enumerate(value):
+            if row.get("_origin") is not None:
+                raw[f"{prefix}.{index}._origin"] = str(row["_origin"])
+                raw[f"{prefix}.{index}._status"] = str(row.get("_status", "carried"))
             for f in node.fields:
                 raw.update(_type(f).raw(f, row.get(f.code), f"{prefix}.{index}.{f.code}"))
         return raw
@@ -170,6 +184,7 @@ class Repeat(QuestionType):
                 value = reader.question(f, f"{prefix}.{index}.{f.code}")
                 if value is not None:
                     row[f.code] = value
+            _parse_status(reader, f"{prefix}.{index}", row)
             rows.append(row)
         return rows
 
@@ -177,6 +192,27 @@ class Repeat(QuestionType):
         per_row = [_type(f).inputs(f, countries) for f in node.fields]
         rows = max_rows(node)
         return 1 + rows * sum(n for n, _ in per_row), len(node.code) + 60 + rows * sum(c for _, c in per_row)
+
+
+def _ended(row: dict[str, Any]) -> bool:
+    return row.get("_status") == "ended" and row.get("_origin") is not None
+
+
+def _parse_status(reader: FormReader, prefix: str, row: dict[str, Any]) -> None:
+    """A carried row's origin (hidden input) and status (the "still current / ended" choice).
+
+    The origin is only a claim here: the section save keeps it only if it is one of the
+    response's prefilled rows (surveys/services/responses.py)."""
+    origin = reader.data.get(f"{prefix}._origin", "").strip()
+    if not origin.isdigit() or len(origin) > 18:
+        return
+    status = reader.data.get(f"{prefix}._status", "carried")
+    if status not in ("carried", "confirmed", "ended"):
+        status = "carried"
+    reader.raw[f"{prefix}._origin"] = origin
+    reader.raw[f"{prefix}._status"] = status
+    row["_origin"] = int(origin)
+    row["_status"] = status
 
 
 def _history_text(node: QuestionNode, value: Any) -> str:

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from surveys.definition.structure import structure_for
-from surveys.models import PrefillChoice, Response, Wave
+from surveys.models import PrefillChoice, RepeatRow, Response, Wave
 from surveys.services.prefill import PrefillRefused, response_prefill
 from surveys.services.responses import replace_answers
 from surveys.services.waves import wave_open
@@ -72,11 +72,16 @@ def test_the_welcome_page_offers_last_years_answers_and_carries_only_correspondi
     # Q2 removed, Q3 retyped (text -> number), Q6's `year` removed: not carried.
     assert "Answers to 4 questions were copied" in page.content.decode()
     response = Response.objects.get(wave=current, partnership__acronym="GCA")
+    # Each carried row remembers last year's row it comes from, "carried" until confirmed.
+    acme, beta = RepeatRow.objects.filter(response__wave=previous).order_by("position").values_list("id", flat=True)
     assert load_values(response, structure_for(current.version)) == {
         "NAME": "GCA Partnership",
         "Q4": "Fine",
         "Q5": Choice(option="digital"),
-        "Q6": [{"organisation": "Acme"}, {"organisation": "Beta"}],
+        "Q6": [
+            {"organisation": "Acme", "_status": "carried", "_origin": acme},
+            {"organisation": "Beta", "_status": "carried", "_origin": beta},
+        ],
     }
     assert response.prefill_choice == PrefillChoice.PREVIOUS
     assert response.prefilled_from.wave_id == previous.pk
@@ -134,9 +139,11 @@ def test_the_real_annex_a_carries_numbers_and_agreements(client: Client, questio
     version = questionnaires["escp-4i-progress"].latest_version()
     previous = wave_open(version=version, slug="escp-4i-2018", opens_at=days(-400), closes_at=days(-300))
     current = wave_open(version=version, slug="escp-4i-2019", opens_at=days(-1), closes_at=days(20), previous=previous)
+    # Both signed since the survey before last year's: "yes" last year, so "no" this year.
+    yes = Choice(option="yes")
     rows = [
-        {"counterpart_type": Choice(option="cluster")},
-        {"counterpart_type": Choice(option="university")},
+        {"counterpart_type": Choice(option="cluster"), "new_since_previous": yes},
+        {"counterpart_type": Choice(option="university"), "new_since_previous": yes},
     ]
     answer_previous(
         Response.objects.get(wave=previous, partnership__acronym="GCA"),
@@ -148,7 +155,26 @@ def test_the_real_annex_a_carries_numbers_and_agreements(client: Client, questio
     values = load_values(response, structure_for(version))
     assert values["A4"] == Decimal(2)
     assert values["A2"] == ["US", "JP"]
-    assert values["A5"] == rows
+    first, second = RepeatRow.objects.filter(response__wave=previous).order_by("position").values_list("id", flat=True)
+    no = Choice(option="no")
+    assert values["A5"] == [
+        {
+            "counterpart_type": Choice(option="cluster"),
+            "new_since_previous": no,
+            "_status": "carried",
+            "_origin": first,
+        },
+        {
+            "counterpart_type": Choice(option="university"),
+            "new_since_previous": no,
+            "_status": "carried",
+            "_origin": second,
+        },
+    ]
+    assert list(RepeatRow.objects.filter(response=response).values_list("status", "carried_from")) == [
+        ("carried", first),
+        ("carried", second),
+    ]
 
 
 def prefilled(client: Client, current: Wave):
@@ -262,4 +288,11 @@ def test_the_prefill_and_no_change_since_last_year_are_in_the_audit_trail(client
         # "No change since last year": back to last year's, said as such.
         ("prefill", "Q4", "Better", "Fine"),
         ("prefill", "Q5", "Energy", "Digital"),
+        # …and the rows carried from last year, still current.
+        (
+            "prefill",
+            "Q6",
+            "1. organisation: Acme\n2. organisation: Beta",
+            "1. (still current) organisation: Acme\n2. (still current) organisation: Beta",
+        ),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0014_history_answerchange_kept'),
+        ('surveys', '0015_rows_repeat_row_status'),
     ]
 
     operations = [
