@@ -323,3 +323,38 @@ def test_a_section_page_costs_a_fixed_number_of_queries(client, coordinator, dja
     post(client, coordinator, "achievements", many, action="save")
     with django_assert_num_queries(5):
         client.get(coordinator.url("section", "achievements"))
+
+
+def test_submitting_costs_a_fixed_number_of_queries(
+    client, coordinator, colleague, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from outreach.models import Message
+
+    for code, data in [
+        ("respondent", RESPONDENT),
+        ("activities", ACTIVITIES),
+        ("barriers", BARRIERS),
+        ("achievements", ACHIEVEMENTS),
+        ("benefits", {"A8": ["partnership_agreements"], "A8.partnership_agreements.number": "3"}),
+        ("practices", {"A10": "Our joint stand at a fair"}),
+    ]:
+        assert post(client, coordinator, code, data).status_code == 302
+    # The request (issue 17 started at 18, with the link's join): the response's SELECT
+    # (journey.views._cached_access), the savepoint, the locked response, the answers in two,
+    # the UPDATE, the event, the tallies' six statements (reports.tallies.tallies_add: the
+    # counted response, three upserts, the figures in one INSERT, the named partnerships;
+    # PostgreSQL adds the wave's KEY SHARE lock), the release.
+    with django_capture_on_commit_callbacks() as callbacks:
+        with django_assert_num_queries(14):
+            assert client.post(coordinator.url("submit"))["Location"] == coordinator.url("done")
+    # After the commit, the confirmations (outreach.services.confirmations_queue; 7 before):
+    # the savepoint, the locked response, the contacts with their last number, the INSERT,
+    # the dispatch's UPDATE, the release.
+    assert len(callbacks) == 1
+    with django_assert_num_queries(6):
+        callbacks[0]()
+    assert sorted(
+        Message.objects.filter(kind="confirmation", wave=coordinator.invitation.wave).values_list(
+            "contact_id", "sequence"
+        )
+    ) == sorted([(coordinator.contact.pk, 1), (colleague.contact.pk, 1)])
