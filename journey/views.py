@@ -115,8 +115,9 @@ def _cached_access(key: str, key_hash: str) -> Access | None:
     The cache holds the ids of the link's invitation, contact, partnership, wave and response,
     never their data. The one query reads the response, its wave, version, questionnaire and
     partnership by pk, and, fresh, what can change between two requests: that the key still
-    exists for that invitation, the invitation's `revoked_at`, the contact's partnership and
-    name. A key gone, a contact moved (whatever its new partnership) or a response gone drops
+    exists for that invitation, the invitation's `revoked_at`, wave and contact, the contact's
+    partnership and name. A key gone, an invitation given to another contact or wave, a
+    contact moved (whatever its new partnership) or a response gone drops
     the entry and the link is resolved as if never cached; a revoked invitation is refused at
     once, from this same query. So no writer has to invalidate anything.
     """
@@ -132,6 +133,7 @@ def _cached_access(key: str, key_hash: str) -> Access | None:
             key_valid=Exists(AccessKey.objects.filter(key_hash=key_hash, invitation_id=ids["invitation"])),
             invitation_revoked_at=Subquery(Invitation.objects.filter(pk=ids["invitation"]).values("revoked_at")[:1]),
             invitation_wave_id=Subquery(Invitation.objects.filter(pk=ids["invitation"]).values("wave_id")[:1]),
+            invitation_contact_id=Subquery(Invitation.objects.filter(pk=ids["invitation"]).values("contact_id")[:1]),
             contact_partnership_id=Subquery(Contact.objects.filter(pk=ids["contact"]).values("partnership_id")[:1]),
             contact_name=Subquery(Contact.objects.filter(pk=ids["contact"]).values("name")[:1]),
         )
@@ -141,6 +143,7 @@ def _cached_access(key: str, key_hash: str) -> Access | None:
         response is None
         or not response.key_valid
         or response.invitation_wave_id != ids["wave"]
+        or response.invitation_contact_id != ids["contact"]
         or response.contact_partnership_id != ids["partnership"]
     ):
         django_cache.delete(_access_cache_key(key_hash))

@@ -127,3 +127,14 @@ def test_a_wave_closed_or_reopened_is_read_fresh(backend, client, coordinator):
     assert client.get(coordinator.url("section", "respondent")).status_code == 403
     Wave.objects.filter(pk=coordinator.invitation.wave_id).update(closed_at=None)
     assert client.get(coordinator.url("section", "respondent")).status_code == 200
+
+
+def test_an_invitation_given_to_another_contact_is_resolved_afresh(backend, client, coordinator):
+    from tests.factories import ContactFactory
+
+    assert "Welcome, Ada Coordinator" in client.get(coordinator.url()).content.decode()
+    other = ContactFactory.create(partnership=coordinator.contact.partnership, name="Eve Successor")
+    Invitation.objects.filter(pk=coordinator.invitation.pk).update(contact=other)
+    assert "Welcome, Eve Successor" in client.get(coordinator.url()).content.decode()
+    entry = _entry(coordinator)
+    assert isinstance(entry, dict) and entry["contact"] == other.pk
