@@ -332,14 +332,15 @@ def test_submitting_costs_a_fixed_number_of_queries(
 
     from outreach.models import Message
 
-    for code, data in [
+    pages: list[tuple[str, dict]] = [
         ("respondent", RESPONDENT),
         ("activities", ACTIVITIES),
         ("barriers", BARRIERS),
         ("achievements", ACHIEVEMENTS),
         ("benefits", {"A8": ["partnership_agreements"], "A8.partnership_agreements.number": "3"}),
         ("practices", {"A10": "Our joint stand at a fair"}),
-    ]:
+    ]
+    for code, data in pages:
         assert post(client, coordinator, code, data).status_code == 302
     # The request (issue 17 started at 18, with the link's join): the response's SELECT
     # (journey.views._cached_access), the savepoint, the locked response, the answers in two,
