@@ -21,8 +21,9 @@ from functools import cache, partial
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache as django_cache
 from django.db import DatabaseError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -89,39 +90,128 @@ class Access:
         return reverse(f"journey:{name}", args=[self.key, *args])
 
 
+# The link's resolution, key hash -> ids (never data): see `_cached_access`.
+ACCESS_CACHE_PREFIX = "journey-access:"
+ACCESS_CACHE_SECONDS = 3600
+
+
+def _access_cache_key(key_hash: str) -> str:
+    return ACCESS_CACHE_PREFIX + key_hash
+
+
+def _response_query() -> QuerySet[Response]:
+    return (
+        Response.objects.select_related("submitted_by", "last_saved_by")
+        # Typing refused after a deadline or a submission, to show again: asked in this SELECT.
+        .annotate(
+            has_unsaved_edits=Exists(UnsavedEdit.objects.filter(response=OuterRef("pk"), restored_at__isnull=True))
+        )
+    )
+
+
+def _cached_access(key: str, key_hash: str) -> Access | None:
+    """The access from the cached ids, in one query, or None to resolve the link afresh.
+
+    The cache holds the ids of the link's invitation, contact, partnership, wave and response,
+    never their data. The one query reads the response, its wave, version, questionnaire and
+    partnership by pk, and, fresh, what can change between two requests: that the key still
+    exists for that invitation, the invitation's `revoked_at`, wave and contact, the contact's
+    partnership and name. A key gone, an invitation given to another contact or wave, a
+    contact moved (whatever its new partnership) or a response gone drops
+    the entry and the link is resolved as if never cached; a revoked invitation is refused at
+    once, from this same query. So no writer has to invalidate anything.
+    """
+    ids = django_cache.get(_access_cache_key(key_hash))
+    if not isinstance(ids, dict):
+        return None
+    response = (
+        _response_query()
+        .select_related("wave__version__questionnaire", "partnership")
+        .defer("wave__version__definition")
+        .filter(pk=ids["response"], wave_id=ids["wave"], partnership_id=ids["partnership"])
+        .annotate(
+            key_valid=Exists(AccessKey.objects.filter(key_hash=key_hash, invitation_id=ids["invitation"])),
+            invitation_revoked_at=Subquery(Invitation.objects.filter(pk=ids["invitation"]).values("revoked_at")[:1]),
+            invitation_wave_id=Subquery(Invitation.objects.filter(pk=ids["invitation"]).values("wave_id")[:1]),
+            invitation_contact_id=Subquery(Invitation.objects.filter(pk=ids["invitation"]).values("contact_id")[:1]),
+            contact_partnership_id=Subquery(Contact.objects.filter(pk=ids["contact"]).values("partnership_id")[:1]),
+            contact_name=Subquery(Contact.objects.filter(pk=ids["contact"]).values("name")[:1]),
+        )
+        .first()
+    )
+    if (
+        response is None
+        or not response.key_valid
+        or response.invitation_wave_id != ids["wave"]
+        or response.invitation_contact_id != ids["contact"]
+        or response.contact_partnership_id != ids["partnership"]
+    ):
+        django_cache.delete(_access_cache_key(key_hash))
+        return None
+    # Instances with the fields read here; any other field is loaded on first use (Django's
+    # deferred fields), never invented.
+    db = response._state.db
+    contact = Contact.from_db(
+        db, ["id", "partnership_id", "name"], [ids["contact"], ids["partnership"], response.contact_name]
+    )
+    contact.partnership = response.partnership
+    invitation = Invitation.from_db(
+        db,
+        ["id", "contact_id", "wave_id", "revoked_at"],
+        [ids["invitation"], ids["contact"], ids["wave"], response.invitation_revoked_at],
+    )
+    invitation.contact = contact
+    invitation.wave = response.wave
+    return Access(
+        key=key,
+        contact=contact,
+        invitation=invitation,
+        wave=response.wave,
+        response=response,
+        structure=structure_for(response.wave.version),
+    )
+
+
 def _access(request: HttpRequest, key: str) -> Access | HttpResponse:
     """The invitation behind a link, or the page that explains why it does not work."""
-    access_key = None
-    if len(key) <= MAX_KEY_LENGTH:
-        access_key = (
-            AccessKey.objects.select_related(
-                "invitation__contact__partnership", "invitation__wave__version__questionnaire"
-            )
-            # The version's stored definition is a large JSON document the pages never read.
-            .defer("invitation__wave__version__definition")
-            .filter(key_hash=hash_key(key))
-            .first()
-        )
+    if len(key) > MAX_KEY_LENGTH:
+        return render(request, "journey/link_unknown.html", status=404)
+    key_hash = hash_key(key)
+    cached = _cached_access(key, key_hash)
+    if cached is not None:
+        if cached.invitation.revoked_at is not None:
+            return render(request, "journey/link_revoked.html", {"invitation": cached.invitation}, status=410)
+        return cached
+    access_key = (
+        AccessKey.objects.select_related("invitation__contact__partnership", "invitation__wave__version__questionnaire")
+        # The version's stored definition is a large JSON document the pages never read.
+        .defer("invitation__wave__version__definition")
+        .filter(key_hash=key_hash)
+        .first()
+    )
     if access_key is None:
         return render(request, "journey/link_unknown.html", status=404)
     invitation = access_key.invitation
     if invitation.revoked_at is not None:
         return render(request, "journey/link_revoked.html", {"invitation": invitation}, status=410)
     wave = invitation.wave
-    response = (
-        Response.objects.filter(wave=wave, partnership=invitation.contact.partnership)
-        .select_related("submitted_by", "last_saved_by")
-        # Typing refused after a deadline or a submission, to show again: asked in this SELECT.
-        .annotate(
-            has_unsaved_edits=Exists(UnsavedEdit.objects.filter(response=OuterRef("pk"), restored_at__isnull=True))
-        )
-        .first()
-    )
+    response = _response_query().filter(wave=wave, partnership=invitation.contact.partnership).first()
     if response is None:
         # The contact moved to a partnership that is not part of this wave.
         return render(request, "journey/link_revoked.html", {"invitation": invitation}, status=410)
     response.wave = wave
     response.partnership = invitation.contact.partnership
+    django_cache.set(
+        _access_cache_key(key_hash),
+        {
+            "invitation": invitation.pk,
+            "contact": invitation.contact_id,
+            "partnership": invitation.contact.partnership_id,
+            "wave": wave.pk,
+            "response": response.pk,
+        },
+        ACCESS_CACHE_SECONDS,
+    )
     return Access(
         key=key,
         contact=invitation.contact,

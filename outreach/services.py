@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -81,17 +81,20 @@ def _queue(
     now: dt.datetime,
     extension: DeadlineExtension | None = None,
     review_id: int | None = None,
+    previous: dict[int, int] | None = None,
 ) -> list[int]:
-    """Create one message of `kind` per contact, numbered after the contact's previous ones."""
+    """Create one message of `kind` per contact, numbered after the contact's previous ones
+    (`previous`: the last number by contact, when the caller read it already)."""
     contact_ids = list(contact_ids)
     if not contact_ids:
         return []
-    previous = dict(
-        Message.objects.filter(wave=wave, kind=kind, contact_id__in=contact_ids)
-        .values("contact_id")
-        .annotate(top=Max("sequence"))
-        .values_list("contact_id", "top")
-    )
+    if previous is None:
+        previous = dict(
+            Message.objects.filter(wave=wave, kind=kind, contact_id__in=contact_ids)
+            .values("contact_id")
+            .annotate(top=Max("sequence"))
+            .values_list("contact_id", "top")
+        )
     created = Message.objects.bulk_create(
         Message(
             wave=wave,
@@ -693,13 +696,27 @@ def confirmations_queue(*, response_id: int, now: dt.datetime | None = None) -> 
     confirmed = Message.objects.filter(
         wave=response.wave, kind=Kind.CONFIRMATION, created_at__gte=response.submitted_at
     ).values("contact_id")
-    contact_ids = (
+    # The contacts with their last confirmation's number, in one query (`_queue` asks no more).
+    tops = dict(
         _invited(response.wave)
         .filter(contact__partnership_id=response.partnership_id)
         .exclude(contact_id__in=confirmed)
-        .values_list("contact_id", flat=True)
+        .annotate(
+            top=Subquery(
+                Message.objects.filter(wave=response.wave, kind=Kind.CONFIRMATION, contact_id=OuterRef("contact_id"))
+                .order_by("-sequence")
+                .values("sequence")[:1]
+            )
+        )
+        .values_list("contact_id", "top")
     )
-    return _queue(wave=response.wave, kind=Kind.CONFIRMATION, contact_ids=contact_ids, now=now)
+    return _queue(
+        wave=response.wave,
+        kind=Kind.CONFIRMATION,
+        contact_ids=list(tops),
+        now=now,
+        previous={c: top for c, top in tops.items() if top is not None},
+    )
 
 
 # ------------------------------------------------------------------------- send-back

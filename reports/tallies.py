@@ -209,9 +209,17 @@ def _named_sql(*, whole_wave: bool) -> str:
 def _copy(cursor: CursorWrapper, *, response_id: int, wave_id: int, group: str) -> None:
     """Copy a response's per-partnership figures and named partnerships."""
     now = timezone.now()
-    for sql in _figure_sql(whole_wave=False):
-        cursor.execute(sql, [wave_id, group, now, now, response_id])
+    cursor.execute(_one_response_figure_sql(), [wave_id, group, now, now, response_id] * 2)
     cursor.execute(_named_sql(whole_wave=False), [wave_id, group, WHITESPACE, now, now, response_id])
+
+
+def _one_response_figure_sql() -> str:
+    """`_figure_sql`'s two INSERT … SELECT for one response as one statement (a submission's
+    statement fewer): the second SELECT joined to the first by UNION ALL (neither is ordered
+    for one response)."""
+    numbers, rows = _figure_sql(whole_wave=False)
+    prefix = rows[: rows.index("SELECT ")]  # the INSERT INTO … (columns) both share
+    return f"{numbers} UNION ALL {rows[len(prefix) :]}"
 
 
 def _apply(cursor: CursorWrapper, *, response_id: int, wave_id: int, group: str, sign: int) -> None:
@@ -238,7 +246,9 @@ def _share_wave(cursor: CursorWrapper, response_id: int) -> None:
         )
 
 
-@transaction.atomic
+# No savepoint of its own inside a writer's transaction: an error there rolls the writer's
+# change back with it (`surveys.signals`: `send`, never `send_robust`), which is the point.
+@transaction.atomic(savepoint=False)
 def tallies_add(*, response_id: int) -> bool:
     """Count a submitted response's answers in its wave's tallies, once; returns whether it
     was added now (False: not submitted, or already counted)."""
