@@ -178,14 +178,22 @@ class QuestionType:
         option_codes: dict[int, str],
         row_codes: dict[int, str],
     ) -> None:
-        """Add one answer row to the values `into` (a question may have several rows)."""
-        raise NotImplementedError(self.code)
+        """Add one answer row to the values `into` (a question may have several rows); by
+        default the one row's `value_column` is the value."""
+        if not self.value_column:
+            raise NotImplementedError(self.code)
+        into[node.code] = getattr(answer, self.value_column)
 
     def answer_rows(
         self, response: Response, node: QuestionNode, value: Any, partnership_ids: dict[str, int]
     ) -> list[Answer]:
-        """The answer rows that store a (non-empty) value."""
-        raise ValueError(f"no answer rows for type {self.code}")
+        """The answer rows that store a (non-empty) value; by default one row holding it in
+        `value_column`."""
+        if not self.value_column:
+            raise ValueError(f"no answer rows for type {self.code}")
+        from surveys.models import Answer  # surveys.models asks the registry for its choices
+
+        return [Answer(response=response, question=node.question, **{self.value_column: value})]
 
     def add_rows(
         self,

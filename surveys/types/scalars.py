@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.formats import date_format
 
-from surveys.models import Answer, Question
+from surveys.models import Question
 from surveys.types.base import (
     LONG_TEXT_MAX,
     TEXT_MAX,
@@ -27,7 +27,6 @@ from surveys.types.base import (
 
 if TYPE_CHECKING:
     from surveys.definition.structure import QuestionNode
-    from surveys.models import Response
 
 T = Question.Type
 
@@ -244,21 +243,6 @@ class Number(QuestionType):
         if q["min"] is not None and q["max"] is not None and Decimal(q["min"]) > Decimal(q["max"]):
             ck.error(f"{path}.min", "is above max")
 
-    def merge_row(
-        self,
-        node: QuestionNode,
-        into: dict[str, Any],
-        answer: Answer,
-        option_codes: dict[int, str],
-        row_codes: dict[int, str],
-    ) -> None:
-        into[node.code] = answer.number
-
-    def answer_rows(
-        self, response: Response, node: QuestionNode, value: Any, partnership_ids: dict[str, int]
-    ) -> list[Answer]:
-        return [Answer(response=response, question=node.question, number=value)]
-
     def short_text(self, node: QuestionNode, value: Any) -> str:
         return number_text(value)
 
@@ -280,21 +264,6 @@ class Text(QuestionType):
     value_column = "text"
     limit = TEXT_MAX
     cell_width = 30
-
-    def merge_row(
-        self,
-        node: QuestionNode,
-        into: dict[str, Any],
-        answer: Answer,
-        option_codes: dict[int, str],
-        row_codes: dict[int, str],
-    ) -> None:
-        into[node.code] = answer.text
-
-    def answer_rows(
-        self, response: Response, node: QuestionNode, value: Any, partnership_ids: dict[str, int]
-    ) -> list[Answer]:
-        return [Answer(response=response, question=node.question, text=value)]
 
     def history_text(self, node: QuestionNode, value: Any) -> str:
         return str(value)  # as typed, line breaks kept (short_text joins the lines)
@@ -320,21 +289,6 @@ class Date(QuestionType):
     value_column = "date"
     report_kind = "years"
     cell_width = 11
-
-    def merge_row(
-        self,
-        node: QuestionNode,
-        into: dict[str, Any],
-        answer: Answer,
-        option_codes: dict[int, str],
-        row_codes: dict[int, str],
-    ) -> None:
-        into[node.code] = answer.date
-
-    def answer_rows(
-        self, response: Response, node: QuestionNode, value: Any, partnership_ids: dict[str, int]
-    ) -> list[Answer]:
-        return [Answer(response=response, question=node.question, date=value)]
 
     def short_text(self, node: QuestionNode, value: Any) -> str:
         return value.isoformat()

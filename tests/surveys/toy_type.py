@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from surveys.definition.structure import QuestionNode
-from surveys.models import Answer, Response
 from surveys.types import TYPES, register
 from surveys.types.base import CellError, CellReading, FormReader, QuestionType, Raw, number_text
 from surveys.types.scalars import as_decimal, decimal_of
@@ -35,21 +34,6 @@ class Percentage(QuestionType):
         q["decimals"] = ck.whole(data, "decimals", path) or 0
         if q["decimals"] > 1:
             ck.error(f"{path}.decimals", "a percentage keeps at most 1 decimal")
-
-    def merge_row(
-        self,
-        node: QuestionNode,
-        into: dict[str, Any],
-        answer: Answer,
-        option_codes: dict[int, str],
-        row_codes: dict[int, str],
-    ) -> None:
-        into[node.code] = answer.number
-
-    def answer_rows(
-        self, response: Response, node: QuestionNode, value: Any, partnership_ids: dict[str, int]
-    ) -> list[Answer]:
-        return [Answer(response=response, question=node.question, number=value)]
 
     def short_text(self, node: QuestionNode, value: Any) -> str:
         return f"{number_text(value)} %"
