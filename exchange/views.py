@@ -10,9 +10,10 @@ refreshes itself with the responses written so far, then links to the file.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -75,12 +76,20 @@ def wave_export(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("exchange:export_job", wave.slug, job.pk)
 
 
-def _export_job(request: HttpRequest, wave: Wave, pk: int) -> ExportJob:
-    job = ExportJob.objects.select_related("wave").filter(pk=pk, wave=wave).first()
-    # As for imports: each person sees their own exports only.
+_Job = TypeVar("_Job", ImportJob, ExportJob)
+
+
+def _own(jobs: QuerySet[_Job], request: HttpRequest, wave: Wave, pk: int | str, what: str) -> _Job:
+    """The wave's job of that pk, if it is the requester's: another person's upload may hold
+    what they have not imported yet, and their export what they chose to download."""
+    job = jobs.filter(pk=pk, wave=wave).first()
     if job is None or job.user_id != request.user.pk:
-        raise Http404("No such export.")
+        raise Http404(f"No such {what}.")
     return job
+
+
+def _export_job(request: HttpRequest, wave: Wave, pk: int) -> ExportJob:
+    return _own(ExportJob.objects.select_related("wave"), request, wave, pk, "export")
 
 
 @staff_permission_required(EXPORT)
@@ -141,11 +150,7 @@ def wave_import(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _job(request: HttpRequest, wave: Wave, pk: int | str) -> ImportJob:
-    job = ImportJob.objects.filter(pk=pk, wave=wave).first()
-    # Another person's upload is not shown: it may hold what they have not imported yet.
-    if job is None or job.user_id != request.user.pk:
-        raise Http404("No such import.")
-    return job
+    return _own(ImportJob.objects.all(), request, wave, pk, "import")
 
 
 @staff_permission_required(IMPORT)
