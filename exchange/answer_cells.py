@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from exchange.layout import CellWriter, SheetLayout, WorkbookLayout
+from exchange.layout import ROW_STATUSES, CellWriter, SheetLayout, WorkbookLayout
 from surveys.types import type_of
+from surveys.values import CARRIED_STATUSES
 
 # The columns of a chunk's answer query, in this order. Partnerships are read by id and
 # looked up once per chunk: a join would hash the whole register for every chunk.
@@ -66,6 +67,10 @@ class SheetPlan:
     def __init__(self, sheet: SheetLayout, writer: CellWriter) -> None:
         self.by_option: dict[int, tuple[Any, ...]] = {}
         self.by_question: dict[int, tuple[Any, ...]] = {}
+        # A repeat sheet's row status and previous row number (`CellWriter.cells` writes them).
+        self.status = sheet.status
+        self.from_row = sheet.from_row
+        self.status_cells = {code: writer.status_cell(code) for code in ROW_STATUSES}
         writer.prepare(sheet)
         for nc in sheet.nodes:
             node = nc.node
@@ -110,30 +115,40 @@ class AnswerCells:
 
     def collect(
         self,
-        repeat_rows: Iterable[tuple[int, int, int]],
+        repeat_rows: Iterable[tuple[int, int, int, str, int | None]],
         answers: Iterable[tuple[Any, ...]],
         partnerships: Callable[[set[int]], dict[int, tuple[str, str]]],
+        origin_rows: Callable[[set[int]], dict[int, int]],
     ) -> dict[int, tuple[Cells, list[list[Cells]]]]:
         """Response id -> (its `responses` cells, per repeat sheet the cells of each row).
 
-        `repeat_rows`: (response id, row id, question id) in position order; `answers`: tuples
-        of `ANSWER_FIELDS` in any order (a countries list is put in the order of the answers'
-        ids); `partnerships`: partnership ids -> (acronym, name), called once.
+        `repeat_rows`: (response id, row id, question id, status, carried from) in position
+        order; `answers`: tuples of `ANSWER_FIELDS` in any order (a countries list is put in
+        the order of the answers' ids); `partnerships`: partnership ids -> (acronym, name),
+        `origin_rows`: the previous wave's row ids -> their row numbers; each called once.
         """
         result: dict[int, tuple[Cells, list[list[Cells]]]] = {}
         sheets = len(self.repeats)
         rows: dict[int, tuple[Cells, dict[int, tuple[Any, ...]], dict[int, tuple[Any, ...]]]] = {}
         repeat_of = self._repeat_of
-        for response_id, row_id, question_id in repeat_rows:
+        carried: list[tuple[Cells, int, int]] = []  # (cells, column, origin row id)
+        for response_id, row_id, question_id, status, origin in repeat_rows:
             sheet = repeat_of.get(question_id)
             if sheet is None:
                 continue
             entry = result.get(response_id)
             if entry is None:
                 entry = result[response_id] = ({}, [[] for _ in range(sheets)])
-            cells: Cells = {}
-            entry[1][sheet].append(cells)
             sheet_plan = self.repeats[sheet]
+            cells: Cells = {}
+            # As `surveys.values.row_status` reads a stored row: new unless carried with an origin.
+            if origin is None or status not in CARRIED_STATUSES:
+                status = "new"
+            elif sheet_plan.from_row is not None:
+                carried.append((cells, sheet_plan.from_row, origin))
+            if sheet_plan.status is not None:
+                cells[sheet_plan.status] = sheet_plan.status_cells[status]
+            entry[1][sheet].append(cells)
             rows[row_id] = (cells, sheet_plan.by_option, sheet_plan.by_question)
 
         top_options, top_questions = self.responses.by_option, self.responses.by_question
@@ -225,4 +240,11 @@ class AnswerCells:
             for cells, column, pid in linked:
                 acronym, name = known[pid]
                 cells[column] = self.partnership_cell(acronym, name)
+        if carried:
+            # A previous row since deleted (that response re-imported) has no number to give.
+            numbers = origin_rows({origin for _, _, origin in carried})
+            for cells, column, origin in carried:
+                number = numbers.get(origin)
+                if number is not None:
+                    cells[column] = number
         return result

@@ -150,6 +150,11 @@ def _partnerships(ids: set[int]) -> dict[int, tuple[str, str]]:
     }
 
 
+def origin_rows(ids: set[int]) -> dict[int, int]:
+    """The previous wave's rows that rows were carried from: id -> row number in their table."""
+    return dict(fetch_tuples(RepeatRow.objects.filter(id__any_of_ids=IdList(ids)).values_list("id", "position")))
+
+
 def _sheet(book: StreamingWorkbook, layout: SheetLayout, labels: bool, freeze: int) -> SheetRows:
     return book.add_sheet(
         layout.name,
@@ -195,7 +200,7 @@ def _write(
         repeat_rows = fetch_tuples(
             RepeatRow.objects.filter(response_id__any_of_ids=ids)
             .order_by("response_id", "question_id", "position")
-            .values_list("response_id", "id", "question_id")
+            .values_list("response_id", "id", "question_id", "status", "carried_from")
         )
         # No ORDER BY: sorting a chunk's answers costs the database more than it saves here
         # (`collect` takes them in any order). Read at once rather than through a
@@ -203,7 +208,7 @@ def _write(
         answers = fetch_tuples(
             Answer.objects.filter(response_id__any_of_ids=ids).order_by().values_list(*answer_cells.fields)
         )
-        by_response = answer_cells.collect(repeat_rows, answers, _partnerships)
+        by_response = answer_cells.collect(repeat_rows, answers, _partnerships, origin_rows)
         contacts: dict[int, list[str]] = defaultdict(list)
         partnership_ids = IdList(r[1] for r in rows)
         # From the contacts of these partnerships (index on partnership) to their invitation

@@ -16,8 +16,13 @@ One place decides the columns, so the writer and the reader cannot disagree. She
   | partnership           | Q (a registered acronym, or the free text for another one)        |
   | other types           | Q                                                                 |
 
-- one sheet per repeat question Q, named by its code: `partnership`, `group`, `row`, then one
+- one sheet per repeat question Q, named by its code: `partnership`, `group`, `row`, the
+  row's status `Q[_status]` (new, carried, confirmed, ended: `RepeatRow.Status`) and
+  `Q[_from_row]` (for a row carried from the previous wave, its row number in that wave's
+  table), then one
   column per field, `Q[field]` (and `Q[field][other][text]` for a choice field with other).
+  Field codes begin with a letter or digit, so `_status` and `_from_row` are no field's.
+  The two status columns are optional on import (older workbooks have none: every row new).
   A field's header holds brackets, which no code may, so no field can take the name of a
   key column (Annex A's A7 has a field coded `partnership`). Workbooks written before
   (field columns named by the bare field code) are still read: see `legacy` below and
@@ -46,10 +51,10 @@ from openpyxl.utils import get_column_letter
 
 from exchange.cells import CellError
 from surveys.definition.structure import QuestionNode, Structure
-from surveys.models import MatrixRow, Option, Question
+from surveys.models import MatrixRow, Option, Question, RepeatRow
 from surveys.types import type_of
 from surveys.types.base import Problem as Problem
-from surveys.values import Values
+from surveys.values import ORIGIN, Values, row_status
 
 T = Question.Type
 RESPONSES = "responses"
@@ -58,6 +63,15 @@ PARTNERSHIPS = "partnerships"
 HISTORY = "history"  # written on request only (exchange.history_sheet), never read
 RESPONSE_COLUMNS = ["partnership", "group", "status", "submitted_at"]
 REPEAT_COLUMNS = ["partnership", "group", "row"]
+# After the key columns of a repeat sheet Q: `Q[_status]`, `Q[_from_row]`. The underscore
+# (which no code may begin with, surveys.definition.loader.CODE_RE) keeps them apart from
+# the fields (`Q[status]` may be a field's column), as `_status` is in the values.
+STATUS_SUFFIX = "_status"
+FROM_ROW_SUFFIX = "_from_row"
+ROW_STATUSES = [s.value for s in RepeatRow.Status]
+ROW_STATUS_LABELS = dict(RepeatRow.Status.choices)
+STATUS_TEXT = "Status of the row: " + ", ".join(ROW_STATUSES) + " (new: added in this wave)"
+FROM_ROW_TEXT = "Row it was carried from, in the partnership's table of the previous wave (empty for a new row)"
 # Codes a top-level question cannot have: its column would take a key column's name.
 RESERVED_CODES = frozenset(RESPONSE_COLUMNS)
 # Characters Excel refuses in a sheet name.
@@ -91,6 +105,9 @@ class Column:
     kind: str = ""
     # The header an export before the bracketed field columns gave it (repeat fields only).
     legacy: str = ""
+    # A column the import does without (the row status of a repeat sheet: older workbooks,
+    # written before it, have none).
+    optional: bool = False
 
 
 @dataclass
@@ -126,6 +143,9 @@ class SheetLayout:
     columns: list[Column]
     nodes: list[NodeColumns]
     fixed: list[str]
+    # Repeat sheets: the columns of the row's status and of the previous wave's row number.
+    status: int | None = None
+    from_row: int | None = None
 
     @property
     def headers(self) -> list[str]:
@@ -186,6 +206,11 @@ def sheet_name_problem(code: str) -> str | None:
     return None
 
 
+def _status_column(question: str, suffix: str, text: str, width: float) -> Column:
+    header = field_header(question, suffix)
+    return Column(header, text, _width(header, width), kind="fixed", optional=True)
+
+
 def workbook_layout(structure: Structure) -> WorkbookLayout:
     responses = SheetLayout(
         name=RESPONSES,
@@ -205,6 +230,8 @@ def workbook_layout(structure: Structure) -> WorkbookLayout:
                 nodes=[],
                 fixed=REPEAT_COLUMNS,
             )
+            sheet.status = sheet._add(_status_column(node.code, STATUS_SUFFIX, STATUS_TEXT, 12))
+            sheet.from_row = sheet._add(_status_column(node.code, FROM_ROW_SUFFIX, FROM_ROW_TEXT, 8))
             for f in node.fields:
                 sheet.add_node(f, field_header(node.code, f.code), legacy=f.code)
             repeats.append((node, sheet))
@@ -255,8 +282,9 @@ def map_headers(sheet: SheetLayout, titles: Sequence[str | None]) -> HeaderMap:
             problems.append((position, title, f"unknown column {title}: {UNKNOWN_HINT}"))
         first_at.setdefault(title, position)
     for title, waiting in expected.items():
-        for _ in waiting:
-            problems.append((None, title, f"the column {title} is missing."))
+        for i in waiting:
+            if not sheet.columns[i].optional:
+                problems.append((None, title, f"the column {title} is missing."))
     return HeaderMap(to_layout=to_layout, problems=problems, legacy=legacy)
 
 
@@ -357,16 +385,35 @@ class Unticked:
 class CellWriter:
     """Turns values into (column, cell) pairs, in column order."""
 
-    def __init__(self, *, labels: bool, partnership_names: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        labels: bool,
+        partnership_names: dict[str, str] | None = None,
+        origin_rows: dict[int, int] | None = None,
+    ) -> None:
+        """`origin_rows`: the previous wave's RepeatRow id -> its row number, for the
+        `Q[_from_row]` cell of the rows carried from it."""
         self.labels = labels
         self.partnership_names = partnership_names or {}
+        self.origin_rows = origin_rows or {}
         self._country_names = {str(code): str(name) for code, name in countries} if labels else {}
 
     def prepare(self, sheet: SheetLayout) -> None:
         for nc in sheet.nodes:
             nc.option_cells = {o.code: (o.label if self.labels else code_cell(o.code)) for o in nc.node.options}
 
+    def status_cell(self, status: str) -> str:
+        """A repeat row's status as written: its code, with labels its text."""
+        return ROW_STATUS_LABELS[status] if self.labels else status
+
     def cells(self, sheet: SheetLayout, values: dict[str, Any], out: list[tuple[Any, Any]]) -> None:
+        if sheet.status is not None:  # a row of a repeat table: its status first, in column order
+            status = row_status(values)
+            out.append((sheet.status, self.status_cell(status)))
+            origin = self.origin_rows.get(values[ORIGIN]) if status != RepeatRow.Status.NEW else None
+            if sheet.from_row is not None and origin is not None:
+                out.append((sheet.from_row, origin))
         for nc in sheet.nodes:
             value = values.get(nc.node.code)
             if value is not None:

@@ -12,6 +12,7 @@ import logging
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -24,11 +25,12 @@ from openpyxl.utils.exceptions import InvalidFileException
 from exchange.cells import CellError, as_code, as_moment, plain
 from exchange.export import FORMAT_PROPERTY, QUESTIONNAIRE_PROPERTY
 from exchange.imports import ImportedResponse, ImportPlan, Problem
-from exchange.layout import RESPONSES, CellReader, SheetLayout, map_headers, workbook_layout
-from surveys.definition.structure import structure_for
-from surveys.models import Partnership, Response, Wave
+from exchange.layout import RESPONSES, ROW_STATUSES, CellReader, SheetLayout, map_headers, workbook_layout
+from surveys.definition.structure import QuestionNode, structure_for
+from surveys.models import Partnership, QuestionnaireVersion, RepeatRow, Response, Wave
+from surveys.services.lineage import version_correspondence
 from surveys.uploads import UploadRefused, max_rows, upload_check
-from surveys.values import Values
+from surveys.values import ORIGIN, STATUS, Values
 
 STATUSES = [s.value for s in Response.Status]
 # Rows read between two calls of a reader's progress callback.
@@ -212,6 +214,7 @@ def _read_book(book: Any, wave: Wave, plan: ImportPlan, progress: Progress | Non
 
     # One sheet per repeat question: rows of the partnerships above.
     responses_read = sheet.ok
+    claims: list[_Claim] = []  # rows the file says were carried from the previous wave
     for node, sheet_layout in layout.repeats:
         ws = book[sheets[sheet_layout.name.lower()]]
         sheet = _Sheet(sheet_layout, _header(ws), problems)
@@ -232,26 +235,30 @@ def _read_book(book: Any, wave: Wave, plan: ImportPlan, progress: Progress | Non
                     )
                 )
                 continue
-            if not isinstance(position, int) or isinstance(position, bool) or position < 1:
-                if isinstance(position, float) and position.is_integer() and position >= 1:
-                    position = int(position)
-                else:
-                    message = (
-                        "the row number is missing."
-                        if position is None
-                        else f"'{position}' is not a row number (1, 2, …)."
-                    )
-                    problems.append(sheet.problem(number, 2, message))
-                    continue
+            position = _row_number(position)
+            if position is None:
+                message = (
+                    "the row number is missing."
+                    if cells.get(2) is None
+                    else f"'{cells[2]}' is not a row number (1, 2, …)."
+                )
+                problems.append(sheet.problem(number, 2, message))
+                continue
             table = tables.setdefault(acronym, {})
             if position in table:
                 problems.append(sheet.problem(number, 2, f"{acronym} has a row {position} already."))
                 continue
             cell_problems: list[tuple[int, str]] = []
-            table[position] = reader.values(sheet_layout, cells.get, cell_problems)
+            row = table[position] = reader.values(sheet_layout, cells.get, cell_problems)
             problems.extend(sheet.problem(number, c, m) for c, m in cell_problems)
+            claim = _row_status(sheet, number, cells, problems)
+            if claim is not None:
+                claims.append(_Claim(sheet, number, node, acronym, position, *claim[:2], row, claim[2]))
         for acronym, table in tables.items():
             found[acronym].values[node.code] = [table[p] for p in sorted(table)]
+
+    if claims:
+        _carry(wave, claims, problems)
 
     for imported in found.values():
         if imported.status == Response.Status.NOT_STARTED and imported.values:
@@ -266,6 +273,169 @@ def _read_book(book: Any, wave: Wave, plan: ImportPlan, progress: Progress | Non
     plan.responses = list(found.values())
     if len(problems) > MAX_PROBLEMS:
         del problems[MAX_PROBLEMS:]
+
+
+def _row_number(value: Any) -> int | None:
+    """A row number (1, 2, …) of a cell, or None if it is none."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    return None
+
+
+@dataclass
+class _Claim:
+    """A row of a repeat sheet whose status says it was carried from the previous wave."""
+
+    sheet: _Sheet
+    number: int  # its line in the sheet
+    node: QuestionNode
+    acronym: str
+    position: int  # its row number in the table
+    status: str
+    from_row: int | None
+    row: Values  # its values, which get the origin once it is found
+    columns: tuple[int, int]  # of its status and of the previous row's number
+
+
+def _row_status(
+    sheet: _Sheet, number: int, cells: dict[int, Any], problems: list[Problem]
+) -> tuple[str, int | None, tuple[int, int]] | None:
+    """(status, previous row number, their columns) of a carried, confirmed or ended row; None for a new one.
+
+    An empty status cell, or a sheet without the column (workbooks written before it), is
+    "new"; so is every row of a LimeSurvey import (`exchange.limesurvey`).
+    """
+    layout = sheet.layout
+    if layout.status is None or layout.from_row is None:
+        return None
+    raw_status, raw_from = cells.get(layout.status), cells.get(layout.from_row)
+    status = RepeatRow.Status.NEW.value
+    if raw_status is not None:
+        try:
+            status = as_code(raw_status)
+        except CellError:
+            status = str(raw_status)
+        if status not in ROW_STATUSES:
+            problems.append(
+                sheet.problem(
+                    number, layout.status, f"'{status}' is not a row status: write {', '.join(ROW_STATUSES)}."
+                )
+            )
+            return None
+    from_row = _row_number(raw_from)
+    if raw_from is not None and from_row is None:
+        problems.append(sheet.problem(number, layout.from_row, f"'{raw_from}' is not a row number (1, 2, …)."))
+        return None
+    if status == RepeatRow.Status.NEW:
+        if from_row is not None:
+            problems.append(
+                sheet.problem(
+                    number,
+                    layout.from_row,
+                    "a new row is carried from no row of the previous wave: clear this cell, "
+                    "or set the status to carried, confirmed or ended.",
+                )
+            )
+        return None
+    return status, from_row, (layout.status, layout.from_row)
+
+
+def _carry(wave: Wave, claims: list[_Claim], problems: list[Problem]) -> None:
+    """Each carried row's origin: the row of that number in the partnership's table in the
+    previous wave, read from the response the target was prefilled from or else from the
+    partnership's response in the wave's previous wave (a few queries for the whole file)."""
+    acronyms = {c.acronym for c in claims}
+    sources: dict[str, int] = {}
+    if wave.previous_id is not None:
+        sources.update(
+            Response.objects.filter(wave_id=wave.previous_id, partnership__acronym__in=acronyms).values_list(
+                "partnership__acronym", "id"
+            )
+        )
+    sources.update(
+        Response.objects.filter(wave=wave, partnership__acronym__in=acronyms, prefilled_from__isnull=False).values_list(
+            "partnership__acronym", "prefilled_from_id"
+        )
+    )
+    source_waves = {
+        pk: (slug, version_id)
+        for pk, slug, version_id in Response.objects.filter(id__in=sources.values()).values_list(
+            "id", "wave__slug", "wave__version_id"
+        )
+    }
+    versions = QuestionnaireVersion.objects.in_bulk({v for _, v in source_waves.values()})
+    # Per version of a source: the question of each repeat question of the wave (same code or same_as).
+    old_questions = {
+        pk: {p.new.code: p.old.id for p in version_correspondence(old=version, new=wave.version).pairs}
+        for pk, version in versions.items()
+    }
+    rows: dict[tuple[int, int, int], int] = {}
+    counts: dict[tuple[int, int], int] = {}
+    for of_response, of_question, position, pk in RepeatRow.objects.filter(response_id__in=source_waves).values_list(
+        "response_id", "question_id", "position", "id"
+    ):
+        rows[of_response, of_question, position] = pk
+        counts[of_response, of_question] = counts.get((of_response, of_question), 0) + 1
+    carried_by: dict[int, int] = {}  # previous row id -> the row (number) of the file carrying it
+    for claim in claims:
+        code = claim.node.code
+        status_column, from_column = claim.columns
+        source = sources.get(claim.acronym)
+        where: str = "the previous wave"
+        question_id: int | None = None
+        if source is not None:
+            slug, version_id = source_waves[source]
+            where = f"the previous wave ({slug})"
+            question_id = old_questions[version_id].get(code)
+        if source is None:
+            message = (
+                f"the row is {claim.status}, but the wave {wave.slug} follows no previous wave to carry it from: "
+                "set the status to new."
+                if wave.previous_id is None
+                else f"the row is {claim.status}, but {claim.acronym} has no response in {where} to carry it from: "
+                "set the status to new."
+            )
+            problems.append(claim.sheet.problem(claim.number, status_column, message))
+        elif question_id is None:
+            problems.append(
+                claim.sheet.problem(
+                    claim.number,
+                    status_column,
+                    f"the row is {claim.status}, but {where} did not ask {code}: set the status to new.",
+                )
+            )
+        elif claim.from_row is None:
+            problems.append(
+                claim.sheet.problem(
+                    claim.number,
+                    from_column,
+                    f"a {claim.status} row needs the number of the row it comes from in {claim.acronym}'s table "
+                    f"{code} of {where}: give it, or set the status to new.",
+                )
+            )
+        elif (row_id := rows.get((source, question_id, claim.from_row))) is None:
+            count = counts.get((source, question_id), 0)
+            problems.append(
+                claim.sheet.problem(
+                    claim.number,
+                    from_column,
+                    f"{claim.acronym}'s table {code} in {where} has no row {claim.from_row} "
+                    f"(it has {count or 'no'} row{'s' if count != 1 else ''}).",
+                )
+            )
+        elif row_id in carried_by:
+            problems.append(
+                claim.sheet.problem(
+                    claim.number,
+                    from_column,
+                    f"row {claim.from_row} of {where} is carried by row {carried_by[row_id]} of this table already.",
+                )
+            )
+        else:
+            carried_by[row_id] = claim.position
+            claim.row[STATUS], claim.row[ORIGIN] = claim.status, row_id
 
 
 def _header(ws: Any) -> list[Any]:

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from exchange.imports import ImportedResponse, ImportPlan, ImportRefused
 from surveys import signals
-from surveys.definition.structure import Structure, structure_for
-from surveys.models import AnswerChange, Partnership, Response, SectionState, Wave
+from surveys.definition.structure import QuestionNode, Structure, structure_for
+from surveys.models import AnswerChange, Partnership, Question, RepeatRow, Response, SectionState, Wave
 from surveys.services.history import history_record
-from surveys.services.responses import replace_answers
-from surveys.values import Values, completeness_problems, hidden_codes, load_values
+from surveys.services.responses import DERIVED_NEW_FIELD, replace_answers
+from surveys.values import Choice, Values, completeness_problems, hidden_codes, load_values, row_status
 
 
 @dataclass(frozen=True)
@@ -115,21 +115,44 @@ def responses_import(
             before = load_values(response, structure)
         _set_status(response, imported, now)
         response.save()
-        replace_answers(response=response, structure=structure, nodes=nodes, values=imported.values)
+        values = _derived(response, nodes, imported.values)
+        replace_answers(response=response, structure=structure, nodes=nodes, values=values)
         history_record(
             response=response,
             structure=structure,
             codes=[n.code for n in nodes],
             before=before,
-            after=imported.values,
+            after=values,
             source=AnswerChange.Source.IMPORT,
             at=now,
             user=by,
             name=by_name,
         )
         signals.answers_changed.send(sender=Response, response_ids=[response.pk])
-        _bump_sections(response, structure, imported)
+        _bump_sections(response, structure, values)
     return report
+
+
+def _derived(response: Response, nodes: list[QuestionNode], values: Values) -> Values:
+    """The values with each table's derived `new_since_previous` field set as the journey's
+    save sets it (surveys.services.responses.derive_row_origins), from the rows' statuses:
+    "no" on a row carried from the previous wave, "yes" on a new one, where the response
+    continues the previous wave (prefilled from it, or holding rows the file carries from it).
+    Elsewhere the field is answered as the file says."""
+    result = dict(values)
+    for node in nodes:
+        rows = values.get(node.code)
+        derived = next((f for f in node.fields if f.code == DERIVED_NEW_FIELD and f.type == Question.Type.YES_NO), None)
+        if derived is None or not rows:
+            continue
+        carried = [row_status(row) != RepeatRow.Status.NEW for row in rows]
+        if response.prefilled_from_id is None and not any(carried):
+            continue
+        result[node.code] = [
+            {**row, derived.code: Choice(option="no" if was_carried else "yes")}
+            for row, was_carried in zip(rows, carried, strict=True)
+        ]
+    return result
 
 
 def _set_status(response: Response, imported: ImportedResponse, now: dt.datetime) -> None:
@@ -148,13 +171,13 @@ def _set_status(response: Response, imported: ImportedResponse, now: dt.datetime
     response.last_saved_by = None
 
 
-def _bump_sections(response: Response, structure: Structure, imported: ImportedResponse) -> None:
-    hidden = hidden_codes(structure, imported.values)
+def _bump_sections(response: Response, structure: Structure, values: Values) -> None:
+    hidden = hidden_codes(structure, values)
     states = dict(SectionState.objects.filter(response=response).values_list("section_id", "pk"))
     by_completeness: dict[bool, list[int]] = {True: [], False: []}
     created = []
     for section in structure.sections:
-        complete = not completeness_problems(section.questions, imported.values, hidden)
+        complete = not completeness_problems(section.questions, values, hidden)
         pk = states.get(section.section.pk)
         if pk is None:
             # Version 1, not 0: a page shown before any save carries 0 and must conflict.

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from exchange.answer_cells import AnswerCells
-from exchange.export import _partnerships
+from exchange.export import _partnerships, origin_rows
 from exchange.layout import CellWriter, workbook_layout
 from surveys.definition.structure import structure_for
 from surveys.models import Answer, Partnership, RepeatRow, Response, Wave
@@ -45,7 +45,9 @@ def by_values(wave: Wave, labels: bool) -> dict[str, tuple[list[Any], list[list[
     structure = structure_for(wave.version)
     layout = workbook_layout(structure)
     names = dict(Partnership.objects.values_list("acronym", "name"))
-    writer = CellWriter(labels=labels, partnership_names=names)
+    # The rows carried from: by id, their number in their own table.
+    origins = dict(RepeatRow.objects.values_list("id", "position"))
+    writer = CellWriter(labels=labels, partnership_names=names, origin_rows=origins)
     writer.prepare(layout.responses)
     for _, sheet in layout.repeats:
         writer.prepare(sheet)
@@ -74,10 +76,11 @@ def by_answer_rows(wave: Wave, labels: bool) -> dict[str, tuple[list[Any], list[
     collected = answer_cells.collect(
         RepeatRow.objects.filter(response__wave=wave)
         .order_by("response_id", "question_id", "position")
-        .values_list("response_id", "id", "question_id"),
+        .values_list("response_id", "id", "question_id", "status", "carried_from"),
         # In reverse: `collect` takes answers in any order (the export reads them unsorted).
         Answer.objects.filter(response__wave=wave).order_by("-id").values_list(*answer_cells.fields),
         _partnerships,
+        origin_rows,
     )
     result = {}
     for response_id, acronym in responses.items():

@@ -137,13 +137,14 @@ def collaborations(wave_4i: Wave) -> Wave:
 
 def test_annex_a_has_bracketed_field_columns_so_a7s_partnership_is_no_key(collaborations: Wave) -> None:
     cells = read_cells(export(collaborations))
-    assert cells["A7"][0] == ["partnership", "group", "row", "A7[partnership]", "A7[purpose]"]
+    assert cells["A7"][0] == ["partnership", "group", "row", "A7[_status]", "A7[_from_row]", "A7[partnership]", "A7[purpose]"]
+    # A first wave: every row is new, carried from no row.
     assert cells["A7"][1:] == [
-        ["ELBE", "strand-1", 1, "GCA"],
-        ["GCA", "strand-1", 1, "ELBE", "Joint call on textiles"],
-        ["GCA", "strand-1", 2, "Nordic Health Alliance", '=HYPERLINK("x")'],
-        ["GCA", "strand-1", 3, None, "Exchange of staff"],
-        ["GCA", "strand-1", 4],
+        ["ELBE", "strand-1", 1, "new", None, "GCA"],
+        ["GCA", "strand-1", 1, "new", None, "ELBE", "Joint call on textiles"],
+        ["GCA", "strand-1", 2, "new", None, "Nordic Health Alliance", '=HYPERLINK("x")'],
+        ["GCA", "strand-1", 3, "new", None, None, "Exchange of staff"],
+        ["GCA", "strand-1", 4, "new"],
     ]
     codebook = cells["codebook"]
     assert ["A7", "A7[partnership]", "A7", "partnership", "field: partnership", "Other ESCP"] in codebook
@@ -162,10 +163,20 @@ def test_annex_a_with_collaborations_imports_back_into_an_empty_wave_unchanged(c
     assert RepeatRow.objects.filter(response=gca).count() == 4
 
 
+def without_row_status(book: openpyxl.Workbook) -> None:
+    """The repeat sheets as an export before the rows' status wrote them: no `Q[_status]`, `Q[_from_row]`."""
+    for ws in book.worksheets:
+        header = [c.value for c in ws[1]]
+        if ws.title not in ("responses", "codebook", "partnerships") and header[3].endswith("[_status]"):
+            assert header[4].endswith("[_from_row]")
+            ws.delete_cols(4, 2)
+
+
 def old_layout(source: BytesIO, tmp_path: Path) -> Path:
     """The workbook as the export before bracketed field columns wrote it: bare field codes,
-    and empty cells for options not ticked."""
+    no row status, and empty cells for options not ticked."""
     book = openpyxl.load_workbook(source)
+    without_row_status(book)
     for ws in book.worksheets:
         if ws.title in ("responses", "codebook", "partnerships"):
             if ws.title == "responses":
@@ -204,7 +215,7 @@ def test_a_workbook_of_the_previous_layout_still_imports(collaborations: Wave, t
 def test_an_old_layout_sheet_with_a_third_partnership_column_is_refused(collaborations: Wave, tmp_path: Path) -> None:
     path = old_layout(export(collaborations), tmp_path)
     book = openpyxl.load_workbook(path)
-    book["A7"].cell(row=1, column=6).value = "partnership"
+    book["A7"].cell(row=1, column=6).value = "partnership"  # after partnership, group, row, partnership, purpose
     book.save(path)
     assert [str(p) for p in workbook_read(wave=collaborations, file=path).problems] == [
         "sheet A7, row 1, column partnership (F): the column partnership appears twice (also in A)."
@@ -262,11 +273,16 @@ def test_ticks_are_zero_where_the_question_was_seen_and_empty_where_not_asked(co
 
 def test_the_labels_layout_has_the_same_bracketed_columns_with_their_texts(collaborations: Wave) -> None:
     cells = read_cells(export(collaborations, labels=True))
-    assert cells["A7"][0] == ["partnership", "group", "row", "A7[partnership]", "A7[purpose]"]
-    assert cells["A7"][1][3:] == ["Other ESCP", "Purpose of the dialogue/ collaboration"]
-    # GCA's row of texts: ELBE by acronym and name, the ticks of A1 (seen, not ticked) at 0.
+    assert cells["A7"][0] == ["partnership", "group", "row", "A7[_status]", "A7[_from_row]", "A7[partnership]", "A7[purpose]"]
+    assert cells["A7"][1][3:] == [
+        "Status of the row: new, carried, confirmed, ended (new: added in this wave)",
+        "Row it was carried from, in the partnership's table of the previous wave (empty for a new row)",
+        "Other ESCP",
+        "Purpose of the dialogue/ collaboration",
+    ]
+    # GCA's row of texts: its status's text, ELBE by acronym and name, the ticks of A1 (seen, not ticked) at 0.
     gca = next(r for r in cells["A7"][2:] if r[0] == "GCA")
-    assert gca[3] == "ELBE (Partnership ELBE)"
+    assert gca[3:6] == ["New since the previous wave", None, "ELBE (Partnership ELBE)"]
     header = cells["responses"][0]
     row = next(r for r in cells["responses"][2:] if r[0] == "GCA")
     assert {row[i] for i, h in enumerate(header) if h.startswith("A1[") and h.count("[") == 1} == {0}

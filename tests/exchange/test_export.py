@@ -100,6 +100,8 @@ def test_it_writes_one_sheet_per_repeat_question_with_the_group(answered_wave: W
             "partnership",
             "group",
             "row",
+            "RP[_status]",
+            "RP[_from_row]",
             "RP[kind]",
             "RP[kind][other][text]",
             "RP[name]",
@@ -114,6 +116,8 @@ def test_it_writes_one_sheet_per_repeat_question_with_the_group(answered_wave: W
             "ELBE",
             "strand-1",
             1,
+            "new",
+            None,
             None,
             None,
             "@SUM(1)",
@@ -124,6 +128,8 @@ def test_it_writes_one_sheet_per_repeat_question_with_the_group(answered_wave: W
             "GCA",
             "strand-1",
             1,
+            "new",
+            None,
             "cluster",
             None,
             "Kansai cluster",
@@ -134,8 +140,8 @@ def test_it_writes_one_sheet_per_repeat_question_with_the_group(answered_wave: W
             35,
             "EC2i",
         ],
-        ["GCA", "strand-1", 2, "other", "Chamber", None, None, None, None, None, None, "Smart Textiles Alliance"],
-        ["GCA", "strand-1", 3],
+        ["GCA", "strand-1", 2, "new", None, "other", "Chamber", None, None, None, None, None, None, "Smart Textiles Alliance"],
+        ["GCA", "strand-1", 3, "new"],
     ]
 
 
@@ -197,7 +203,7 @@ def test_it_sets_widths_frozen_headers_and_filters(answered_wave: Wave) -> None:
     assert responses.auto_filter.ref == "A1:Z4"  # header and three responses
     assert responses.column_dimensions["F"].width > 30  # M1[events][comment]
     assert book["RP"].freeze_panes == "D2"
-    assert book["RP"].auto_filter.ref == "A1:L5"
+    assert book["RP"].auto_filter.ref == "A1:N5"  # 3 keys, the row's status and origin, 9 field columns
 
 
 @pytest.mark.parametrize(

@@ -256,9 +256,30 @@ def test_a_missing_repeat_sheet_is_named(answered_wave: Wave, tmp_path: Path) ->
             None,
             "sheet responses, row 4, column submitted_at (D): a submitted response needs the time it was submitted.",
         ),
-        ("RP", "RP[qty]", "many", "sheet RP, row 3, column RP[qty] (K): 'many' is not a number."),
-        ("RP", "RP[land]", "JP,CN", "sheet RP, row 3, column RP[land] (G): land takes at most 1 country."),
+        ("RP", "RP[qty]", "many", "sheet RP, row 3, column RP[qty] (M): 'many' is not a number."),
+        ("RP", "RP[land]", "JP,CN", "sheet RP, row 3, column RP[land] (I): land takes at most 1 country."),
         ("RP", "row", "first", "sheet RP, row 3, column row (C): 'first' is not a row number (1, 2, …)."),
+        (
+            "RP",
+            "RP[_status]",
+            "stopped",
+            "sheet RP, row 3, column RP[_status] (D): 'stopped' is not a row status: write new, carried, confirmed, ended.",
+        ),
+        (
+            "RP",
+            "RP[_status]",
+            "carried",
+            "sheet RP, row 3, column RP[_status] (D): the row is carried, but the wave every-2019 follows no previous "
+            "wave to carry it from: set the status to new.",
+        ),
+        (
+            "RP",
+            "RP[_from_row]",
+            2,
+            "sheet RP, row 3, column RP[_from_row] (E): a new row is carried from no row of the previous wave: clear "
+            "this cell, or set the status to carried, confirmed or ended.",
+        ),
+        ("RP", "RP[_from_row]", "two", "sheet RP, row 3, column RP[_from_row] (E): 'two' is not a row number (1, 2, …)."),
     ],
 )
 def test_a_wrong_cell_gives_its_precise_error_and_nothing_changes(
@@ -289,7 +310,7 @@ def test_a_comment_without_its_tick_is_an_error(answered_wave: Wave, tmp_path: P
 
 
 def test_a_repeat_row_of_a_partnership_without_a_response_row_is_an_error(answered_wave: Wave, tmp_path: Path) -> None:
-    path = edited(export(answered_wave), tmp_path, lambda book: book["RP"].append(["S3-AGRI", "s3", 1, "sme"]))
+    path = edited(export(answered_wave), tmp_path, lambda book: book["RP"].append(["S3-AGRI", "s3", 1, "new", None, "sme"]))
     assert problems_of(answered_wave, path) == [
         "sheet RP, row 6, column partnership (A): S3-AGRI has no row in the sheet responses: add it there or remove this row."
     ]

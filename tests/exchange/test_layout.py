@@ -71,10 +71,21 @@ def test_fields_coded_like_every_key_column_round_trip(db: None, register_4i: di
     )
     first = export(wave)
     sheet = read_cells(first)["RP"]
-    assert sheet[0] == ["partnership", "group", "row", "RP[partnership]", "RP[group]", "RP[row]", "RP[status]"]
+    # A field coded `status` is `RP[status]`; the row's own status is `RP[_status]`.
+    assert sheet[0] == [
+        "partnership",
+        "group",
+        "row",
+        "RP[_status]",
+        "RP[_from_row]",
+        "RP[partnership]",
+        "RP[group]",
+        "RP[row]",
+        "RP[status]",
+    ]
     assert sheet[1:] == [
-        ["GCA", "strand-1", 1, "ELBE", "strand-9", 7, "no"],
-        ["GCA", "strand-1", 2, None, "only a group"],
+        ["GCA", "strand-1", 1, "new", None, "ELBE", "strand-9", 7, "no"],
+        ["GCA", "strand-1", 2, "new", None, None, "only a group"],
     ]
     copy_wave = wave_open(version=version, slug="keys-2020", opens_at=days(-1), closes_at=days(3))
     first.seek(0)
