@@ -16,7 +16,7 @@ from typing import Any
 from django.apps import apps
 from import_export import fields, resources
 
-from exchange.layout import SheetLayout, WorkbookLayout, code_cell
+from exchange.layout import ROW_STATUS_LABELS, SheetLayout, WorkbookLayout, code_cell
 from surveys.bulk import IdList
 from surveys.definition.structure import QuestionNode, Structure
 from surveys.models import Question, Wave
@@ -54,10 +54,18 @@ class CodebookResource(resources.Resource):
 def codebook_entries(structure: Structure, layout: WorkbookLayout) -> list[CodebookEntry]:
     entries: list[CodebookEntry] = []
     sheets: list[tuple[SheetLayout, str]] = [(layout.responses, "")] + [(s, n.code) for n, s in layout.repeats]
-    for sheet, _ in sheets:
-        for column in sheet.columns:
-            if column.kind == "fixed":
-                entries.append(CodebookEntry(sheet.name, column.header, "", "", "fixed", column.text))
+    for sheet, question in sheets:
+        for index, column in enumerate(sheet.columns):
+            if column.kind != "fixed":
+                continue
+            # A repeat row's status and origin columns are the table's (`A7[_status]`: question A7).
+            of = question if index in (sheet.status, sheet.from_row) else ""
+            entries.append(CodebookEntry(sheet.name, column.header, of, "", "fixed", column.text))
+            if index == sheet.status:
+                entries.extend(
+                    CodebookEntry(sheet.name, column.header, of, code, "value", label)
+                    for code, label in ROW_STATUS_LABELS.items()
+                )
     for node in structure.questions():
         if node.type == T.REPEAT:
             sheet = next(s for n, s in layout.repeats if n.code == node.code)

@@ -12,10 +12,11 @@ import pytest
 
 from surveys.definition.loader import normalise, questionnaire_load
 from surveys.definition.structure import structure_for
-from surveys.models import Contact, Response, Wave
-from surveys.services.responses import replace_answers
+from surveys.models import Contact, Questionnaire, Response, Wave
+from surveys.services.prefill import response_prefill
+from surveys.services.responses import replace_answers, response_save_section
 from surveys.services.waves import wave_open
-from surveys.values import Choice, PartnershipValue, Ticked, Values
+from surveys.values import Choice, PartnershipValue, Ticked, Values, load_values
 from tests.factories import days
 
 EVERY_TYPE = {
@@ -220,3 +221,75 @@ def row_of(cells: dict[str, list[list[Any]]], sheet: str, acronym: str) -> dict[
         if row and row[0] == acronym:
             return {h: (row[i] if i < len(row) else None) for i, h in enumerate(header)}
     raise AssertionError(f"no row for {acronym} in {sheet}")
+
+
+def agreement(kind: str, organisation: str, country: str, new: str) -> Values:
+    """A row of Annex A's A5 (cooperation agreements)."""
+    return {
+        "counterpart_type": Choice(option=kind),
+        "organisation": organisation,
+        "country": [country],
+        "new_since_previous": Choice(option=new),
+    }
+
+
+@pytest.fixture
+def carried_wave(questionnaires: dict[str, Questionnaire], register_4i: dict[str, Contact]) -> Wave:
+    """Annex A of 2019, prefilled from 2018, where GCA listed four agreements. GCA's 2019
+    response started from them, removed Osaka (2018's row 1), kept Tsinghua (confirmed),
+    ended Kyoto, left Seoul as carried and added Busan: its A5 rows are confirmed (from row
+    2), ended (from 3), carried (from 4), new. ELBE, not prefilled, lists one new agreement."""
+    version = questionnaires["escp-4i-progress"].latest_version()
+    assert version is not None
+    previous = wave_open(
+        version=version,
+        slug="escp-4i-2018",
+        opens_at=dt.datetime(2018, 5, 1, tzinfo=dt.UTC),
+        closes_at=dt.datetime(2018, 6, 5, tzinfo=dt.UTC),
+    )
+    current = wave_open(version=version, slug="escp-4i-2019", opens_at=days(-1), closes_at=days(20), previous=previous)
+    source = answer(
+        previous,
+        "GCA",
+        {
+            "A4": Decimal(4),
+            "A5": [
+                agreement("cluster", "Osaka Cluster", "JP", "yes"),
+                agreement("university", "Tsinghua", "CN", "yes"),
+                agreement("sme", "Kyoto Robotics", "JP", "no"),
+                agreement("public_authority", "Seoul City", "KR", "yes"),
+            ],
+            "A6": Choice(option="no"),
+        },
+        status=Response.Status.SUBMITTED,
+        submitted_at=dt.datetime(2018, 5, 30, 9, 0, tzinfo=dt.UTC),
+    )
+    gca = Response.objects.get(wave=current, partnership__acronym="GCA")
+    response_prefill(response=gca, source=source, contact=None)
+    carried = load_values(gca, structure_for(version))["A5"]
+    assert [row["organisation"] for row in carried] == ["Osaka Cluster", "Tsinghua", "Kyoto Robotics", "Seoul City"]
+    response_save_section(
+        response_id=gca.pk,
+        section_code="achievements",
+        contact=None,
+        values={
+            "A4": Decimal(3),
+            "A5": [
+                {**carried[1], "_status": "confirmed"},
+                {**carried[2], "_status": "ended"},
+                carried[3],
+                # Typed "no", but a row added this year is new since the previous wave.
+                agreement("large_company", "Busan Shipyards", "KR", "no"),
+            ],
+            "A6": Choice(option="no"),
+        },
+        lock_version=0,
+        force=True,
+    )
+    answer(
+        current,
+        "ELBE",
+        {"A4": Decimal(1), "A5": [agreement("research", "Lyon Institute", "FR", "yes")]},
+        status=Response.Status.DRAFT,
+    )
+    return current

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from exchange.export import wave_export
-from exchange.layout import workbook_layout
+from exchange.layout import FROM_ROW_TEXT, workbook_layout
 from exchange.limesurvey import limesurvey_read
 from exchange.reader import workbook_read
 from exchange.services import responses_import
@@ -44,8 +44,9 @@ def export(wave: Wave, **kwargs: Any) -> BytesIO:
 
 
 def empty_copy(wave: Wave, slug: str) -> Wave:
-    """A wave of the same version, for the same partnerships, without any answer."""
-    copy = wave_open(version=wave.version, slug=slug, opens_at=days(-1), closes_at=days(10))
+    """A wave of the same version, for the same partnerships, following the same previous
+    wave (if any), without any answer."""
+    copy = wave_open(version=wave.version, slug=slug, opens_at=days(-1), closes_at=days(10), previous=wave.previous)
     assert not Answer.objects.filter(response__wave=copy).exists()
     return copy
 
@@ -137,7 +138,15 @@ def collaborations(wave_4i: Wave) -> Wave:
 
 def test_annex_a_has_bracketed_field_columns_so_a7s_partnership_is_no_key(collaborations: Wave) -> None:
     cells = read_cells(export(collaborations))
-    assert cells["A7"][0] == ["partnership", "group", "row", "A7[_status]", "A7[_from_row]", "A7[partnership]", "A7[purpose]"]
+    assert cells["A7"][0] == [
+        "partnership",
+        "group",
+        "row",
+        "A7[_status]",
+        "A7[_from_row]",
+        "A7[partnership]",
+        "A7[purpose]",
+    ]
     # A first wave: every row is new, carried from no row.
     assert cells["A7"][1:] == [
         ["ELBE", "strand-1", 1, "new", None, "GCA"],
@@ -273,7 +282,15 @@ def test_ticks_are_zero_where_the_question_was_seen_and_empty_where_not_asked(co
 
 def test_the_labels_layout_has_the_same_bracketed_columns_with_their_texts(collaborations: Wave) -> None:
     cells = read_cells(export(collaborations, labels=True))
-    assert cells["A7"][0] == ["partnership", "group", "row", "A7[_status]", "A7[_from_row]", "A7[partnership]", "A7[purpose]"]
+    assert cells["A7"][0] == [
+        "partnership",
+        "group",
+        "row",
+        "A7[_status]",
+        "A7[_from_row]",
+        "A7[partnership]",
+        "A7[purpose]",
+    ]
     assert cells["A7"][1][3:] == [
         "Status of the row: new, carried, confirmed, ended (new: added in this wave)",
         "Row it was carried from, in the partnership's table of the previous wave (empty for a new row)",
@@ -286,3 +303,78 @@ def test_the_labels_layout_has_the_same_bracketed_columns_with_their_texts(colla
     header = cells["responses"][0]
     row = next(r for r in cells["responses"][2:] if r[0] == "GCA")
     assert {row[i] for i, h in enumerate(header) if h.startswith("A1[") and h.count("[") == 1} == {0}
+
+
+A5_HEADER = [
+    "partnership",
+    "group",
+    "row",
+    "A5[_status]",
+    "A5[_from_row]",
+    "A5[counterpart_type]",
+    "A5[organisation]",
+    "A5[country]",
+    "A5[description]",
+    "A5[signed_on]",
+    "A5[new_since_previous]",
+]
+
+
+def stored_rows(wave: Wave, acronym: str) -> list[tuple[str, int | None, str, str]]:
+    """(status, previous row's number, organisation, new_since_previous) of each A5 row."""
+    response = Response.objects.get(wave=wave, partnership__acronym=acronym)
+    numbers = dict(RepeatRow.objects.filter(response__wave=wave.previous).values_list("id", "position"))
+    values = load_values(response, structure_for(wave.version))
+    return [
+        (status, numbers.get(origin) if origin else None, row["organisation"], row["new_since_previous"].option)
+        for (status, origin), row in zip(
+            RepeatRow.objects.filter(response=response, question__code="A5")
+            .order_by("position")
+            .values_list("status", "carried_from"),
+            values["A5"],
+            strict=True,
+        )
+    ]
+
+
+def test_annex_a_prefilled_from_the_previous_wave_exports_each_rows_status_and_origin(carried_wave: Wave) -> None:
+    cells = read_cells(export(carried_wave))
+    assert cells["A5"] == [
+        A5_HEADER,
+        ["ELBE", "strand-1", 1, "new", None, "research", "Lyon Institute", "FR", None, None, "yes"],
+        ["GCA", "strand-1", 1, "confirmed", 2, "university", "Tsinghua", "CN", None, None, "no"],
+        ["GCA", "strand-1", 2, "ended", 3, "sme", "Kyoto Robotics", "JP", None, None, "no"],
+        ["GCA", "strand-1", 3, "carried", 4, "public_authority", "Seoul City", "KR", None, None, "no"],
+        ["GCA", "strand-1", 4, "new", None, "large_company", "Busan Shipyards", "KR", None, None, "yes"],
+    ]
+    codebook = cells["codebook"]
+    assert ["A5", "A5[_status]", "A5", "ended", "value", "From the previous wave, ended"] in codebook
+    assert ["A5", "A5[_from_row]", "A5", None, "fixed", FROM_ROW_TEXT] in codebook
+    labels = read_cells(export(carried_wave, labels=True))["A5"]
+    assert [row[3:5] for row in labels[2:]] == [
+        ["New since the previous wave", None],
+        ["From the previous wave, still current", 2],
+        ["From the previous wave, ended", 3],
+        ["From the previous wave, not yet confirmed", 4],
+        ["New since the previous wave", None],
+    ]
+    # The export's direct path gives the same cells as the values do, in both modes.
+    for with_labels in (False, True):
+        assert by_answer_rows(carried_wave, with_labels) == written(by_values(carried_wave, with_labels))
+
+
+def test_annex_a_prefilled_from_the_previous_wave_round_trips_with_its_rows_status(carried_wave: Wave) -> None:
+    before, after, target = round_trip(carried_wave, "escp-4i-2019-copy")
+    assert without_outreach(after) == without_outreach(before)
+    # Each row carried from the same row of 2018 as the original's, with the same status.
+    expected = [
+        ("confirmed", 2, "Tsinghua", "no"),
+        ("ended", 3, "Kyoto Robotics", "no"),
+        ("carried", 4, "Seoul City", "no"),
+        ("new", None, "Busan Shipyards", "yes"),
+    ]
+    assert stored_rows(carried_wave, "GCA") == expected
+    assert stored_rows(target, "GCA") == expected
+    assert stored_rows(target, "ELBE") == [("new", None, "Lyon Institute", "yes")]
+    # The copy's responses were not prefilled: the origins come from the wave's previous one.
+    assert Response.objects.get(wave=target, partnership__acronym="GCA").prefilled_from_id is None

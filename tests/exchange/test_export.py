@@ -140,7 +140,22 @@ def test_it_writes_one_sheet_per_repeat_question_with_the_group(answered_wave: W
             35,
             "EC2i",
         ],
-        ["GCA", "strand-1", 2, "new", None, "other", "Chamber", None, None, None, None, None, None, "Smart Textiles Alliance"],
+        [
+            "GCA",
+            "strand-1",
+            2,
+            "new",
+            None,
+            "other",
+            "Chamber",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "Smart Textiles Alliance",
+        ],
         ["GCA", "strand-1", 3, "new"],
     ]
 

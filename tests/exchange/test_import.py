@@ -279,7 +279,12 @@ def test_a_missing_repeat_sheet_is_named(answered_wave: Wave, tmp_path: Path) ->
             "sheet RP, row 3, column RP[_from_row] (E): a new row is carried from no row of the previous wave: clear "
             "this cell, or set the status to carried, confirmed or ended.",
         ),
-        ("RP", "RP[_from_row]", "two", "sheet RP, row 3, column RP[_from_row] (E): 'two' is not a row number (1, 2, …)."),
+        (
+            "RP",
+            "RP[_from_row]",
+            "two",
+            "sheet RP, row 3, column RP[_from_row] (E): 'two' is not a row number (1, 2, …).",
+        ),
     ],
 )
 def test_a_wrong_cell_gives_its_precise_error_and_nothing_changes(
@@ -310,7 +315,9 @@ def test_a_comment_without_its_tick_is_an_error(answered_wave: Wave, tmp_path: P
 
 
 def test_a_repeat_row_of_a_partnership_without_a_response_row_is_an_error(answered_wave: Wave, tmp_path: Path) -> None:
-    path = edited(export(answered_wave), tmp_path, lambda book: book["RP"].append(["S3-AGRI", "s3", 1, "new", None, "sme"]))
+    path = edited(
+        export(answered_wave), tmp_path, lambda book: book["RP"].append(["S3-AGRI", "s3", 1, "new", None, "sme"])
+    )
     assert problems_of(answered_wave, path) == [
         "sheet RP, row 6, column partnership (A): S3-AGRI has no row in the sheet responses: add it there or remove this row."
     ]
