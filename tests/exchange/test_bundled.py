@@ -323,7 +323,8 @@ A5_HEADER = [
 def stored_rows(wave: Wave, acronym: str) -> list[tuple[str, int | None, str, str]]:
     """(status, previous row's number, organisation, new_since_previous) of each A5 row."""
     response = Response.objects.get(wave=wave, partnership__acronym=acronym)
-    numbers = dict(RepeatRow.objects.filter(response__wave=wave.previous).values_list("id", "position"))
+    # The rows of other waves (the previous one), by id: their number in their table.
+    numbers = dict(RepeatRow.objects.exclude(response__wave=wave).values_list("id", "position"))
     values = load_values(response, structure_for(wave.version))
     return [
         (status, numbers.get(origin) if origin else None, row["organisation"], row["new_since_previous"].option)
