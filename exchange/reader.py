@@ -251,9 +251,10 @@ def _read_book(book: Any, wave: Wave, plan: ImportPlan, progress: Progress | Non
             cell_problems: list[tuple[int, str]] = []
             row = table[position] = reader.values(sheet_layout, cells.get, cell_problems)
             problems.extend(sheet.problem(number, c, m) for c, m in cell_problems)
-            claim = _row_status(sheet, number, cells, problems)
-            if claim is not None:
-                claims.append(_Claim(sheet, number, node, acronym, position, *claim[:2], row, claim[2]))
+            carried = _row_status(sheet, number, cells, problems)
+            if carried is not None:
+                status, from_row, columns = carried
+                claims.append(_Claim(sheet, number, node, acronym, position, status, from_row, row, columns))
         for acronym, table in tables.items():
             found[acronym].values[node.code] = [table[p] for p in sorted(table)]
 
