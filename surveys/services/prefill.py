@@ -213,9 +213,9 @@ def previous_values(
 
 
 def _line(node: QuestionNode, value: Any, names: Callable[[], dict[str, str]]) -> str:
-    # Only a partnership's value is worded with the register's names (one query, once).
-    needs_names = node.type == "partnership" or any(f.type == "partnership" for f in node.fields)
-    return value_line(node, value, names() if needs_names else {})
+    # Only a partnership's value is worded with the register's names (one query, once); a
+    # table is worded by its number of entries.
+    return value_line(node, value, names() if node.type == "partnership" else {})
 
 
 def _rows_differing(
