@@ -19,7 +19,7 @@ from surveys.definition.loader import normalise, questionnaire_load
 from surveys.definition.structure import structure_for
 from surveys.models import Contact, QuestionnaireVersion, RepeatRow, Response, SectionState
 from surveys.services.waves import wave_open
-from surveys.values import Values, load_values
+from surveys.values import Choice, PartnershipValue, Values, load_values
 from tests.conftest import Persona, make_persona
 from tests.factories import days
 from tests.reports.conftest import give
@@ -180,6 +180,28 @@ def test_ticks_are_worded_as_the_review_words_them(client: Client, annex_a) -> N
         "to the target market with twelve SMEs from four regions.); Consultation of cluster members</span>"
     )
     assert previous_line(html, "id-A2") is None
+
+
+def test_a_partnership_named_last_year_is_worded_with_its_name_from_the_register(
+    client: Client, questionnaires, register_4i
+) -> None:
+    version = questionnaires["escp-4i-progress"].latest_version()
+    previous = wave_open(version=version, slug="escp-4i-2018", opens_at=days(-400), closes_at=days(-300))
+    current = wave_open(version=version, slug="escp-4i-2019", opens_at=days(-1), closes_at=days(20), previous=previous)
+    collaboration = {"A6": Choice("yes"), "A7": [{"partnership": PartnershipValue("ELBE"), "purpose": "Joint mission"}]}
+    give(previous, "GCA", demo_answers(version) | collaboration)
+    ada = make_persona(current, register_4i["coordinator"])
+    client.post(ada.url("prefill"), {"start": "previous"})
+    response = Response.objects.get(wave=current, partnership__acronym="GCA")
+    post(client, ada, response, "achievements", {"A7.0._status": "confirmed", "A7.0.partnership": "EC2i"})
+    html = client.get(ada.url("section", "achievements")).content.decode()
+    # As the review words it: the acronym and the register's name.
+    assert (
+        previous_line(html, "id-A7-0-partnership")
+        == 'Last year: <span class="fw-semibold">ELBE – Partnership ELBE</span>'
+    )
+    assert "id-A7-0-partnership-previous" in described_by(html, "id-A7-0-partnership")
+    assert previous_line(html, "id-A7-0-purpose") is None and previous_line(html, "id-A7") is None
 
 
 def test_the_page_costs_the_same_queries_however_many_answers_differ(client: Client, annex_a) -> None:
