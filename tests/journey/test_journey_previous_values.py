@@ -56,6 +56,7 @@ def post(client: Client, persona: Persona, response: Response, section: str, cha
     """Save a section as its page would post it: the saved answers, with `changes`."""
     structure = structure_for(response.wave.version)
     node = structure.section(section)
+    assert node is not None
     state = SectionState.objects.filter(response=response, section__code=section).first()
     data = raw_for_section(node, load_values(response, structure)) | changes
     data |= {"action": "stay", "lock_version": str(state.lock_version if state else 0)}

@@ -197,7 +197,7 @@ def test_the_section_shows_last_years_answer_where_it_differs_escaped(client: Cl
     # By hand: NAME now "GCA Partnership" (copied before the change above), last year
     # "<b>GCA</b> & co"; Q4 now "<i>Better</i>", last year "Fine"; Q5 and Q6 the same.
     # The card counts them and links to them; each shows last year's value beside it.
-    assert '2 answers on this page differ from' in box
+    assert "2 answers on this page differ from" in box
     assert '<a href="#id-NAME">NAME</a>, <a href="#id-Q4">Q4</a>.' in box
     assert (
         '<p class="form-text mt-0 previous-value" id="id-NAME-previous">'
