@@ -35,7 +35,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from journey import forms, posting
 from journey.partnerships import PartnershipChoices, partnership_choices
 from journey.prefill import prefill_offer
-from journey.widgets import build_section, error_summary
+from journey.widgets import build_section, error_summary, show_previous
 from surveys.definition.structure import SectionNode, Structure, structure_for
 from surveys.display import shown_sections
 from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed, WouldRemove
@@ -353,6 +353,13 @@ def _render_section(
         hidden_elsewhere=hidden_elsewhere,
         rows_expected=expected,
     )
+    # Last year's answers that differ (prefilled responses only: no query otherwise).
+    previous = show_previous(
+        questions,
+        previous_values(
+            response=access.response, section_code=section.code, current=stored, partnership_names=_partnership_names
+        ),
+    )
     index = section.index
     context = {
         "access": access,
@@ -373,8 +380,7 @@ def _render_section(
         "removal_action": removal_action,
         "restored": restored,
         "autosave_ms": AUTOSAVE_IDLE_MS,
-        # Last year's answers that differ (prefilled responses only: no query otherwise).
-        "previous": previous_values(response=access.response, section_code=section.code, current=stored),
+        "previous": previous,
     }
     if conflict is not None and conflict_values is not None:
         context["conflict_sections"] = shown_sections(

@@ -11,6 +11,7 @@ from journey.forms import OTHER_PARTNERSHIP, Raw, input_id
 from journey.partnerships import PartnershipChoices
 from surveys.definition.structure import QuestionNode, SectionNode, Structure
 from surveys.models import MatrixRow, Option, Question
+from surveys.services.prefill import PreviousValue
 from surveys.services.responses import DERIVED_NEW_FIELD
 from surveys.types import type_of
 
@@ -92,6 +93,9 @@ class QuestionUI:
     rows_expected: int | None = None
     shown_if: dict[str, str] = field(default_factory=dict)
     shown_if_label: str = ""
+    # Last year's value, where it differs from the saved one (a prefilled response: see
+    # `show_previous`); "" draws nothing.
+    previous: str = ""
 
     @property
     def template(self) -> str:
@@ -110,6 +114,8 @@ class QuestionUI:
         ids = []
         if self.node.question.help:
             ids.append(f"{self.input.id}-help")
+        if self.previous:
+            ids.append(f"{self.input.id}-previous")
         if self.input.error:
             ids.append(self.input.error_id)
         return " ".join(ids)
@@ -338,6 +344,27 @@ def build_section(
         ui.rows_expected = rows_expected.get(node.code)
         result.append(ui)
     return result
+
+
+def show_previous(questions: list[QuestionUI], previous: list[PreviousValue] | None) -> list[PreviousValue] | None:
+    """Put last year's value beside each question, and each field of a carried row, whose
+    saved value differs from it (`previous_values`, computed once for the page). Returns
+    those of the questions drawn (None: the response was not prefilled)."""
+    if previous is None:
+        return None
+    by_code = {p.code: p for p in previous}
+    shown = []
+    for ui in questions:
+        p = by_code.get(ui.code)
+        if p is None:
+            continue
+        shown.append(p)
+        ui.previous = p.previous
+        for row in ui.rows:
+            fields = p.rows.get(row.origin, {}) if row.origin else {}
+            for f in row.fields:
+                f.previous = fields.get(f.code, "")
+    return shown
 
 
 def error_summary(questions: list[QuestionUI], errors: dict[str, str]) -> list[tuple[str, str, str]]:

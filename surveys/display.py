@@ -64,6 +64,21 @@ def shown_question(node: QuestionNode, value: Any, partnership_names: dict[str, 
     return shown
 
 
+def value_line(node: QuestionNode, value: Any, partnership_names: dict[str, str]) -> str:
+    """A value as one line of text, worded as the review page shows it (its lines, each with
+    its details in brackets); a table in a few words ("2 entries"), its cells being shown
+    beside the cells themselves. "" for no answer."""
+    if is_empty(node, value):
+        return ""
+    shown = shown_question(node, value, partnership_names)
+    if shown.is_table:
+        return type_of(node).short_text(node, value)
+    return "; ".join(
+        line.text + (f" ({', '.join(f'{label}: {text}' for label, text in line.details)})" if line.details else "")
+        for line in shown.lines
+    )
+
+
 def shown_sections(
     structure: Structure,
     values: Values,

@@ -10,20 +10,24 @@ mapping of values to rows. The choice is made once per response.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from surveys import signals
-from surveys.definition.structure import structure_for
+from surveys.definition.structure import QuestionNode, structure_for
+from surveys.display import value_line
 from surveys.exceptions import AlreadySubmitted, ResponseClosed
 from surveys.models import Answer, AnswerChange, Contact, PrefillChoice, RepeatRow, Response, SectionState
 from surveys.services.history import history_record
 from surveys.services.lineage import Correspondence, QuestionPair, version_correspondence
 from surveys.services.responses import DERIVED_NEW_FIELD, replace_answers, response_save_section
 from surveys.values import (
+    ORIGIN,
     Choice,
     Ticked,
     Values,
@@ -31,7 +35,6 @@ from surveys.values import (
     is_empty,
     load_values,
     row_status,
-    short_text,
     without_status,
 )
 
@@ -167,29 +170,78 @@ class PreviousValue:
 
     code: str
     text: str  # the question's text
-    previous: str  # the previous value in a few words (escaped where shown)
-    current: str  # "" when there is no current answer
+    # Last year's value as the review shows it ("" when the question differs only in the
+    # fields of its carried rows); escaped where shown.
+    previous: str
+    # A table's carried rows: the row's origin (as its hidden input holds it), then each field
+    # whose value differs from last year's, with last year's value.
+    rows: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def previous_values(*, response: Response, section_code: str, current: Values) -> list[PreviousValue] | None:
+def previous_values(
+    *,
+    response: Response,
+    section_code: str,
+    current: Values,
+    partnership_names: Callable[[], dict[str, str]] = dict,
+) -> list[PreviousValue] | None:
     """For a prefilled response: the section's carried previous answers that differ from
-    `current` ([] when none differ); None when the response was not prefilled (no query)."""
+    `current` ([] when none differ), in the section's order; None when the response was not
+    prefilled (no query). `partnership_names` is asked once, only if a value needs it."""
     if response.prefilled_from_id is None:
         return None
     carried = _carried_from(response, response.prefilled_from_id)
     section = structure_for(response.wave.version).section(section_code)
     if section is None:
         return None
-    return [
-        PreviousValue(
-            code=node.code,
-            text=node.question.text,
-            previous=short_text(node, carried[node.code]),
-            current=short_text(node, current[node.code]) if not is_empty(node, current.get(node.code)) else "",
-        )
-        for node in section.questions
-        if node.code in carried and without_status(carried[node.code]) != without_status(current.get(node.code))
-    ]
+    names = cache(partnership_names)
+    result = []
+    for node in section.questions:
+        if node.code not in carried or without_status(carried[node.code]) == without_status(current.get(node.code)):
+            continue
+        if node.type == "repeat":
+            now = current.get(node.code) or []
+            rows = _rows_differing(node, carried[node.code], now, names)
+            # The table as a whole only where rows came or went; a field that changed on a
+            # carried row is shown beside that field.
+            same_rows = [r.get(ORIGIN) for r in carried[node.code]] == [r.get(ORIGIN) for r in now]
+            previous = "" if rows and same_rows else _line(node, carried[node.code], names)
+        else:
+            rows, previous = {}, _line(node, carried[node.code], names)
+        result.append(PreviousValue(code=node.code, text=node.question.text, previous=previous, rows=rows))
+    return result
+
+
+def _line(node: QuestionNode, value: Any, names: Callable[[], dict[str, str]]) -> str:
+    # Only a partnership's value is worded with the register's names (one query, once); a
+    # table is worded by its number of entries.
+    return value_line(node, value, names() if node.type == "partnership" else {})
+
+
+def _rows_differing(
+    node: QuestionNode,
+    carried: list[dict[str, Any]],
+    current: list[dict[str, Any]],
+    names: Callable[[], dict[str, str]],
+) -> dict[str, dict[str, str]]:
+    """For each current row carried from last year: its fields that differ from last year's."""
+    last_year = {row[ORIGIN]: row for row in carried if row.get(ORIGIN) is not None}
+    result = {}
+    for row in current:
+        before = last_year.get(row.get(ORIGIN))
+        if before is None:
+            continue
+        fields = {
+            f.code: _line(f, before.get(f.code), names) or "no answer"
+            for f in node.fields
+            # Derived from the row's origin, not asked on a table with carried rows.
+            if f.code != DERIVED_NEW_FIELD
+            and not (is_empty(f, before.get(f.code)) and is_empty(f, row.get(f.code)))
+            and before.get(f.code) != row.get(f.code)
+        }
+        if fields:
+            result[str(row[ORIGIN])] = fields
+    return result
 
 
 def _carried_from(response: Response, source_id: int) -> Values:

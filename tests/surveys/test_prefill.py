@@ -196,9 +196,15 @@ def test_the_section_shows_last_years_answer_where_it_differs_escaped(client: Cl
     box = html.split('id="previous-answers"')[1].split("</section>")[0]
     # By hand: NAME now "GCA Partnership" (copied before the change above), last year
     # "<b>GCA</b> & co"; Q4 now "<i>Better</i>", last year "Fine"; Q5 and Q6 the same.
-    assert "Last year: <strong>&lt;b&gt;GCA&lt;/b&gt; &amp; co</strong> · now: GCA Partnership" in box
-    assert "Last year: <strong>Fine</strong> · now: &lt;i&gt;Better&lt;/i&gt;" in box
-    assert box.count("<dt>") == 2
+    # The card counts them and links to them; each shows last year's value beside it.
+    assert "2 answers on this page differ from" in box
+    assert '<a href="#id-NAME">NAME</a>, <a href="#id-Q4">Q4</a>.' in box
+    assert (
+        '<p class="form-text mt-0 previous-value" id="id-NAME-previous">'
+        'Last year: <span class="fw-semibold">&lt;b&gt;GCA&lt;/b&gt; &amp; co</span></p>'
+    ) in html
+    assert 'Last year: <span class="fw-semibold">Fine</span>' in html
+    assert html.count("Last year: <") == 2
 
 
 def test_no_change_since_last_year_copies_the_section_and_saves_it(client: Client, waves):
