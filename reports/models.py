@@ -179,6 +179,9 @@ class NamedPartnership(models.Model):
     )
     text = models.TextField(blank=True)
     purpose = models.TextField(blank=True)
+    # The table row was carried from the previous wave and the coordinator marked it ended:
+    # not a current collaboration, kept for Table 2's "ended" (reported so by the reporter).
+    ended = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -343,6 +343,8 @@ def dates(scope: Scope, *, question_ids: list[int]) -> list[tuple[int, dt.date, 
     rows = (
         scope.of_questions(scope.answers(), question_ids)
         .filter(date__isnull=False)
+        # A date field of an ended row is not counted, like the row (the tallies agree).
+        .exclude(repeat_row__status=RepeatRow.Status.ENDED)
         .values_list("question_id", "date", GROUP, "in_panel")
         .annotate(n=Count("id"))
         .order_by()
@@ -431,23 +433,31 @@ def wave_rows(scope: Scope, *, kinds: QuestionKinds) -> WaveRows:
 
 # A partnership named by a completed response: (reporter's acronym, reporter's group, acronym
 # of the partnership named ("" when named in free text), its group, the free text, the purpose
-# written in the same table row), ordered by reporter, question and table row.
-NamedRow = tuple[str, str, str, str, str, str]
+# written in the same table row, whether the row was marked ended), ordered by reporter,
+# question and table row. An ended row (carried from the previous wave, the coordinator said
+# it has ended) is no current collaboration: `report.collaborations` keeps it apart.
+NamedRow = tuple[str, str, str, str, str, str, bool]
 # The same, as kept with the tallies: (reporter's id, group, id of the partnership named or None,
-# free text, purpose), ordered by reporter id, question and table row.
-TalliedNamedRow = tuple[int, str, int | None, str, str]
+# free text, purpose, ended), ordered by reporter id, question and table row.
+TalliedNamedRow = tuple[int, str, int | None, str, str, bool]
 
 
-def named_partnerships(scope: Scope) -> list[tuple[int | None, str, str, str, str, str]]:
+def named_partnerships(scope: Scope) -> list[tuple[int | None, str, str, str, str, str, bool]]:
     """Answers naming a partnership, from a scan: (table row, reporter, reporter's group,
-    named, named's group, text); the purposes come from `repeat_row_texts`."""
+    named, named's group, text, ended); the purposes come from `repeat_row_texts`."""
+    ended = Case(
+        When(repeat_row__status=RepeatRow.Status.ENDED, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
     rows = (
         scope.answers()
         .filter(question__type=Question.Type.PARTNERSHIP)
-        .values_list("repeat_row_id", ACRONYM, GROUP, "partnership__acronym", "partnership__group", "text")
+        .annotate(ended=ended)
+        .values_list("repeat_row_id", ACRONYM, GROUP, "partnership__acronym", "partnership__group", "text", "ended")
         .order_by(ACRONYM, "question_id", "repeat_row_id")
     )
-    return [(r, a, g, na or "", ng or "", t) for r, a, g, na, ng, t in rows]
+    return [(r, a, g, na or "", ng or "", t, bool(e)) for r, a, g, na, ng, t, e in rows]
 
 
 def repeat_row_texts(scope: Scope, *, repeat_question_ids: list[int]) -> list[tuple[int, int, str]]:
@@ -470,7 +480,7 @@ def tallied_named_partnerships(wave_id: int) -> list[TalliedNamedRow]:
     (`NamedPartnership`, kept with the tallies): one read in the order of its index."""
     rows = (
         NamedPartnership.objects.filter(wave_id=wave_id)
-        .values_list("reporter_id", "group", "partnership_id", "text", "purpose")
+        .values_list("reporter_id", "group", "partnership_id", "text", "purpose", "ended")
         .order_by("reporter_id", "question_id", "repeat_row_id")
     )
     return fetch_tuples(rows)

@@ -134,6 +134,21 @@ def _reports(collaborations: Mapping[str, Any], acronyms: Mapping[str, str]) -> 
     return out
 
 
+def _marked_ended(
+    collaborations: Mapping[str, Any], acronyms: Mapping[str, str]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(reporter, partner) -> purposes, of the rows coordinators marked ended in a wave."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in collaborations.get("ended", []):
+        partner, registered = _registered_name(item["partner"], item["registered"], acronyms)
+        entry = out.setdefault(
+            (item["partnership"], partner),
+            {"registered": registered, "purposes": [], "reciprocal": False, "confirmation": None},
+        )
+        entry["purposes"].extend(p for p in item["purposes"] if p and p not in entry["purposes"])
+    return out
+
+
 def _reciprocity(row: Mapping[str, Any]) -> str:
     """Table 2's "Reciprocal" cell, with the partner's answer to a one-sided report."""
     said = {"confirmed": ", confirmed by the partner", "declined": ", declined by the partner"}
@@ -159,10 +174,17 @@ def table2(
     reports any more is listed under its former reporters as *ended*, with its former
     purposes, when that reporter completed this wave (`completed`): one that did not answer
     could not say, and its former collaborations are left out rather than called ended.
+
+    A row carried from the previous wave that the coordinator marked ended (the current
+    collaborations' `ended`) is no current collaboration: it is listed as *ended* with
+    `reported_ended` (the reporter said so, rather than just no longer listing it), with the
+    previous wave's purposes and confirmation where that wave has the pair, even when the
+    other side still reports the pair (the other side's row then says *continued*).
     """
     acronyms = {name.casefold(): name for name in group_of}
     now = _reports(current, acronyms)
     before = _reports(previous, acronyms) if previous is not None else {}
+    marked = _marked_ended(current, acronyms)
     now_pairs = {frozenset(key) for key in now}
     before_pairs = {frozenset(key) for key in before}
     entries: list[tuple[str, str, dict[str, Any], str | None]] = []
@@ -172,8 +194,13 @@ def table2(
         )
         entries.append((reporter, partner, entry, change))
     for (reporter, partner), entry in before.items():
+        if (reporter, partner) in marked:
+            continue  # listed below, whoever reports the pair now
         if reporter in completed and frozenset((reporter, partner)) not in now_pairs:
             entries.append((reporter, partner, entry, "ended"))
+    if previous is not None:
+        for key, entry in marked.items():
+            entries.append((*key, before.get(key, entry), "ended"))
     reporters = _sorted_by_group(list({e[0] for e in entries}), group_of, groups)
     rank = {name: i for i, name in enumerate(reporters)}
     partners = [e[1] for e in entries]
@@ -192,6 +219,7 @@ def table2(
             "reciprocal": entry["reciprocal"],
             "confirmation": entry.get("confirmation"),
             "change": change,
+            "reported_ended": change == "ended" and (reporter, partner) in marked,
         }
         for reporter, partner, entry, change in entries
     ]
@@ -387,6 +415,8 @@ class PrintedTable:
 
 
 CHANGE_LABELS = {"new": "new", "continued": "continued", "ended": "ended"}
+# An ended collaboration that its reporter marked ended (rather than no longer listed it).
+REPORTED_ENDED_LABEL = "ended (reported)"
 
 
 def printed_tables(
@@ -475,7 +505,11 @@ def printed_tables(
                 "yes" if r["partner_registered"] else "no (free text)",
                 " · ".join(r["purposes"]),
                 _reciprocity(r),
-                *([CHANGE_LABELS.get(r["change"] or "", "")] if with_change else []),
+                *(
+                    [REPORTED_ENDED_LABEL if r.get("reported_ended") else CHANGE_LABELS.get(r["change"] or "", "")]
+                    if with_change
+                    else []
+                ),
             ]
             for r in t2["rows"]
         ]
@@ -483,5 +517,11 @@ def printed_tables(
         if with_change:
             c = t2["changes"]
             note = f"Against {previous_wave}: {c['new']} new, {c['continued']} continued, {c['ended']} ended."
+            reported = sum(1 for r in t2["rows"] if r.get("reported_ended"))
+            if reported:
+                note += (
+                    f" Of the ended, {reported} marked ended by the reporting partnership this wave"
+                    " (ended (reported)); the others are no longer listed."
+                )
         out.append(PrintedTable("table2", "Table 2. Collaborations between partnerships", headers, rows2, note))
     return out

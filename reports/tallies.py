@@ -193,13 +193,17 @@ def _purpose_sql() -> str:
 
 
 def _named_sql(*, whole_wave: bool) -> str:
-    """Answers to partnership questions and fields, with their row's purpose."""
+    """Answers to partnership questions and fields, with their row's purpose and whether
+    the row was marked ended."""
     group, source, where = _source(whole_wave=whole_wave, table="surveys_answer")
     return (
         'INSERT INTO reports_namedpartnership (wave_id, response_id, reporter_id, "group", question_id, '  # noqa: S608
-        "repeat_row_id, partnership_id, text, purpose, created_at, updated_at) "
+        "repeat_row_id, partnership_id, text, purpose, ended, created_at, updated_at) "
         f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, COALESCE(a.repeat_row_id, 0), "
-        f"a.partnership_id, a.text, {_purpose_sql()}, %s, %s "
+        f"a.partnership_id, a.text, {_purpose_sql()}, "
+        # A row the coordinator marked ended is copied too, flagged: the report leaves it out
+        # of the current collaborations and lists it as ended against the previous wave.
+        "EXISTS (SELECT 1 FROM surveys_repeatrow e WHERE e.id = a.repeat_row_id AND e.status = 'ended'), %s, %s "
         f"FROM {source} JOIN surveys_response r ON r.id = a.response_id "
         f"JOIN surveys_question q ON q.id = a.question_id WHERE {where} AND q.type = 'partnership' "
         f"{'ORDER BY r.partnership_id, a.question_id, COALESCE(a.repeat_row_id, 0)' if whole_wave else ''}"
