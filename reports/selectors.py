@@ -508,6 +508,12 @@ def text_answers(scope: Scope, *, group: str | None = None, question_ids: list[i
     return qs.annotate(
         acronym=F(ACRONYM),
         group=F(GROUP),
+        # The text of a row the coordinator marked ended is shown, but said to be of an ended row.
+        row_ended=Case(
+            When(repeat_row__status=RepeatRow.Status.ENDED, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
         # A repeat table's fields sort where their table stands in the questionnaire.
         place=Coalesce("question__parent__position", "question__position"),
     ).order_by(

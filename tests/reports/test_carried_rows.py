@@ -243,3 +243,8 @@ def test_every_output_says_the_same(staff_client: Client, carried: Wave) -> None
     for page in (url("dashboard"), url("printable")):
         html = staff_client.get(page).content.decode()
         assert html.count("ended (reported)") == 2 + 1  # two rows and the note
+    # The purposes of ended rows are still quoted, said to be of an ended row.
+    quoted = [c.text for t in doc.tables for row in t.rows for c in row.cells if "previous wave, marked" in c.text]
+    assert [q.split("\n")[0] for q in quoted] == ["“Joint mission”", "“Shared training”"]
+    comments = staff_client.get(reverse("reports:comments", args=[carried.slug]) + "?question=A7").content.decode()
+    assert comments.count("(a row from the previous wave, marked ended)") == 2
