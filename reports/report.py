@@ -322,6 +322,10 @@ def _repeat(node: QuestionNode, r: _Rows) -> dict[str, Any]:
         "respondents": respondents,
         "rows": rows,
         "rows_by_partnership": series.by_partnership,
+        # Of the rows, those new since the previous wave, and the rows carried from it that
+        # the coordinator marked ended (not among the rows): Table 1 adds them up.
+        "new_rows_by_partnership": r.figures(node.id, selectors.NEW_ROWS).by_partnership,
+        "ended_rows_by_partnership": r.figures(node.id, selectors.ENDED_ROWS).by_partnership,
         "fields": {f.code: _field(f, r, rows) for f in node.fields},
     }
 
@@ -847,7 +851,20 @@ def _tables(
         group_of=group_of,
         previous_collaborations=previous,
         completed={register.acronym[p] for _, p in context.submitted(wave)},
+        table1_rows=_table1_rows(structure, wave.version.definition.get("report") or {}),
     )
+
+
+def _table1_rows(structure: Structure, settings: dict[str, Any]) -> str | None:
+    """The repeat table whose rows Table 1's figure counts: the question itself, or the table
+    whose number of rows it gives (`rows_from`, A5 for A4); None for another figure."""
+    spec = settings.get("table1") or {}
+    code = spec.get("question")
+    if not code or spec.get("option"):
+        return None
+    candidates = [structure.by_code[code]] if code in structure.by_code else []
+    candidates += [n for n in structure.questions() if n.question.rows_from == code]
+    return next((node.code for node in candidates if node.type == T.REPEAT), None)
 
 
 def as_json(report: dict[str, Any]) -> dict[str, Any]:

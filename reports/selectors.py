@@ -45,6 +45,7 @@ from django.db.models.functions import Coalesce
 
 from surveys.bulk import fetch_columns, fetch_sql, fetch_tuples
 from surveys.models import Answer, CollaborationConfirmation, Partnership, Question, RepeatRow, Response, Wave
+from surveys.services.responses import DERIVED_NEW_FIELD
 
 from .models import NamedPartnership, RespondentTally, ResponseFigure, Tally
 
@@ -120,13 +121,14 @@ class Scope:
         return self._flagged(qs, "response__")
 
     def repeat_rows(self) -> QuerySet[RepeatRow]:
-        """The current rows of repeat tables: a row carried from the previous wave and marked
-        ended is kept in the response but not counted (reports/tallies.py agrees)."""
+        """The rows of repeat tables, those marked ended included: a row carried from the
+        previous wave and marked ended is kept in the response but not counted as current
+        (the callers tell them apart; reports/tallies.py agrees)."""
         if self.response_ids is not None:  # these responses, whatever their status (see `answers`)
             qs = RepeatRow.objects.filter(response_id__any_of=list(self.response_ids) or [0])
-            return self._flagged(qs.exclude(status=RepeatRow.Status.ENDED), "response__")
+            return self._flagged(qs, "response__")
         qs = RepeatRow.objects.filter(response__wave_id=self.wave_id, response__status=Response.Status.SUBMITTED)
-        return self._flagged(qs.exclude(status=RepeatRow.Status.ENDED), "response__")
+        return self._flagged(qs, "response__")
 
 
 @dataclass(frozen=True)
@@ -251,14 +253,51 @@ def respondents(
     return [(q, g, bool(p), n, ne) for q, g, p, n, ne in rows]
 
 
+# The figures of a repeat table per partnership, under the table's question (which has no
+# options of its own): its current rows (option 0, shown as None), and under these two ids
+# the rows new since the previous wave and the rows carried from it and marked ended. A row
+# is new when it was not carried (status "new": added in this wave, or in a response that did
+# not start from last year's answers) unless the respondent said it is not new (a "no" to the
+# table's `new_since_previous`; on a prefilled response that field is derived from the status
+# anyway). Table 1 adds them up.
+NEW_ROWS = -1
+ENDED_ROWS = -2
+
+
+def old_row_answer() -> QuerySet[Answer]:
+    """The answer saying that a table row is not new since the previous wave (to `Exists`)."""
+    return Answer.objects.filter(
+        repeat_row_id=OuterRef("pk"),
+        question__code=DERIVED_NEW_FIELD,
+        question__type=Question.Type.YES_NO,
+        option__code="no",
+    )
+
+
 def repeat_rows_per_partnership(scope: Scope) -> list[FigureRow]:
+    """The rows of each table per partnership: current, new since the previous wave, ended
+    (see NEW_ROWS); a count of 0 is no figure. One query."""
+    ended = Q(status=RepeatRow.Status.ENDED)
     rows = (
         scope.repeat_rows()
+        .annotate(said_old=Exists(old_row_answer()))
         .values_list("question_id", "response__partnership_id")
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id", filter=~ended),
+            new_rows=Count("id", filter=Q(status=RepeatRow.Status.NEW, said_old=False)),
+            ended_rows=Count("id", filter=ended),
+        )
         .order_by("question_id")
     )
-    return [(q, None, p, n, None) for q, p, n in rows]
+    figures: list[FigureRow] = [
+        (q, option, p, n, None)
+        for q, p, *counts in rows
+        for option, n in zip((None, NEW_ROWS, ENDED_ROWS), counts, strict=True)
+        if n
+    ]
+    # Each question and option together (`figure_columns`), in the tallies' order.
+    figures.sort(key=lambda f: (f[0], f[1] or 0))
+    return figures
 
 
 def _whole(number: Decimal) -> int | None:

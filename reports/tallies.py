@@ -48,8 +48,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from surveys.models import Response, Wave
+from surveys.services.responses import DERIVED_NEW_FIELD
 
 from .models import GroupTally, NamedPartnership, RespondentTally, ResponseFigure, TalliedResponse, Tally
+from .selectors import ENDED_ROWS, NEW_ROWS
 
 SUBMITTED = Response.Status.SUBMITTED
 
@@ -164,14 +166,32 @@ def _figure_sql(*, whole_wave: bool) -> list[str]:
         f"{'ORDER BY a.question_id, COALESCE(a.option_id, 0), r.partnership_id' if whole_wave else ''}"
     )
     group, source, where = _source(whole_wave=whole_wave, table="surveys_repeatrow")
-    group_by = 't."group", ' if whole_wave else ""
+    # Three figures per table (`selectors.NEW_ROWS`): its current rows (ended rows, carried
+    # from the previous wave and no longer current, are not counted), the current rows new
+    # since the previous wave, and the ended rows; a count of 0 is no figure.
+    new = (
+        "a.status = 'new' AND NOT EXISTS (SELECT 1 FROM surveys_answer n "  # noqa: S608 (constants only)
+        "JOIN surveys_question nq ON nq.id = n.question_id JOIN surveys_option o ON o.id = n.option_id "
+        f"WHERE n.repeat_row_id = a.id AND nq.code = '{DERIVED_NEW_FIELD}' AND nq.type = 'yes_no' AND o.code = 'no')"
+    )
+    # Each row once per figure kind, with whether it counts there (the subquery only for "new").
+    hit = (
+        "CASE WHEN k.kind = 0 THEN CASE WHEN a.status <> 'ended' THEN 1 ELSE 0 END "
+        f"WHEN k.kind = {ENDED_ROWS} THEN CASE WHEN a.status = 'ended' THEN 1 ELSE 0 END "
+        f"ELSE CASE WHEN {new} THEN 1 ELSE 0 END END"
+    )
+    kinds = f"(SELECT 0 AS kind UNION ALL SELECT {NEW_ROWS} UNION ALL SELECT {ENDED_ROWS}) k"
+    inner_group, outer_group = ('t."group" AS grp, ', "x.grp") if whole_wave else ("", group)
+    each = (
+        f"SELECT a.response_id, r.partnership_id, {inner_group}a.question_id, k.kind, {hit} AS hit "  # noqa: S608 (constants only)
+        f"FROM {source} JOIN surveys_response r ON r.id = a.response_id CROSS JOIN {kinds} WHERE {where}"
+    )
+    grouped = f"x.response_id, x.partnership_id, {'x.grp, ' if whole_wave else ''}x.question_id, x.kind"
     rows = (
         f"INSERT INTO reports_responsefigure ({columns}) "  # noqa: S608 (constants only)
-        f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, 0, NULL, COUNT(*), COUNT(*), %s, %s "
-        # Ended rows (carried from the previous wave, no longer current) are not counted.
-        f"FROM {source} JOIN surveys_response r ON r.id = a.response_id WHERE {where} AND a.status <> 'ended' "
-        f"GROUP BY a.response_id, r.partnership_id, {group_by}a.question_id "
-        f"{'ORDER BY a.question_id, r.partnership_id' if whole_wave else ''}"
+        f"SELECT %s, x.response_id, x.partnership_id, {outer_group}, x.question_id, x.kind, NULL, SUM(x.hit), "
+        f"SUM(x.hit), %s, %s FROM ({each}) x GROUP BY {grouped} HAVING SUM(x.hit) > 0 "
+        f"{'ORDER BY x.question_id, x.kind, x.partnership_id' if whole_wave else ''}"
     )
     return [numbers, rows]
 

@@ -1,15 +1,21 @@
 from django.db import migrations, models
 
 
-def mark_ended(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """The named partnerships already copied from a table row marked ended (one statement: the
-    rows are otherwise those a rebuild would write)."""
+def copy_tallied_responses(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """Write the figures and named partnerships of every response already tallied anew, with
+    the same SQL as `tallies_rebuild` (as 0003 did): the rows of tables now come with their
+    new and ended rows (Table 1), the named partnerships with whether their row was ended."""
+    from reports.tallies import copy_wave
+
+    TalliedResponse = apps.get_model("reports", "TalliedResponse")
+    ResponseFigure = apps.get_model("reports", "ResponseFigure")
+    NamedPartnership = apps.get_model("reports", "NamedPartnership")
+    wave_ids = TalliedResponse.objects.values_list("wave_id", flat=True).distinct().order_by("wave_id")
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE reports_namedpartnership SET ended = %s WHERE repeat_row_id IN "
-            "(SELECT id FROM surveys_repeatrow WHERE status = 'ended')",
-            [True],
-        )
+        for wave_id in list(wave_ids):
+            ResponseFigure.objects.filter(wave_id=wave_id).delete()
+            NamedPartnership.objects.filter(wave_id=wave_id).delete()
+            copy_wave(cursor, wave_id=wave_id)
 
 
 class Migration(migrations.Migration):
@@ -24,5 +30,5 @@ class Migration(migrations.Migration):
             name="ended",
             field=models.BooleanField(default=False),
         ),
-        migrations.RunPython(mark_ended, migrations.RunPython.noop),
+        migrations.RunPython(copy_tallied_responses, migrations.RunPython.noop),
     ]

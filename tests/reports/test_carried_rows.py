@@ -181,6 +181,60 @@ def test_collaborations_leave_ended_rows_out_and_list_them_apart(carried: Wave) 
     }
 
 
+def test_table1_adds_up_by_construction(carried: Wave) -> None:
+    report = _report(carried)
+    a5 = report["questions"]["A5"]
+    # New rows: GCA's Seoul and Toronto (added to the carried ones), EC2i's Oslo (answered
+    # "signed since the previous survey": yes; Lyon: no). Ended: GCA's Boston.
+    assert a5["new_rows_by_partnership"] == {"EC2i": 1, "GCA": 2}
+    assert a5["ended_rows_by_partnership"] == {"GCA": 1}
+    # The derived field agrees: of the 7 current rows, 3 new since the previous survey.
+    derived = a5["fields"]["new_since_previous"]["options"]
+    assert (derived["yes"]["total"], derived["no"]["total"]) == (3, 4)
+    # A7: GCA's Baltic Hub and EC2i's row naming GCA are new; ELBE's and GCA's ended.
+    assert report["questions"]["A7"]["new_rows_by_partnership"] == {"EC2i": 1, "GCA": 1}
+    assert report["questions"]["A7"]["ended_rows_by_partnership"] == {"ELBE": 1, "GCA": 1}
+
+    t1 = report["tables"]["table1"]
+    rows = [
+        (r["partnership"], r["previous"], r["current"], r["new_since"], r["ended"], r["balanced"]) for r in t1["rows"]
+    ]
+    assert rows == [
+        ("ELBE", 1, 1, 0, 0, True),  # Kyoto confirmed: 1 + 0 - 0 = 1
+        ("GCA", 3, 4, 2, 1, True),  # 3 carried, 1 of them ended, 2 new: 3 + 2 - 1 = 4
+        # EC2i started empty: Rabat is not listed any more, yet not marked ended (2 + 1 - 0 = 3).
+        ("EC2i", 2, 2, 1, 0, False),
+    ]
+    assert len({r[0] for r in rows}) == len(rows)  # each partnership once
+    assert (t1["from_rows"], t1["unbalanced"]) == (True, ["EC2i"])
+    assert t1["totals"] == {
+        "total": {
+            "partnerships": 3,
+            "previous": 6,
+            "current": 7,
+            "new_since": 3,
+            "ended": 1,
+            "at_least_one": {"previous": 3, "current": 3},
+        },
+        "strand-1": {
+            "partnerships": 2,
+            "previous": 4,
+            "current": 5,
+            "new_since": 2,
+            "ended": 1,
+            "at_least_one": {"previous": 2, "current": 2},
+        },
+        "strand-2": {
+            "partnerships": 1,
+            "previous": 2,
+            "current": 2,
+            "new_since": 1,
+            "ended": 0,
+            "at_least_one": {"previous": 1, "current": 1},
+        },
+    }
+
+
 TABLE2 = [
     # (reporter, partner, reciprocal, confirmation, change, reported ended)
     ("ELBE", "GCA", True, "confirmed_by_both", "ended", True),

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from exchange.imports import ImportedResponse, ImportPlan
@@ -127,15 +126,23 @@ def _figures_from_answers(wave: Wave) -> set[tuple[Any, ...]]:
     ).values_list(
         "response_id", "response__partnership_id", "response__partnership__group", "question_id", "option_id", "number"
     )
-    tables = (
-        RepeatRow.objects.filter(**submitted)
-        .exclude(status="ended")  # kept, not counted
-        .values_list("response_id", "response__partnership_id", "response__partnership__group", "question_id")
-        .annotate(n=Count("id"))
-        .order_by()
+    said_old = set(
+        Answer.objects.filter(
+            **submitted, question__code="new_since_previous", option__code="no", repeat_row__isnull=False
+        ).values_list("repeat_row_id", flat=True)
     )
+    tables: dict[tuple[Any, ...], int] = {}
+    for row, r, p, g, q, status in RepeatRow.objects.filter(**submitted).values_list(
+        "id", "response_id", "response__partnership_id", "response__partnership__group", "question_id", "status"
+    ):
+        # Current rows (option 0), of them the new ones (-1: not carried, not said to be old),
+        # and the ended rows (-2: kept, not current).
+        new = status == "new" and row not in said_old
+        kinds = [-2] if status == "ended" else [0, -1] if new else [0]
+        for kind in kinds:
+            tables[(r, p, g, q, kind)] = tables.get((r, p, g, q, kind), 0) + 1
     return {(r, p, g, q, o or 0, v, 0) for r, p, g, q, o, v in numbers} | {
-        (r, p, g, q, 0, None, n) for r, p, g, q, n in tables
+        (r, p, g, q, kind, None, n) for (r, p, g, q, kind), n in tables.items()
     }
 
 
@@ -220,11 +227,14 @@ def test_it_copies_figures_and_purposes_when_submitted_and_drops_them_when_reope
         },
     )
     figures = ResponseFigure.objects.filter(response=response)
-    assert sorted((f.question.code, f.number, f.rows) for f in figures) == [
-        ("A4", Decimal("2.5"), 0),
-        ("A5", None, 2),
-        ("A7", None, 2),
-        ("A8", Decimal(4), 0),
+    # Each table's rows, and of them the new ones (-1: none carried, none said to be older).
+    assert sorted((f.question.code, f.option_id, f.number, f.rows) for f in figures) == [
+        ("A4", 0, Decimal("2.5"), 0),
+        ("A5", -1, None, 2),
+        ("A5", 0, None, 2),
+        ("A7", -1, None, 2),
+        ("A7", 0, None, 2),
+        ("A8", figures.get(question__code="A8").option_id, Decimal(4), 0),
     ]
     named = NamedPartnership.objects.filter(response=response).order_by("repeat_row_id")
     assert [(n.partnership.acronym if n.partnership else None, n.text, n.purpose) for n in named] == [
