@@ -816,20 +816,19 @@ def _assemble(wave: Wave, *, scan: bool) -> dict[str, Any]:
             for key, figures in now_figures.items()
         },
     }
-    report["tables"] = _tables(
-        report,
-        wave=wave,
-        structure=structure,
-        context=context,
-        # The previous wave's pairs carry their confirmation statuses as this wave's do:
-        # Table 2's ended rows show what was confirmed then.
-        previous=confirmed_collaborations(
-            previous,
-            named(previous, prev_structure),
-            asked={context.register.acronym[p] for p in context.responses[previous.pk].partnerships},
-            closed=True,
-        ),
+    # The previous wave's pairs carry their confirmation statuses as this wave's do: Table 2's
+    # ended rows show what was confirmed then, and the comparison gives the counts.
+    before_collaborations = confirmed_collaborations(
+        previous,
+        named(previous, prev_structure),
+        asked={context.register.acronym[p] for p in context.responses[previous.pk].partnerships},
+        closed=True,
     )
+    report["comparison"]["collaborations"] = {
+        "pairs": len(before_collaborations["pairs"]),
+        **{key: before_collaborations[key] for key in ("reciprocal", "one_sided", "confirmations")},
+    }
+    report["tables"] = _tables(report, wave=wave, structure=structure, context=context, previous=before_collaborations)
     return report
 
 

@@ -274,6 +274,22 @@ def test_table2_says_ended_when_the_coordinator_marked_the_row_ended(carried: Wa
     )
 
 
+def test_the_comparison_counts_the_previous_waves_confirmations(carried: Wave) -> None:
+    # 2018: GCA–ELBE reciprocal, GCA–EC2i confirmed by EC2i, GCA–BioXclusters cannot be asked.
+    assert _report(carried)["comparison"]["collaborations"] == {
+        "pairs": 3,
+        "reciprocal": 1,
+        "one_sided": 2,
+        "confirmations": {
+            "confirmed_by_both": 1,
+            "confirmed": 1,
+            "declined": 0,
+            "not_answered": 0,
+            "not_asked": 1,
+        },
+    }
+
+
 def test_a_previous_wave_never_asked_has_no_confirmation_to_show(carried: Wave) -> None:
     CollaborationConfirmation.objects.all().delete()
     rows = _report(carried)["tables"]["table2"]["rows"]
@@ -297,6 +313,12 @@ def test_every_output_says_the_same(staff_client: Client, carried: Wave) -> None
     for page in (url("dashboard"), url("printable")):
         html = staff_client.get(page).content.decode()
         assert html.count("ended (reported)") == 2 + 1  # two rows and the note
+    dashboard = staff_client.get(url("dashboard")).content.decode()
+    assert (
+        "2 collaborations from the previous wave marked ended by the partnership that reported them: not counted"
+        in dashboard
+    )
+    assert "In escp-4i-2018: 3 pairs, 1 reciprocal, 2 reported by one side only; 1 confirmed by both" in dashboard
     # The purposes of ended rows are still quoted, said to be of an ended row.
     quoted = [c.text for t in doc.tables for row in t.rows for c in row.cells if "previous wave, marked" in c.text]
     assert [q.split("\n")[0] for q in quoted] == ["“Joint mission”", "“Shared training”"]
