@@ -16,8 +16,9 @@ counts; the rows are upserted in key order so that two such transactions take th
 locks in the same order and cannot deadlock (PostgreSQL).
 
 Beside the counts, the figures the report shows per partnership (`ResponseFigure`: numbers,
-option numbers, rows of repeat tables) and the partnerships each response names
-(`NamedPartnership`, with the purposes of the table row) are copied per response, by the
+option numbers, rows of repeat tables with their new and ended rows) and the partnerships each
+response names (`NamedPartnership`, with the purposes of the table row and whether the row was
+marked ended) are copied per response, by the
 same services, with one `INSERT … SELECT` each; taking a response out deletes its rows.
 
 The services reach these through the engine's signals (`surveys.signals`, subscribed in
