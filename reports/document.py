@@ -38,6 +38,8 @@ from .filters import scope_counted
 from .tables import PrintedTable, printed_tables
 
 QUOTE_SHADING = "F2F4F7"
+# What a quote from a table row carried from the previous wave and marked ended says.
+ENDED_ROW = "a row from the previous wave, marked ended"
 # Characters XML 1.0 cannot hold (a respondent may paste them): dropped from the Word file.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -105,6 +107,8 @@ def _quotes(wave: Wave, structure: Structure) -> dict[str, list[Quote]]:
         detail = a.question.text if a.question.parent_id else ""
         quoted_text = a.question.type == Question.Type.LONG_TEXT or a.question.is_choice
         label = a.option.label if a.option is not None else detail
+        if a.row_ended:  # type: ignore[attr-defined]
+            label = f"{label} ({ENDED_ROW})"
         pieces = ((a.text if quoted_text else "", label), (a.comment, label))
         for text, option in pieces:
             if text and text.strip():

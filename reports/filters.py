@@ -331,8 +331,8 @@ def _scoped_report(wave: Wave, scope: ReportScope) -> dict[str, Any]:
     if scope.by != GROUP:
         by_acronym = {columned.acronym[p]: g for p, g in columned.group.items()}
         named = [
-            (a, by_acronym.get(a, NO_ANSWER), n, by_acronym.get(n, "") if n else "", text, purpose)
-            for a, _, n, _, text, purpose in named
+            (a, by_acronym.get(a, NO_ANSWER), n, by_acronym.get(n, "") if n else "", text, purpose, ended)
+            for a, _, n, _, text, purpose, ended in named
         ]
     statuses_counted = Counter(s for _, _, s in counted)
     labels = {c["key"]: c["label"] for c in columns}

@@ -109,7 +109,10 @@ class RespondentTally(models.Model):
 class ResponseFigure(models.Model):
     """A figure of one tallied response that the report shows per partnership: the number
     answered to a number question (`option_id` 0) or beside an option (A8's "number of
-    agreements"), or the rows of a repeat table (`rows`, `number` NULL).
+    agreements"), or the rows of a repeat table (`rows`, `number` NULL): its current rows
+    (`option_id` 0), of them those new since the previous wave (`selectors.NEW_ROWS`, -1) and
+    the rows carried from it and marked ended (`selectors.ENDED_ROWS`, -2; a table has no
+    options of its own, so these ids are free).
 
     Kept with the tallies (added and taken out with the response), under the group it was
     counted in, so that the report reads one wave's few hundred thousand figures by the wave
@@ -179,6 +182,9 @@ class NamedPartnership(models.Model):
     )
     text = models.TextField(blank=True)
     purpose = models.TextField(blank=True)
+    # The table row was carried from the previous wave and the coordinator marked it ended:
+    # not a current collaboration, kept for Table 2's "ended" (reported so by the reporter).
+    ended = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

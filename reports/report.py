@@ -322,6 +322,10 @@ def _repeat(node: QuestionNode, r: _Rows) -> dict[str, Any]:
         "respondents": respondents,
         "rows": rows,
         "rows_by_partnership": series.by_partnership,
+        # Of the rows, those new since the previous wave, and the rows carried from it that
+        # the coordinator marked ended (not among the rows): Table 1 adds them up.
+        "new_rows_by_partnership": r.figures(node.id, selectors.NEW_ROWS).by_partnership,
+        "ended_rows_by_partnership": r.figures(node.id, selectors.ENDED_ROWS).by_partnership,
         "fields": {f.code: _field(f, r, rows) for f in node.fields},
     }
 
@@ -629,8 +633,8 @@ def _scanned_named(scope: Scope, structure: Structure) -> list[selectors.NamedRo
         for row_id, _, text in selectors.repeat_row_texts(scope, repeat_question_ids=tables):
             purposes[row_id].append(text.strip())
     return [
-        (reporter, group, named, named_group, text, " · ".join(purposes.get(row_id, [])) if row_id else "")
-        for row_id, reporter, group, named, named_group, text in selectors.named_partnerships(scope)
+        (reporter, group, named, named_group, text, " · ".join(purposes.get(row_id, [])) if row_id else "", ended)
+        for row_id, reporter, group, named, named_group, text, ended in selectors.named_partnerships(scope)
     ]
 
 
@@ -649,29 +653,42 @@ def _tallied_named(rows: list[selectors.TalliedNamedRow], register: Register) ->
             group[named] if named else "",
             text,
             purpose,
+            bool(ended),  # an integer on SQLite
         )
-        for reporter, reporter_group, named, text, purpose in rows
+        for reporter, reporter_group, named, text, purpose, ended in rows
     ]
 
 
-def confirmed_collaborations(wave: Wave, named: list[selectors.NamedRow], *, asked: set[str]) -> dict[str, Any]:
+def confirmed_collaborations(
+    wave: Wave, named: list[selectors.NamedRow], *, asked: set[str], closed: bool = False
+) -> dict[str, Any]:
     """The wave's collaborations with each pair's confirmation status (asked: the acronyms of the
-    wave's partnerships, the only ones that can answer a claim)."""
-    return confirmations.with_confirmations(
-        collaborations(named), selectors.collaboration_answers(wave.pk), asked=asked
-    )
+    wave's partnerships, the only ones that can answer a claim).
+
+    `closed`: a previous wave, read for the comparison. One whose partnerships gave no answer
+    at all to the claims was not asked (it ran before confirmations, or without them): its
+    one-sided pairs are *not_asked* rather than waiting for an answer that will not come."""
+    answers = selectors.collaboration_answers(wave.pk)
+    if closed and not answers:
+        asked = set()
+    return confirmations.with_confirmations(collaborations(named), answers, asked=asked)
 
 
 def collaborations(named: list[selectors.NamedRow]) -> dict[str, Any]:
-    """Pairs of partnerships named in partnership questions and fields, with purposes."""
+    """Pairs of partnerships named in partnership questions and fields, with purposes.
+
+    Only current rows make pairs: a table row carried from the previous wave that the
+    coordinator marked ended is listed under `ended` instead (reporter, partner, purposes),
+    unless the same reporter still names that partner in a current row."""
+    current = [row for row in named if not row[6]]
     groups: dict[str, str] = {}
-    for reporter, reporter_group, acronym, named_group, _, _ in named:
+    for reporter, reporter_group, acronym, named_group, _, _, _ in current:
         groups[reporter] = reporter_group or ind.UNGROUPED
         if acronym:
             groups[acronym] = named_group or ind.UNGROUPED
     # A partnership named in free text goes under its text, as a node without a group.
-    edges = [(reporter, acronym or text.strip(), purpose) for reporter, _, acronym, _, text, purpose in named]
-    unregistered = {text.strip() for _, _, acronym, _, text, _ in named if not acronym} - {""}
+    edges = [(reporter, acronym or text.strip(), purpose) for reporter, _, acronym, _, text, purpose, _ in current]
+    unregistered = {text.strip() for _, _, acronym, _, text, _, _ in current if not acronym} - {""}
     pairs = ind.collaboration_pairs(edges, registered=groups)
     nodes = {**{name: "" for name in unregistered if name not in groups}, **groups}
     reciprocal = sum(1 for p in pairs if p["reciprocal"])
@@ -680,7 +697,28 @@ def collaborations(named: list[selectors.NamedRow]) -> dict[str, Any]:
         "partnerships": ind.PlainDict(sorted(nodes.items(), key=lambda item: item[0].casefold())),
         "reciprocal": reciprocal,
         "one_sided": len(pairs) - reciprocal,
+        "ended": _ended_collaborations(named, current_edges={(r, n) for r, n, _ in edges}),
     }
+
+
+def _ended_collaborations(named: list[selectors.NamedRow], *, current_edges: set[tuple[str, str]]) -> ind.PlainList:
+    """The collaborations coordinators marked ended (rows carried from the previous wave):
+    [{"partnership": reporter, "partner", "registered", "purposes"}], by reporter and partner."""
+    ended: dict[tuple[str, str], dict[str, Any]] = {}
+    for reporter, _, acronym, _, text, purpose, is_ended in named:
+        partner = acronym or text.strip()
+        if not is_ended or not partner or partner == reporter or (reporter, partner) in current_edges:
+            continue
+        entry = ended.setdefault(
+            (reporter, partner),
+            {"partnership": reporter, "partner": partner, "registered": bool(acronym), "purposes": ()},
+        )
+        if purpose and purpose not in entry["purposes"]:
+            entry["purposes"] = (*entry["purposes"], purpose)
+    names = list({name for key in ended for name in key})
+    ind.sort_names(names)
+    rank = {name: i for i, name in enumerate(names)}
+    return ind.PlainList(ended[key] for key in sorted(ended, key=lambda k: (rank[k[0]], rank[k[1]])))
 
 
 def _per_partnership(questions: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -778,13 +816,19 @@ def _assemble(wave: Wave, *, scan: bool) -> dict[str, Any]:
             for key, figures in now_figures.items()
         },
     }
-    report["tables"] = _tables(
-        report,
-        wave=wave,
-        structure=structure,
-        context=context,
-        previous=collaborations(named(previous, prev_structure)),
+    # The previous wave's pairs carry their confirmation statuses as this wave's do: Table 2's
+    # ended rows show what was confirmed then, and the comparison gives the counts.
+    before_collaborations = confirmed_collaborations(
+        previous,
+        named(previous, prev_structure),
+        asked={context.register.acronym[p] for p in context.responses[previous.pk].partnerships},
+        closed=True,
     )
+    report["comparison"]["collaborations"] = {
+        "pairs": len(before_collaborations["pairs"]),
+        **{key: before_collaborations[key] for key in ("reciprocal", "one_sided", "confirmations")},
+    }
+    report["tables"] = _tables(report, wave=wave, structure=structure, context=context, previous=before_collaborations)
     return report
 
 
@@ -806,7 +850,20 @@ def _tables(
         group_of=group_of,
         previous_collaborations=previous,
         completed={register.acronym[p] for _, p in context.submitted(wave)},
+        table1_rows=_table1_rows(structure, wave.version.definition.get("report") or {}),
     )
+
+
+def _table1_rows(structure: Structure, settings: dict[str, Any]) -> str | None:
+    """The repeat table whose rows Table 1's figure counts: the question itself, or the table
+    whose number of rows it gives (`rows_from`, A5 for A4); None for another figure."""
+    spec = settings.get("table1") or {}
+    code = spec.get("question")
+    if not code or spec.get("option"):
+        return None
+    candidates = [structure.by_code[code]] if code in structure.by_code else []
+    candidates += [n for n in structure.questions() if n.question.rows_from == code]
+    return next((node.code for node in candidates if node.type == T.REPEAT), None)
 
 
 def as_json(report: dict[str, Any]) -> dict[str, Any]:

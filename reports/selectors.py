@@ -45,6 +45,7 @@ from django.db.models.functions import Coalesce
 
 from surveys.bulk import fetch_columns, fetch_sql, fetch_tuples
 from surveys.models import Answer, CollaborationConfirmation, Partnership, Question, RepeatRow, Response, Wave
+from surveys.services.responses import DERIVED_NEW_FIELD
 
 from .models import NamedPartnership, RespondentTally, ResponseFigure, Tally
 
@@ -120,13 +121,14 @@ class Scope:
         return self._flagged(qs, "response__")
 
     def repeat_rows(self) -> QuerySet[RepeatRow]:
-        """The current rows of repeat tables: a row carried from the previous wave and marked
-        ended is kept in the response but not counted (reports/tallies.py agrees)."""
+        """The rows of repeat tables, those marked ended included: a row carried from the
+        previous wave and marked ended is kept in the response but not counted as current
+        (the callers tell them apart; reports/tallies.py agrees)."""
         if self.response_ids is not None:  # these responses, whatever their status (see `answers`)
             qs = RepeatRow.objects.filter(response_id__any_of=list(self.response_ids) or [0])
-            return self._flagged(qs.exclude(status=RepeatRow.Status.ENDED), "response__")
+            return self._flagged(qs, "response__")
         qs = RepeatRow.objects.filter(response__wave_id=self.wave_id, response__status=Response.Status.SUBMITTED)
-        return self._flagged(qs.exclude(status=RepeatRow.Status.ENDED), "response__")
+        return self._flagged(qs, "response__")
 
 
 @dataclass(frozen=True)
@@ -251,14 +253,51 @@ def respondents(
     return [(q, g, bool(p), n, ne) for q, g, p, n, ne in rows]
 
 
+# The figures of a repeat table per partnership, under the table's question (which has no
+# options of its own): its current rows (option 0, shown as None), and under these two ids
+# the rows new since the previous wave and the rows carried from it and marked ended. A row
+# is new when it was not carried (status "new": added in this wave, or in a response that did
+# not start from last year's answers) unless the respondent said it is not new (a "no" to the
+# table's `new_since_previous`; on a prefilled response that field is derived from the status
+# anyway). Table 1 adds them up.
+NEW_ROWS = -1
+ENDED_ROWS = -2
+
+
+def old_row_answer() -> QuerySet[Answer]:
+    """The answer saying that a table row is not new since the previous wave (to `Exists`)."""
+    return Answer.objects.filter(
+        repeat_row_id=OuterRef("pk"),
+        question__code=DERIVED_NEW_FIELD,
+        question__type=Question.Type.YES_NO,
+        option__code="no",
+    )
+
+
 def repeat_rows_per_partnership(scope: Scope) -> list[FigureRow]:
+    """The rows of each table per partnership: current, new since the previous wave, ended
+    (see NEW_ROWS); a count of 0 is no figure. One query."""
+    ended = Q(status=RepeatRow.Status.ENDED)
     rows = (
         scope.repeat_rows()
+        .annotate(said_old=Exists(old_row_answer()))
         .values_list("question_id", "response__partnership_id")
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id", filter=~ended),
+            new_rows=Count("id", filter=Q(status=RepeatRow.Status.NEW, said_old=False)),
+            ended_rows=Count("id", filter=ended),
+        )
         .order_by("question_id")
     )
-    return [(q, None, p, n, None) for q, p, n in rows]
+    figures: list[FigureRow] = [
+        (q, option, p, n, None)
+        for q, p, *counts in rows
+        for option, n in zip((None, NEW_ROWS, ENDED_ROWS), counts, strict=True)
+        if n
+    ]
+    # Each question and option together (`figure_columns`), in the tallies' order.
+    figures.sort(key=lambda f: (f[0], f[1] or 0))
+    return figures
 
 
 def _whole(number: Decimal) -> int | None:
@@ -343,6 +382,8 @@ def dates(scope: Scope, *, question_ids: list[int]) -> list[tuple[int, dt.date, 
     rows = (
         scope.of_questions(scope.answers(), question_ids)
         .filter(date__isnull=False)
+        # A date field of an ended row is not counted, like the row (the tallies agree).
+        .exclude(repeat_row__status=RepeatRow.Status.ENDED)
         .values_list("question_id", "date", GROUP, "in_panel")
         .annotate(n=Count("id"))
         .order_by()
@@ -431,23 +472,31 @@ def wave_rows(scope: Scope, *, kinds: QuestionKinds) -> WaveRows:
 
 # A partnership named by a completed response: (reporter's acronym, reporter's group, acronym
 # of the partnership named ("" when named in free text), its group, the free text, the purpose
-# written in the same table row), ordered by reporter, question and table row.
-NamedRow = tuple[str, str, str, str, str, str]
+# written in the same table row, whether the row was marked ended), ordered by reporter,
+# question and table row. An ended row (carried from the previous wave, the coordinator said
+# it has ended) is no current collaboration: `report.collaborations` keeps it apart.
+NamedRow = tuple[str, str, str, str, str, str, bool]
 # The same, as kept with the tallies: (reporter's id, group, id of the partnership named or None,
-# free text, purpose), ordered by reporter id, question and table row.
-TalliedNamedRow = tuple[int, str, int | None, str, str]
+# free text, purpose, ended), ordered by reporter id, question and table row.
+TalliedNamedRow = tuple[int, str, int | None, str, str, bool]
 
 
-def named_partnerships(scope: Scope) -> list[tuple[int | None, str, str, str, str, str]]:
+def named_partnerships(scope: Scope) -> list[tuple[int | None, str, str, str, str, str, bool]]:
     """Answers naming a partnership, from a scan: (table row, reporter, reporter's group,
-    named, named's group, text); the purposes come from `repeat_row_texts`."""
+    named, named's group, text, ended); the purposes come from `repeat_row_texts`."""
+    ended = Case(
+        When(repeat_row__status=RepeatRow.Status.ENDED, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
     rows = (
         scope.answers()
         .filter(question__type=Question.Type.PARTNERSHIP)
-        .values_list("repeat_row_id", ACRONYM, GROUP, "partnership__acronym", "partnership__group", "text")
+        .annotate(ended=ended)
+        .values_list("repeat_row_id", ACRONYM, GROUP, "partnership__acronym", "partnership__group", "text", "ended")
         .order_by(ACRONYM, "question_id", "repeat_row_id")
     )
-    return [(r, a, g, na or "", ng or "", t) for r, a, g, na, ng, t in rows]
+    return [(r, a, g, na or "", ng or "", t, bool(e)) for r, a, g, na, ng, t, e in rows]
 
 
 def repeat_row_texts(scope: Scope, *, repeat_question_ids: list[int]) -> list[tuple[int, int, str]]:
@@ -470,7 +519,7 @@ def tallied_named_partnerships(wave_id: int) -> list[TalliedNamedRow]:
     (`NamedPartnership`, kept with the tallies): one read in the order of its index."""
     rows = (
         NamedPartnership.objects.filter(wave_id=wave_id)
-        .values_list("reporter_id", "group", "partnership_id", "text", "purpose")
+        .values_list("reporter_id", "group", "partnership_id", "text", "purpose", "ended")
         .order_by("reporter_id", "question_id", "repeat_row_id")
     )
     return fetch_tuples(rows)
@@ -498,6 +547,12 @@ def text_answers(scope: Scope, *, group: str | None = None, question_ids: list[i
     return qs.annotate(
         acronym=F(ACRONYM),
         group=F(GROUP),
+        # The text of a row the coordinator marked ended is shown, but said to be of an ended row.
+        row_ended=Case(
+            When(repeat_row__status=RepeatRow.Status.ENDED, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
         # A repeat table's fields sort where their table stands in the questionnaire.
         place=Coalesce("question__parent__position", "question__position"),
     ).order_by(

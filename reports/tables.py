@@ -45,20 +45,35 @@ def _difference(previous: Number | None, current: Number | None) -> Number | Non
     return current - previous
 
 
+@dataclass(frozen=True)
+class RowChanges:
+    """What the repeat table listing Table 1's figure (A5 for A4) says per partnership: its
+    rows new since the previous wave, and those carried from it and marked ended."""
+
+    new: Mapping[str, Number]
+    ended: Mapping[str, Number]
+
+
 def table1(
     *,
     current: Mapping[str, Number],
     previous: Mapping[str, Number] | None,
     group_of: Mapping[str, str],
     groups: Sequence[str],
+    changes: RowChanges | None = None,
 ) -> dict[str, Any]:
     """Table 1 from the figures of each partnership in this wave and the previous one
     (None: the wave follows no other; the columns of the first wave are then null).
 
-    A row for every partnership with a figure in either wave; "new since" is the second
-    figure minus the first where both exist. Totals per group and overall add the figures
-    given (a missing one counts as nothing), and count the partnerships with at least one
-    (a figure of 1 or more).
+    A row for every partnership with a figure in either wave (one row each: the figures are
+    keyed by partnership). Where both figures exist, "new since" is, when a repeat table lists
+    the figure (`changes`), its rows new since the previous wave (the derived status of each
+    row) and "ended" its rows marked ended, so that previous + new − ended = current for a
+    partnership whose rows were carried (`balanced`, None where a figure is missing: a
+    partnership whose figures do not add up is one to ask); without a table "new since" is
+    the second figure minus the first and "ended" is null. Totals per group and overall add
+    the figures given (a missing one counts as nothing), and count the partnerships with at
+    least one (a figure of 1 or more).
     """
     names = set(current) | set(previous or {})
     order = _sorted_by_group(list(names), group_of, groups)
@@ -66,15 +81,19 @@ def table1(
     for name in order:
         before = previous.get(name) if previous is not None else None
         now = current.get(name)
-        rows.append(
-            {
-                "partnership": name,
-                "group": group_of.get(name, ind.UNGROUPED),
-                "previous": before,
-                "current": now,
-                "new_since": _difference(before, now),
-            }
-        )
+        row: dict[str, Any] = {
+            "partnership": name,
+            "group": group_of.get(name, ind.UNGROUPED),
+            "previous": before,
+            "current": now,
+            "new_since": _difference(before, now),
+            "ended": None,
+            "balanced": None,
+        }
+        if changes is not None and before is not None and now is not None:
+            new, ended = changes.new.get(name, 0), changes.ended.get(name, 0)
+            row.update(new_since=new, ended=ended, balanced=before + new - ended == now)
+        rows.append(row)
     keys = [TOTAL, *groups, *sorted({r["group"] for r in rows} - set(groups))]
     totals: dict[str, dict[str, Any]] = {}
     for key in keys:
@@ -87,17 +106,24 @@ def table1(
                     if column == "previous" and previous is None
                     else sum(r[column] for r in mine if r[column] is not None)
                 )
-                for column in ("previous", "current", "new_since")
+                for column in ("previous", "current", "new_since", "ended")
             },
             "at_least_one": {
                 "previous": None if previous is None else sum(1 for r in mine if (r["previous"] or 0) >= 1),
                 "current": sum(1 for r in mine if (r["current"] or 0) >= 1),
             },
         }
-    if previous is None:
-        for total in totals.values():
+    for total in totals.values():
+        if previous is None:
             total["new_since"] = None
-    return {"rows": rows, "totals": totals}
+        if previous is None or changes is None:
+            total["ended"] = None
+    return {
+        "rows": rows,
+        "totals": totals,
+        "from_rows": changes is not None,
+        "unbalanced": [r["partnership"] for r in rows if r["balanced"] is False],
+    }
 
 
 # Table 2 ------------------------------------------------------------------------------------
@@ -134,6 +160,21 @@ def _reports(collaborations: Mapping[str, Any], acronyms: Mapping[str, str]) -> 
     return out
 
 
+def _marked_ended(
+    collaborations: Mapping[str, Any], acronyms: Mapping[str, str]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(reporter, partner) -> purposes, of the rows coordinators marked ended in a wave."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in collaborations.get("ended", []):
+        partner, registered = _registered_name(item["partner"], item["registered"], acronyms)
+        entry = out.setdefault(
+            (item["partnership"], partner),
+            {"registered": registered, "purposes": [], "reciprocal": False, "confirmation": None},
+        )
+        entry["purposes"].extend(p for p in item["purposes"] if p and p not in entry["purposes"])
+    return out
+
+
 def _reciprocity(row: Mapping[str, Any]) -> str:
     """Table 2's "Reciprocal" cell, with the partner's answer to a one-sided report."""
     said = {"confirmed": ", confirmed by the partner", "declined": ", declined by the partner"}
@@ -159,10 +200,17 @@ def table2(
     reports any more is listed under its former reporters as *ended*, with its former
     purposes, when that reporter completed this wave (`completed`): one that did not answer
     could not say, and its former collaborations are left out rather than called ended.
+
+    A row carried from the previous wave that the coordinator marked ended (the current
+    collaborations' `ended`) is no current collaboration: it is listed as *ended* with
+    `reported_ended` (the reporter said so, rather than just no longer listing it), with the
+    previous wave's purposes and confirmation where that wave has the pair, even when the
+    other side still reports the pair (the other side's row then says *continued*).
     """
     acronyms = {name.casefold(): name for name in group_of}
     now = _reports(current, acronyms)
     before = _reports(previous, acronyms) if previous is not None else {}
+    marked = _marked_ended(current, acronyms)
     now_pairs = {frozenset(key) for key in now}
     before_pairs = {frozenset(key) for key in before}
     entries: list[tuple[str, str, dict[str, Any], str | None]] = []
@@ -172,8 +220,13 @@ def table2(
         )
         entries.append((reporter, partner, entry, change))
     for (reporter, partner), entry in before.items():
+        if (reporter, partner) in marked:
+            continue  # listed below, whoever reports the pair now
         if reporter in completed and frozenset((reporter, partner)) not in now_pairs:
             entries.append((reporter, partner, entry, "ended"))
+    if previous is not None:
+        for key, entry in marked.items():
+            entries.append((*key, before.get(key, entry), "ended"))
     reporters = _sorted_by_group(list({e[0] for e in entries}), group_of, groups)
     rank = {name: i for i, name in enumerate(reporters)}
     partners = [e[1] for e in entries]
@@ -192,6 +245,7 @@ def table2(
             "reciprocal": entry["reciprocal"],
             "confirmation": entry.get("confirmation"),
             "change": change,
+            "reported_ended": change == "ended" and (reporter, partner) in marked,
         }
         for reporter, partner, entry, change in entries
     ]
@@ -314,6 +368,7 @@ def report_tables(
     group_of: Mapping[str, str],
     previous_collaborations: Mapping[str, Any] | None,
     completed: Container[str],
+    table1_rows: str | None = None,
 ) -> dict[str, Any]:
     """The `tables` key of a report (see docs/reports.md): Table 1 (when the definition's
     `report.table1` names its figure), Table 2, the derived indicators the definition asks
@@ -322,7 +377,8 @@ def report_tables(
     `settings` is the definition's `report` mapping (may be empty); `option_orders` the
     option codes of each question (or `TABLE.FIELD`) in questionnaire order; `group_of` the
     register's group of every partnership by acronym; `completed` the partnerships that
-    completed this wave.
+    completed this wave; `table1_rows` the repeat table whose rows Table 1's figure counts
+    (A5 for A4), whose new and ended rows make "new since" and "ended".
     """
     groups = list(report["groups"])
     comparison = report.get("comparison")
@@ -335,6 +391,12 @@ def report_tables(
         current = _figures(report["questions"], spec["question"], spec.get("option"))
         before = _figures(previous["questions"], spec["question"], spec.get("option")) if previous else None
         question = report["questions"].get(spec["question"], {})
+        table = report["questions"].get(table1_rows or "")
+        changes = (
+            RowChanges(new=table["new_rows_by_partnership"], ended=table["ended_rows_by_partnership"])
+            if table is not None and previous is not None
+            else None
+        )
         out["table1"] = {
             "question": spec["question"],
             "option": spec.get("option"),
@@ -344,6 +406,7 @@ def report_tables(
                 previous=(before or {}) if previous is not None else None,
                 group_of=group_of,
                 groups=groups,
+                changes=changes,
             ),
         }
     for item in settings.get("indicators", []):
@@ -387,6 +450,8 @@ class PrintedTable:
 
 
 CHANGE_LABELS = {"new": "new", "continued": "continued", "ended": "ended"}
+# An ended collaboration that its reporter marked ended (rather than no longer listed it).
+REPORTED_ENDED_LABEL = "ended (reported)"
 
 
 def printed_tables(
@@ -411,33 +476,41 @@ def printed_tables(
     t1 = tables.get("table1")
     if t1:
         both = previous_wave is not None
-        headers = ["Partnership", "Group", *([previous_wave or "", wave, "New since"] if both else [wave])]
+        ended = both and bool(t1.get("from_rows"))
+        headers = [
+            "Partnership",
+            "Group",
+            *([previous_wave or "", wave, "New since"] if both else [wave]),
+            *(["Ended"] if ended else []),
+        ]
+
+        def columns(r: Mapping[str, Any]) -> list[Any]:
+            shown = [r["previous"], r["current"], r["new_since"]] if both else [r["current"]]
+            return [*shown, *([r.get("ended")] if ended else [])]
+
         rows: list[list[Any]] = []
         for r in t1["rows"]:
-            rows.append(
-                [
-                    r["partnership"],
-                    r["group"],
-                    *([r["previous"], r["current"], r["new_since"]] if both else [r["current"]]),
-                ]
-            )
+            rows.append([r["partnership"], r["group"], *columns(r)])
         first_total = len(rows)
         totals = t1["totals"]
         for key in [*[k for k in totals if k != TOTAL], TOTAL]:
             t = totals[key]
             label = "Total" if key == TOTAL else f"Total {key}"
-            rows.append(
-                [
-                    label,
-                    f"{t['partnerships']} partnerships",
-                    *([t["previous"], t["current"], t["new_since"]] if both else [t["current"]]),
-                ]
-            )
+            rows.append([label, f"{t['partnerships']} partnerships", *columns(t)])
         for key in [*[k for k in totals if k != TOTAL], TOTAL]:
             t = totals[key]["at_least_one"]
             label = "With at least one" + ("" if key == TOTAL else f", {key}")
-            rows.append([label, "partnerships", *([t["previous"], t["current"], None] if both else [t["current"]])])
-        note = "New since: this wave's figure minus the previous one's, where the partnership answered both."
+            blank = [None] * (1 + ended)
+            rows.append([label, "partnerships", *([t["previous"], t["current"], *blank] if both else [t["current"]])])
+        if ended:
+            note = (
+                "New since: the rows listed as new since the previous wave; ended: the rows carried from it and "
+                "marked ended; for a partnership that answered both, previous + new − ended = this wave's figure."
+            )
+            if t1.get("unbalanced"):
+                note += f" Figures that do not add up (to check): {', '.join(t1['unbalanced'])}."
+        else:
+            note = "New since: this wave's figure minus the previous one's, where the partnership answered both."
         out.append(PrintedTable("table1", f"Table 1. {t1['title']}", headers, rows, note if both else "", first_total))
 
     lines: list[list[Any]] = []
@@ -475,7 +548,11 @@ def printed_tables(
                 "yes" if r["partner_registered"] else "no (free text)",
                 " · ".join(r["purposes"]),
                 _reciprocity(r),
-                *([CHANGE_LABELS.get(r["change"] or "", "")] if with_change else []),
+                *(
+                    [REPORTED_ENDED_LABEL if r.get("reported_ended") else CHANGE_LABELS.get(r["change"] or "", "")]
+                    if with_change
+                    else []
+                ),
             ]
             for r in t2["rows"]
         ]
@@ -483,5 +560,11 @@ def printed_tables(
         if with_change:
             c = t2["changes"]
             note = f"Against {previous_wave}: {c['new']} new, {c['continued']} continued, {c['ended']} ended."
+            reported = sum(1 for r in t2["rows"] if r.get("reported_ended"))
+            if reported:
+                note += (
+                    f" Of the ended, {reported} marked ended by the reporting partnership this wave"
+                    " (ended (reported)); the others are no longer listed."
+                )
         out.append(PrintedTable("table2", "Table 2. Collaborations between partnerships", headers, rows2, note))
     return out

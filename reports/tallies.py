@@ -16,8 +16,9 @@ counts; the rows are upserted in key order so that two such transactions take th
 locks in the same order and cannot deadlock (PostgreSQL).
 
 Beside the counts, the figures the report shows per partnership (`ResponseFigure`: numbers,
-option numbers, rows of repeat tables) and the partnerships each response names
-(`NamedPartnership`, with the purposes of the table row) are copied per response, by the
+option numbers, rows of repeat tables with their new and ended rows) and the partnerships each
+response names (`NamedPartnership`, with the purposes of the table row and whether the row was
+marked ended) are copied per response, by the
 same services, with one `INSERT … SELECT` each; taking a response out deletes its rows.
 
 The services reach these through the engine's signals (`surveys.signals`, subscribed in
@@ -48,8 +49,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from surveys.models import Response, Wave
+from surveys.services.responses import DERIVED_NEW_FIELD
 
 from .models import GroupTally, NamedPartnership, RespondentTally, ResponseFigure, TalliedResponse, Tally
+from .selectors import ENDED_ROWS, NEW_ROWS
 
 SUBMITTED = Response.Status.SUBMITTED
 
@@ -164,14 +167,32 @@ def _figure_sql(*, whole_wave: bool) -> list[str]:
         f"{'ORDER BY a.question_id, COALESCE(a.option_id, 0), r.partnership_id' if whole_wave else ''}"
     )
     group, source, where = _source(whole_wave=whole_wave, table="surveys_repeatrow")
-    group_by = 't."group", ' if whole_wave else ""
+    # Three figures per table (`selectors.NEW_ROWS`): its current rows (ended rows, carried
+    # from the previous wave and no longer current, are not counted), the current rows new
+    # since the previous wave, and the ended rows; a count of 0 is no figure.
+    new = (
+        "a.status = 'new' AND NOT EXISTS (SELECT 1 FROM surveys_answer n "  # noqa: S608 (constants only)
+        "JOIN surveys_question nq ON nq.id = n.question_id JOIN surveys_option o ON o.id = n.option_id "
+        f"WHERE n.repeat_row_id = a.id AND nq.code = '{DERIVED_NEW_FIELD}' AND nq.type = 'yes_no' AND o.code = 'no')"
+    )
+    # Each row once per figure kind, with whether it counts there (the subquery only for "new").
+    hit = (
+        "CASE WHEN k.kind = 0 THEN CASE WHEN a.status <> 'ended' THEN 1 ELSE 0 END "
+        f"WHEN k.kind = {ENDED_ROWS} THEN CASE WHEN a.status = 'ended' THEN 1 ELSE 0 END "
+        f"ELSE CASE WHEN {new} THEN 1 ELSE 0 END END"
+    )
+    kinds = f"(SELECT 0 AS kind UNION ALL SELECT {NEW_ROWS} UNION ALL SELECT {ENDED_ROWS}) k"
+    inner_group, outer_group = ('t."group" AS grp, ', "x.grp") if whole_wave else ("", group)
+    each = (
+        f"SELECT a.response_id, r.partnership_id, {inner_group}a.question_id, k.kind, {hit} AS hit "  # noqa: S608 (constants only)
+        f"FROM {source} JOIN surveys_response r ON r.id = a.response_id CROSS JOIN {kinds} WHERE {where}"
+    )
+    grouped = f"x.response_id, x.partnership_id, {'x.grp, ' if whole_wave else ''}x.question_id, x.kind"
     rows = (
         f"INSERT INTO reports_responsefigure ({columns}) "  # noqa: S608 (constants only)
-        f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, 0, NULL, COUNT(*), COUNT(*), %s, %s "
-        # Ended rows (carried from the previous wave, no longer current) are not counted.
-        f"FROM {source} JOIN surveys_response r ON r.id = a.response_id WHERE {where} AND a.status <> 'ended' "
-        f"GROUP BY a.response_id, r.partnership_id, {group_by}a.question_id "
-        f"{'ORDER BY a.question_id, r.partnership_id' if whole_wave else ''}"
+        f"SELECT %s, x.response_id, x.partnership_id, {outer_group}, x.question_id, x.kind, NULL, SUM(x.hit), "
+        f"SUM(x.hit), %s, %s FROM ({each}) x GROUP BY {grouped} HAVING SUM(x.hit) > 0 "
+        f"{'ORDER BY x.question_id, x.kind, x.partnership_id' if whole_wave else ''}"
     )
     return [numbers, rows]
 
@@ -193,13 +214,17 @@ def _purpose_sql() -> str:
 
 
 def _named_sql(*, whole_wave: bool) -> str:
-    """Answers to partnership questions and fields, with their row's purpose."""
+    """Answers to partnership questions and fields, with their row's purpose and whether
+    the row was marked ended."""
     group, source, where = _source(whole_wave=whole_wave, table="surveys_answer")
     return (
         'INSERT INTO reports_namedpartnership (wave_id, response_id, reporter_id, "group", question_id, '  # noqa: S608
-        "repeat_row_id, partnership_id, text, purpose, created_at, updated_at) "
+        "repeat_row_id, partnership_id, text, purpose, ended, created_at, updated_at) "
         f"SELECT %s, a.response_id, r.partnership_id, {group}, a.question_id, COALESCE(a.repeat_row_id, 0), "
-        f"a.partnership_id, a.text, {_purpose_sql()}, %s, %s "
+        f"a.partnership_id, a.text, {_purpose_sql()}, "
+        # A row the coordinator marked ended is copied too, flagged: the report leaves it out
+        # of the current collaborations and lists it as ended against the previous wave.
+        "EXISTS (SELECT 1 FROM surveys_repeatrow e WHERE e.id = a.repeat_row_id AND e.status = 'ended'), %s, %s "
         f"FROM {source} JOIN surveys_response r ON r.id = a.response_id "
         f"JOIN surveys_question q ON q.id = a.question_id WHERE {where} AND q.type = 'partnership' "
         f"{'ORDER BY r.partnership_id, a.question_id, COALESCE(a.repeat_row_id, 0)' if whole_wave else ''}"

@@ -1,7 +1,7 @@
 """Confirmed collaborations (issue 15): the claims naming a partnership, and its answers to them.
 
 A *claim* is partnership A naming partnership B in a question or repeat field of type
-partnership. Claims are read from A's **submitted** answers only: a draft may still change,
+partnership (a table row A marked ended is none). Claims are read from A's **submitted** answers only: a draft may still change,
 and B's contacts should not be asked about a row A has not finished (a reopened response's
 claims are hidden until it is submitted again; an answer already given is kept). One claim per
 pair (A, B) of a wave, whatever the number of A's rows naming B: its purposes are the text
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from surveys.exceptions import ResponseClosed
-from surveys.models import Answer, CollaborationConfirmation, Contact, Partnership, Question, Response
+from surveys.models import Answer, CollaborationConfirmation, Contact, Partnership, Question, RepeatRow, Response
 
 Status = CollaborationConfirmation.Status
 # A comment goes beside the answers: bounded like a long answer.
@@ -58,6 +58,9 @@ def _claims_naming(response: Response) -> dict[int, tuple[Partnership, tuple[str
             partnership_id=response.partnership_id,
         )
         .exclude(response_id=response.pk)
+        # A row carried from the previous wave that A marked ended is no claim: A says the
+        # collaboration is over (the report lists it as ended, not as current).
+        .exclude(repeat_row__status=RepeatRow.Status.ENDED)
         .values_list("response_id", "repeat_row_id")
         .order_by("response__partnership__acronym", "question__position", "repeat_row__position")
     )

@@ -24,6 +24,10 @@ from tests.reports.conftest import answers_4i, give
 
 GROUPS = ["strand-1", "strand-2"]
 GROUP_OF = {"GCA": "strand-1", "ELBE": "strand-1", "EC2i": "strand-2", "NF4": "strand-2"}
+RATES: dict[str, dict[str, float]] = {
+    "participation": {},
+    "completion": {},
+}  # printed_tables prints them first: not looked at here
 
 
 def test_it_lists_table1_by_group_with_the_difference_and_totals() -> None:
@@ -45,6 +49,7 @@ def test_it_lists_table1_by_group_with_the_difference_and_totals() -> None:
         "previous": 1,
         "current": 4,
         "new_since": 3,
+        "ended": None,  # no table lists the figure
         "at_least_one": {"previous": 1, "current": 1},
     }
     # all: previous 1 + 2 + 3 = 6, current 4 + 0 + 7 = 11, new since 3 + 5 = 8;
@@ -54,20 +59,74 @@ def test_it_lists_table1_by_group_with_the_difference_and_totals() -> None:
         "previous": 6,
         "current": 11,
         "new_since": 8,
+        "ended": None,
         "at_least_one": {"previous": 3, "current": 2},
     }
+    assert (table["from_rows"], table["unbalanced"]) == (False, [])
+
+
+def test_it_takes_new_since_from_the_rows_of_the_table_and_flags_what_does_not_add_up() -> None:
+    table = tables.table1(
+        current={"GCA": 4, "ELBE": 0, "EC2i": 7},
+        previous={"GCA": 3, "ELBE": 1, "EC2i": 2, "NF4": 3},
+        group_of=GROUP_OF,
+        groups=GROUPS,
+        # GCA: 2 new rows, 1 ended; ELBE: its one row ended; EC2i: 4 new (2 + 4 is not 7).
+        changes=tables.RowChanges(new={"GCA": 2, "EC2i": 4}, ended={"GCA": 1, "ELBE": 1}),
+    )
+    assert [
+        (r["partnership"], r["previous"], r["current"], r["new_since"], r["ended"], r["balanced"])
+        for r in table["rows"]
+    ] == [
+        ("ELBE", 1, 0, 0, 1, True),  # 1 + 0 - 1 = 0
+        ("GCA", 3, 4, 2, 1, True),  # 3 + 2 - 1 = 4
+        ("EC2i", 2, 7, 4, 0, False),  # 2 + 4 - 0 = 6, not 7
+        ("NF4", 3, None, None, None, None),  # did not answer this wave
+    ]
+    assert table["unbalanced"] == ["EC2i"]
+    # strand-1: previous 1 + 3, current 0 + 4, new 0 + 2, ended 1 + 1.
+    assert table["totals"]["strand-1"] == {
+        "partnerships": 2,
+        "previous": 4,
+        "current": 4,
+        "new_since": 2,
+        "ended": 2,
+        "at_least_one": {"previous": 2, "current": 1},
+    }
+    printed = {
+        t.key: t
+        for t in tables.printed_tables(
+            {"rates": RATES, "table1": {**table, "title": "Agreements"}, "table2": {"rows": []}},
+            groups=GROUPS,
+            previous_wave="2018",
+            wave="2019",
+        )
+    }["table1"]
+    assert printed.headers == ["Partnership", "Group", "2018", "2019", "New since", "Ended"]
+    assert printed.rows[2] == ["EC2i", "strand-2", 2, 7, 4, 0]
+    assert printed.rows[-1] == ["With at least one", "partnerships", 4, 2, None, None]
+    assert printed.note.endswith("Figures that do not add up (to check): EC2i.")
 
 
 def test_it_leaves_the_first_wave_columns_empty_without_a_previous_wave() -> None:
     table = tables.table1(current={"GCA": 2}, previous=None, group_of=GROUP_OF, groups=GROUPS)
     assert table["rows"] == [
-        {"partnership": "GCA", "group": "strand-1", "previous": None, "current": 2, "new_since": None}
+        {
+            "partnership": "GCA",
+            "group": "strand-1",
+            "previous": None,
+            "current": 2,
+            "new_since": None,
+            "ended": None,
+            "balanced": None,
+        }
     ]
     assert table["totals"]["strand-2"] == {
         "partnerships": 0,
         "previous": None,
         "current": 0,
         "new_since": None,
+        "ended": None,
         "at_least_one": {"previous": None, "current": 0},
     }
 
@@ -206,17 +265,22 @@ def test_it_puts_table1_of_the_definition_in_the_report(two_waves: Wave) -> None
     table = as_json(wave_report(two_waves))["tables"]["table1"]
     assert (table["question"], table["option"]) == ("A4", None)
     assert table["title"] == "Cooperation agreements or MoU signed per partnership"
-    # GCA 2 -> 3, ELBE's first answer is a draft, EC2i's second one too.
-    assert [(r["partnership"], r["previous"], r["current"], r["new_since"]) for r in table["rows"]] == [
-        ("ELBE", None, 0, None),
-        ("GCA", 2, 3, 1),
-        ("EC2i", 1, None, None),
+    # GCA 2 -> 3, ELBE's first answer is a draft, EC2i's second one too. A4's rows are A5's:
+    # GCA's three were not carried from last year and none is said to be older (no
+    # "signed since the previous survey?" answered), so all three are new, which does not add
+    # up with last year's 2: the table says so rather than print the difference (1).
+    assert [(r["partnership"], r["previous"], r["current"], r["new_since"], r["ended"]) for r in table["rows"]] == [
+        ("ELBE", None, 0, None, None),
+        ("GCA", 2, 3, 3, 0),
+        ("EC2i", 1, None, None, None),
     ]
+    assert (table["from_rows"], table["unbalanced"]) == (True, ["GCA"])
     assert table["totals"]["total"] == {
         "partnerships": 3,
         "previous": 3,
         "current": 3,
-        "new_since": 1,
+        "new_since": 3,
+        "ended": 0,
         "at_least_one": {"previous": 2, "current": 1},
     }
 
@@ -279,8 +343,9 @@ def test_it_prints_table1_on_the_dashboard(staff_client: Client, two_waves: Wave
         r">\s+<", "><", staff_client.get(reverse("reports:dashboard", args=[two_waves.slug])).content.decode()
     )
     assert "Table 1. Cooperation agreements or MoU signed per partnership" in page
-    # GCA: 2 in the first wave, 3 now, 1 new since.
-    assert '<th scope="row">GCA</th><td>strand-1</td><td>2</td><td>3</td><td>1</td>' in page
+    # GCA: 2 in the first wave, 3 now, 3 new since (rows not carried), none ended.
+    assert '<th scope="row">GCA</th><td>strand-1</td><td>2</td><td>3</td><td>3</td><td>0</td>' in page
+    assert "Figures that do not add up (to check): GCA." in page
     assert "Table 2. Collaborations between partnerships" in page
     assert "Against escp-4i-2018: 3 new, 0 continued, 1 ended." in page
 
@@ -292,10 +357,10 @@ def test_it_writes_the_tables_into_the_excel_report_as_numbers(staff_client: Cli
     start = next(
         i for i, r in enumerate(rows) if r[0] == "Table 1. Cooperation agreements or MoU signed per partnership"
     )
-    assert rows[start + 1][:5] == ["Partnership", "Group", "escp-4i-2018", "escp-4i-2019", "New since"]
-    assert rows[start + 3][:5] == ["GCA", "strand-1", 2, 3, 1]
+    assert rows[start + 1][:6] == ["Partnership", "Group", "escp-4i-2018", "escp-4i-2019", "New since", "Ended"]
+    assert rows[start + 3][:6] == ["GCA", "strand-1", 2, 3, 3, 0]
     total = next(r for r in rows[start:] if r[0] == "Total")
-    assert total[:5] == ["Total", "3 partnerships", 3, 3, 1]
+    assert total[:6] == ["Total", "3 partnerships", 3, 3, 3, 0]
     t2 = next(i for i, r in enumerate(rows) if r[0] == "Table 2. Collaborations between partnerships")
     assert rows[t2 + 2][:7] == ["ELBE", "strand-1", "Foo Cluster", "no (free text)", None, "no", "new"]
 

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from exchange.imports import ImportedResponse, ImportPlan
@@ -49,17 +48,31 @@ def _irregular_waves(wave: Wave, seed: int) -> Wave:
             structure, seed=f"{seed}:{w.slug}:{acronym}", acronym=acronym, others=rng.sample(acronyms, 3)
         )
 
+    def carried(w: Wave, acronym: str) -> dict[str, Any]:
+        """The answers with table rows as a prefilled response stores them: some carried from
+        the previous wave, confirmed or marked ended (own generator: the others' draws stay)."""
+        marks = random.Random(f"{seed}:{acronym}:rows")
+        out = values(w, acronym)
+        for code in ("A5", "A7"):
+            out[code] = [
+                {**row, "_origin": 1, "_status": status} if status != "new" else row
+                for row in out.get(code) or []
+                for status in [marks.choice(["new", "carried", "confirmed", "ended", "ended"])]
+            ] or out.pop(code, None)
+        return {k: v for k, v in out.items() if v is not None}
+
     for acronym in acronyms:
         group = Partnership.objects.get(acronym=acronym).group
         # strand-2 never completes the previous wave: an empty group there.
         if group != "strand-2" and rng.random() < 0.7:
-            give(previous, acronym, values(previous, acronym), status=rng.choice(["submitted", "submitted", "draft"]))
+            answers = carried(previous, acronym)
+            give(previous, acronym, answers, status=rng.choice(["submitted", "submitted", "draft"]))
         response = Response.objects.get(wave=wave, partnership__acronym=acronym)
         kind = rng.choice(["give", "submit", "reopen", "import", "import-over", "none"])
         if kind == "give":
-            give(wave, acronym, values(wave, acronym), status=rng.choice(["submitted", "draft"]))
+            give(wave, acronym, carried(wave, acronym), status=rng.choice(["submitted", "draft"]))
         elif kind in ("submit", "reopen"):
-            give(wave, acronym, values(wave, acronym), status="draft")
+            give(wave, acronym, values(wave, acronym), status="draft")  # complete: A4 counts every A5 row
             response_submit(response_id=response.pk, contact=None)
             if kind == "reopen":
                 response_reopen(response_id=response.pk)
@@ -113,20 +126,30 @@ def _figures_from_answers(wave: Wave) -> set[tuple[Any, ...]]:
     ).values_list(
         "response_id", "response__partnership_id", "response__partnership__group", "question_id", "option_id", "number"
     )
-    tables = (
-        RepeatRow.objects.filter(**submitted)
-        .values_list("response_id", "response__partnership_id", "response__partnership__group", "question_id")
-        .annotate(n=Count("id"))
-        .order_by()
+    said_old = set(
+        Answer.objects.filter(
+            **submitted, question__code="new_since_previous", option__code="no", repeat_row__isnull=False
+        ).values_list("repeat_row_id", flat=True)
     )
+    tables: dict[tuple[Any, ...], int] = {}
+    for row, r, p, g, q, status in RepeatRow.objects.filter(**submitted).values_list(
+        "id", "response_id", "response__partnership_id", "response__partnership__group", "question_id", "status"
+    ):
+        # Current rows (option 0), of them the new ones (-1: not carried, not said to be old),
+        # and the ended rows (-2: kept, not current).
+        new = status == "new" and row not in said_old
+        kinds = [-2] if status == "ended" else [0, -1] if new else [0]
+        for kind in kinds:
+            tables[(r, p, g, q, kind)] = tables.get((r, p, g, q, kind), 0) + 1
     return {(r, p, g, q, o or 0, v, 0) for r, p, g, q, o, v in numbers} | {
-        (r, p, g, q, 0, None, n) for r, p, g, q, n in tables
+        (r, p, g, q, kind, None, n) for (r, p, g, q, kind), n in tables.items()
     }
 
 
 def _named_from_answers(wave: Wave) -> set[tuple[Any, ...]]:
     """What `NamedPartnership` must hold for a wave: (response, reporter, group, question,
-    table row, partnership named, text, purpose: the row's texts stripped, in field order)."""
+    table row, partnership named, text, purpose: the row's texts stripped, in field order,
+    whether the row was marked ended)."""
     submitted = {"response__wave": wave, "response__status": "submitted"}
     texts: dict[int, list[str]] = {}
     for row, text in (
@@ -144,9 +167,11 @@ def _named_from_answers(wave: Wave) -> set[tuple[Any, ...]]:
         "repeat_row_id",
         "partnership_id",
         "text",
+        "repeat_row__status",
     )
     return {
-        (r, p, g, q, row or 0, n, t, " · ".join(texts.get(row, [])) if row else "") for r, p, g, q, row, n, t in named
+        (r, p, g, q, row or 0, n, t, " · ".join(texts.get(row, [])) if row else "", status == "ended")
+        for r, p, g, q, row, n, t, status in named
     }
 
 
@@ -155,7 +180,15 @@ def _kept_figures(wave: Wave) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]
         "response_id", "partnership_id", "group", "question_id", "option_id", "number", "rows"
     )
     named = NamedPartnership.objects.filter(wave=wave).values_list(
-        "response_id", "reporter_id", "group", "question_id", "repeat_row_id", "partnership_id", "text", "purpose"
+        "response_id",
+        "reporter_id",
+        "group",
+        "question_id",
+        "repeat_row_id",
+        "partnership_id",
+        "text",
+        "purpose",
+        "ended",
     )
     return set(figures), set(named)
 
@@ -164,14 +197,18 @@ def _kept_figures(wave: Wave) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]
 def test_it_keeps_the_figures_and_named_partnerships_of_each_counted_response(wave_4i: Wave, seed: int) -> None:
     wave = _irregular_waves(wave_4i, seed)
     wave_report(wave)  # recounts what was changed behind the services' back
-    expected = (_figures_from_answers(wave), _named_from_answers(wave))
-    assert expected[0] and expected[1]  # the random data holds some of each
-    assert _kept_figures(wave) == expected
+    waves = [wave, wave.previous]
+    expected = {w.pk: (_figures_from_answers(w), _named_from_answers(w)) for w in waves if w}
+    assert all(figures and named for figures, named in expected.values())  # the random data holds some of each
+    # ... and rows marked ended among the named, which are kept (flagged), not dropped.
+    assert {n[-1] for _, named in expected.values() for n in named if n[4]} == {True, False}
+    assert {w.pk: _kept_figures(w) for w in waves if w} == expected
     # A rebuild writes the same rows again.
     ResponseFigure.objects.all().delete()
     NamedPartnership.objects.all().delete()
-    tallies_rebuild(wave=wave)
-    assert _kept_figures(wave) == expected
+    for w in waves:
+        tallies_rebuild(wave=w)  # type: ignore[arg-type]
+    assert {w.pk: _kept_figures(w) for w in waves if w} == expected
 
 
 def test_it_copies_figures_and_purposes_when_submitted_and_drops_them_when_reopened(wave_4i: Wave) -> None:
@@ -190,11 +227,14 @@ def test_it_copies_figures_and_purposes_when_submitted_and_drops_them_when_reope
         },
     )
     figures = ResponseFigure.objects.filter(response=response)
-    assert sorted((f.question.code, f.number, f.rows) for f in figures) == [
-        ("A4", Decimal("2.5"), 0),
-        ("A5", None, 2),
-        ("A7", None, 2),
-        ("A8", Decimal(4), 0),
+    # Each table's rows, and of them the new ones (-1: none carried, none said to be older).
+    assert sorted((f.question.code, f.option_id, f.number, f.rows) for f in figures) == [
+        ("A4", 0, Decimal("2.5"), 0),
+        ("A5", -1, None, 2),
+        ("A5", 0, None, 2),
+        ("A7", -1, None, 2),
+        ("A7", 0, None, 2),
+        ("A8", figures.get(question__code="A8").option_id, Decimal(4), 0),
     ]
     named = NamedPartnership.objects.filter(response=response).order_by("repeat_row_id")
     assert [(n.partnership.acronym if n.partnership else None, n.text, n.purpose) for n in named] == [

@@ -55,6 +55,28 @@ def test_claims_come_from_the_others_submitted_answers_one_per_pair(claims):
     assert summary(claims["GCA"]) == [("ELBE", ("Joint mission",), "pending", "")]
 
 
+def test_a_row_marked_ended_is_no_claim(claims, wave_4i):
+    # GCA's rows naming EC2i: one carried from last year and marked ended, one still current;
+    # its row naming ELBE is marked ended too (written as prefill and the section save store
+    # them: status and origin beside the fields).
+    ended = {"_status": "ended", "_origin": 1}
+    give(
+        wave_4i,
+        "GCA",
+        {
+            "A6": Choice("yes"),
+            "A7": [
+                {"partnership": PartnershipValue("ELBE"), "purpose": "Joint mission", **ended},
+                {"partnership": PartnershipValue("EC2i"), "purpose": "Shared training", **ended},
+                {"partnership": PartnershipValue("EC2i"), "purpose": "Webinars"},
+            ],
+        },
+    )
+    # ELBE is asked nothing any more; EC2i is asked about the current row only.
+    assert summary(claims["ELBE"]) == []
+    assert summary(claims["EC2i"]) == [("GCA", ("Webinars",), "pending", "")]
+
+
 def test_confirm_then_decline_with_a_comment_kept_apart_from_the_answers(claims, register_4i):
     ec2i, gca = claims["EC2i"], claims["GCA"]
     dan: Contact = register_4i["strand2"]
