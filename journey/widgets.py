@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.safestring import SafeString
+
+from journey import fragments
 from journey.countries import countries_text, country_names
 from journey.forms import OTHER_PARTNERSHIP, Raw, input_id
 from journey.partnerships import PartnershipChoices
@@ -145,6 +148,15 @@ class QuestionUI:
     @property
     def add_action(self) -> str:
         return f"add:{self.node.code}"
+
+    # The repeated markup, drawn in Python from the version's fixed parts (journey/fragments.py).
+    @property
+    def options_html(self) -> SafeString:
+        return fragments.options(self, ticks=look(self.node) == "multi_choice")
+
+    @property
+    def matrix_html(self) -> SafeString:
+        return fragments.matrix_rows(self)
 
 
 def _input(name: str, raw: Raw, errors: dict[str, str], default: Any = "") -> Input:
