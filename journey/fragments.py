@@ -9,8 +9,9 @@ carries) are computed once per version and kept on the version's cached tree
 (`QuestionNode.memo`); a request only fills in names, ids, ticks, values and errors. Nothing
 that depends on a response is ever kept.
 
-The markup is the templates' as it was (the same elements, attributes, labels and ids); the
-question's frame (fieldset, legend, help, messages) stays in templates/journey/q/.
+The markup is the templates' as it was (the same inputs, attributes, labels and ids), but for
+an option's label, which holds its box; the question's frame (fieldset, legend, help,
+messages) stays in templates/journey/q/.
 """
 
 from __future__ import annotations
@@ -80,9 +81,12 @@ def options(ui: QuestionUI, *, ticks: bool) -> SafeString:
         attributes = (" checked" if o.checked else "") + (" data-exclusive" if ticks and o.option.exclusive else "")
         if extra:
             attributes += f' aria-controls="{o.extra_id}"'
+        # The label holds its box (an implicit label, as the HTML standard allows): the same name
+        # for assistive technology and the same click target as a separate label `for` the box,
+        # without the wrapper and the repeated id, about 80 bytes an option in every table row.
         out.append(
-            f'<div class="form-check">\n<input class="form-check-input" type="{kind}" name="{name}" value="{parts.code}" '
-            f'id="{o.id}"{attributes}>\n<label class="form-check-label" for="{o.id}">{parts.label}</label>\n</div>'
+            f'<label class="form-check"><input class="form-check-input" type="{kind}" name="{name}" '
+            f'value="{parts.code}" id="{o.id}"{attributes}> {parts.label}</label>'
         )
         if extra:
             out.append(_extras(o, parts))
