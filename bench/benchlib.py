@@ -140,7 +140,9 @@ def gunicorn(env: dict[str, str], *, app: str = "escp_survey.wsgi") -> Iterator[
             "warning",
         ],
         cwd=ROOT,
-        env=env,
+        # No access log: gunicorn.conf.py (read from ROOT) writes one line a request to
+        # standard output, thousands of lines amid the figures; errors are still shown.
+        env={**env, "GUNICORN_ACCESS_LOG": ""},
     )
     try:
         for _ in range(150):

@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from typing import Any
 
 from django.contrib import messages
@@ -250,18 +250,34 @@ def _answering(request: HttpRequest, key: str) -> Access | HttpResponse:
     return access if gate is None else gate
 
 
-def _progress(access: Access, current: SectionNode | None = None) -> list[dict[str, object]]:
+@dataclass
+class Step:
+    """One section in the list of sections at the top of the pages."""
+
+    access: Access
+    node: SectionNode
+    current: bool
+    status: str
+
+    @cached_property
+    def url(self) -> str:
+        # Reversed only where shown (welcome, review): a section page draws its steps as
+        # buttons of its form, and six reverse() calls cost more than the list's markup.
+        return self.access.url("section", self.node.code)
+
+
+def _progress(access: Access, current: SectionNode | None = None) -> list[Step]:
     states = access.states()
     steps = []
     for node in access.structure.sections:
         state = states.get(node.section.pk)
         steps.append(
-            {
-                "node": node,
-                "url": access.url("section", node.code),
-                "current": current is not None and node.code == current.code,
-                "status": "complete" if state and state.complete else ("started" if state else "not started"),
-            }
+            Step(
+                access=access,
+                node=node,
+                current=current is not None and node.code == current.code,
+                status="complete" if state and state.complete else ("started" if state else "not started"),
+            )
         )
     return steps
 
@@ -297,16 +313,16 @@ def welcome(request: HttpRequest, key: str) -> HttpResponse:
     if now < access.wave.opens_at:
         return _not_open(request, access)
     progress = _progress(access)
-    first_open = next((s for s in progress if s["status"] != "complete"), progress[0] if progress else None)
+    first_open = next((s for s in progress if s.status != "complete"), progress[0] if progress else None)
     return render(
         request,
         "journey/welcome.html",
         {
             "access": access,
             "progress": progress,
-            "continue_url": first_open["url"] if first_open else access.url("review"),
+            "continue_url": first_open.url if first_open else access.url("review"),
             "is_open": access.response.accepts_answers(now),
-            "completed": sum(1 for s in progress if s["status"] == "complete"),
+            "completed": sum(1 for s in progress if s.status == "complete"),
             "prefill_from": prefill_offer(access.response) if access.response.accepts_answers(now) else None,
             # Other partnerships naming this one, to confirm (journey/collaborations.py).
             "claims": collaborations_for(access.response),

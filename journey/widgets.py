@@ -6,6 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from journey import fragments
 from journey.countries import countries_text, country_names
 from journey.forms import OTHER_PARTNERSHIP, Raw, input_id
 from journey.partnerships import PartnershipChoices
@@ -151,6 +155,35 @@ class QuestionUI:
     @property
     def add_action(self) -> str:
         return f"add:{self.node.code}"
+
+    # The repeated markup, drawn in Python from the version's fixed parts (journey/fragments.py).
+    @property
+    def options_html(self) -> SafeString:
+        return fragments.options(self, ticks=look(self.node) == "multi_choice")
+
+    @property
+    def matrix_html(self) -> SafeString:
+        return fragments.matrix_rows(self)
+
+    @property
+    def template_row_html(self) -> SafeString:
+        """The blank row that "Add" copies (`template_row`), drawn once per version.
+
+        It shows no answer, so it depends only on the version and on whether the table holds
+        rows carried from last year (which changes its fields and badge): kept on the node of
+        the version's cached tree under both. A table with a partnership field is drawn per
+        request: its list leaves out the response's own partnership.
+        """
+        row = self.template_row
+        assert row is not None
+        key = f"template_row:{row.new_since}"
+        keep = all(look(f) != "partnership" for f in self.node.fields)
+        html = self.node.memo.get(key) if keep else None
+        if html is None:
+            html = render_to_string("journey/q/_repeat_row.html", {"q": self, "row": row})
+            if keep:
+                self.node.memo[key] = html
+        return html  # type: ignore[return-value]
 
 
 def _input(name: str, raw: Raw, errors: dict[str, str], default: Any = "") -> Input:

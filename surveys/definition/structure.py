@@ -22,6 +22,9 @@ class QuestionNode:
     options: list[Option] = field(default_factory=list)
     rows: list[MatrixRow] = field(default_factory=list)
     fields: list[QuestionNode] = field(default_factory=list)
+    # What callers compute once per version from this node and keep on it (the node belongs to
+    # the version's cached, never-changing tree): the journey's fixed markup (journey/fragments.py).
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def code(self) -> str:

@@ -36,13 +36,15 @@ class Control:
 
 
 class Controls(HTMLParser):
-    """The form controls of a page (outside <template>), and the ids that a <label> names."""
+    """The form controls of a page (outside <template>), and the ids of those a <label> names:
+    by its `for`, or by holding the control (an implicit label, as the options draw theirs)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.controls: list[Control] = []
         self.labelled: set[str] = set()
         self._template_depth = 0
+        self._label_depth = 0
         self._select: Control | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -53,6 +55,8 @@ class Controls(HTMLParser):
             return
         if tag == "label" and a.get("for"):
             self.labelled.add(a["for"])
+        elif tag == "label":
+            self._label_depth += 1
         if tag in ("input", "textarea", "select"):
             control = Control(
                 tag=tag,
@@ -63,6 +67,8 @@ class Controls(HTMLParser):
                 aria_label=a.get("aria-label", ""),
             )
             self.controls.append(control)
+            if self._label_depth and control.id:
+                self.labelled.add(control.id)
             if tag == "select":
                 self._select = control
         if tag == "option" and self._select is not None:
@@ -73,6 +79,8 @@ class Controls(HTMLParser):
             self._template_depth -= 1
         if tag == "select":
             self._select = None
+        if tag == "label" and self._label_depth:
+            self._label_depth -= 1
 
 
 def controls_of(html: str) -> Controls:
