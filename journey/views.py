@@ -51,6 +51,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.models.waves import hash_key
+from surveys.prefetch import rows_of, states_of, with_lists
 from surveys.services.collaborations import collaborations_for
 from surveys.services.plausibility import notes_by_key, response_warnings
 from surveys.services.prefill import previous_values
@@ -73,10 +74,18 @@ class Access:
     wave: Wave
     response: Response
     structure: Structure
+    # Read with the response by `_response_query` (surveys.prefetch); a save sets them to
+    # None, and they are read afresh where needed after it.
     _states: dict[int, SectionState] | None = None
+    _rows: list[tuple[Any, ...]] | None = None
+
+    def __post_init__(self) -> None:
+        if getattr(self.response, "states_json", False) is not False:
+            self._states = states_of(self.response)
+            self._rows = rows_of(self.response)
 
     def states(self) -> dict[int, SectionState]:
-        """The response's section states by section id (one query, reused within a request)."""
+        """The response's section states by section id (no query but after a save)."""
         if self._states is None:
             self._states = {
                 s.section_id: s
@@ -85,6 +94,16 @@ class Access:
                 )
             }
         return self._states
+
+    def values(self) -> Values:
+        """The response's answers as the page's request found them (one query: the rows came
+        with the response), or read afresh after a save."""
+        return load_values(self.response, self.structure, rows=self._rows)
+
+    def changed(self) -> None:
+        """The request saved: what was read with the response is stale."""
+        self._states = None
+        self._rows = None
 
     def url(self, name: str, *args: str) -> str:
         return reverse(f"journey:{name}", args=[self.key, *args])
@@ -100,13 +119,15 @@ def _access_cache_key(key_hash: str) -> str:
 
 
 def _response_query() -> QuerySet[Response]:
-    return (
+    return with_lists(
         Response.objects.select_related("submitted_by", "last_saved_by")
         # Typing refused after a deadline or a submission, to show again: asked in this SELECT.
         .annotate(
             has_unsaved_edits=Exists(UnsavedEdit.objects.filter(response=OuterRef("pk"), restored_at__isnull=True))
         )
     )
+    # The section states and the repeat rows come in the same SELECT (`with_lists`): a page's
+    # progress, lock version and answers need no query of their own.
 
 
 def _cached_access(key: str, key_hash: str) -> Access | None:
@@ -422,7 +443,7 @@ def section(request: HttpRequest, key: str, section: str) -> HttpResponse:
             "Here is the copy of what was submitted.",
         )
         return redirect(access.url("copy"))
-    stored = load_values(access.response, access.structure)
+    stored = access.values()
     state = access.states().get(node.section.pk)
     restored = _restorable_edit(access, node)
     return _render_section(
@@ -613,7 +634,7 @@ def _save_section(
             return _json("error", message, 503)
         return page(lock_version=lock_version, refused=Refusal("Not saved yet", message), status=503)
 
-    access._states = None  # the save changed them
+    access.changed()
     restored_id = request.POST.get("restored_edit", "")
     if restored_id.isdigit():
         # The typing kept after a deadline or a submission is in the answers now.
@@ -705,7 +726,7 @@ def review(request: HttpRequest, key: str) -> HttpResponse:
         return access
     if access.response.is_submitted:
         return redirect(access.url("copy"))
-    values = load_values(access.response, access.structure)
+    values = access.values()
     problems = response_problems(access.response, access.structure, values)
     sections = shown_sections(access.structure, values, partnership_names=_partnership_names(), problems=problems)
     for shown in sections:
