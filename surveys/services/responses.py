@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from surveys import signals
@@ -219,11 +220,11 @@ def _locked_for_save(response_id: int, *, contact: Contact | None, now: dt.datet
 
 
 def _flag_other_sections(
-    structure: Structure, states: dict[int, SectionState], values: Values, hidden: set[str], *, saved: SectionNode
+    structure: Structure, states: dict[int, SectionState], values: Values, hidden: set[str], *, saved: SectionNode | None
 ) -> None:
     """Correct the completeness of the other saved sections: a save changes theirs when it
-    clears answers that it hides there, or changes what their rules read (one UPDATE, and
-    only when a flag changed; `response_submit` trusts the flags)."""
+    clears answers that it hides there, or shows a question there (one UPDATE, and only when
+    a flag changed; `response_submit` trusts the flags)."""
     stale = []
     for node in structure.sections:
         state = states.get(node.section.pk)
@@ -235,6 +236,16 @@ def _flag_other_sections(
             stale.append(state)
     if stale:
         SectionState.objects.bulk_update(stale, ["complete"])
+
+
+def section_flags_refresh(*, response: Response, structure: Structure, values: Values) -> None:
+    """Bring the completeness of the response's saved sections in line with `values`, its
+    answers as now written: every writer of answers other than the section save (which does
+    it itself) calls this, or writes the flags itself (the exchange's import)."""
+    states = {
+        s.section_id: s for s in SectionState.objects.filter(response=response).only("section_id", "complete")
+    }
+    _flag_other_sections(structure, states, values, hidden_codes(structure, values), saved=None)
 
 
 def response_problems(response: Response, structure: Structure, values: Values) -> dict[str, dict[str, str]]:
@@ -250,20 +261,38 @@ def response_problems(response: Response, structure: Structure, values: Values) 
 
 @transaction.atomic
 def response_submit(*, response_id: int, contact: Contact | None, now: dt.datetime | None = None) -> Response:
-    """Submit a complete response before its deadline (checked here, whatever a page said)."""
+    """Submit a complete response before its deadline (checked here, whatever a page said).
+
+    Complete: every section's state says so (each save of a section, and every other writer
+    of answers, keeps the flags of all the saved sections true to the answers: see
+    `_flag_other_sections`); only a section never saved, or one that says incomplete, makes
+    the check read the answers and apply the rule itself (and give the problems)."""
     now = now or timezone.now()
-    response = _locked_response(response_id)
-    _check_open(response, now)
+    # As for a save (`_locked_for_save`): the UPDATE takes the row lock, the SELECT after it
+    # reads the response as it now is. A response submitted already is not updated.
+    updated = (
+        Response.objects.filter(pk=response_id)
+        .exclude(status=Response.Status.SUBMITTED)
+        .update(
+            status=Response.Status.SUBMITTED,
+            submitted_at=now,
+            submitted_by=contact,
+            started_at=Coalesce(F("started_at"), Value(now, output_field=DateTimeField())),
+            updated_at=now,
+        )
+    )
+    response = with_lists(Response.objects.select_related("wave__version")).get(pk=response_id)
+    if not updated:
+        _check_open(response, now)  # submitted, or closed as well: it says which
+        raise AlreadySubmitted()  # reopened since the UPDATE found it submitted
+    if not response.accepts_answers(now):
+        raise ResponseClosed()
     structure = structure_for(response.wave.version)
-    problems = response_problems(response, structure, load_values(response, structure))
-    if problems:
-        raise Incomplete(problems)
-    response.status = Response.Status.SUBMITTED
-    response.submitted_at = now
-    response.submitted_by = contact
-    if response.started_at is None:
-        response.started_at = now
-    response.save(update_fields=["status", "submitted_at", "submitted_by", "started_at", "updated_at"])
+    states = states_of(response)
+    if not all(states.get(s.section.pk) and states[s.section.pk].complete for s in structure.sections):
+        problems = response_problems(response, structure, load_values(response, structure, rows=rows_of(response)))
+        if problems:
+            raise Incomplete(problems)
     # Every submission is kept (a response sent back and submitted again has two).
     event_record(response=response, kind=ResponseEvent.Kind.SUBMITTED, at=now, contact=contact)
     # Inside the transaction: the report's counts change with the status (surveys/signals.py).
