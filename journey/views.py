@@ -51,7 +51,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.models.waves import hash_key
-from surveys.prefetch import rows_of, states_of, with_lists
+from surveys.prefetch import has_answers, rows_of, states_of, values_of, with_lists
 from surveys.services.collaborations import collaborations_for
 from surveys.services.plausibility import notes_by_key, response_warnings
 from surveys.services.prefill import previous_values
@@ -96,9 +96,11 @@ class Access:
         return self._states
 
     def values(self) -> Values:
-        """The response's answers as the page's request found them (one query: the rows came
-        with the response), or read afresh after a save."""
-        return load_values(self.response, self.structure, rows=self._rows)
+        """The response's answers, as read with it (`_access(…, answers=True)`, no query) or
+        else read now (two queries)."""
+        if self._rows is not None and has_answers(self.response):
+            return values_of(self.response, self.structure)
+        return load_values(self.response, self.structure)
 
     def changed(self) -> None:
         """The request saved: what was read with the response is stale."""
@@ -118,19 +120,21 @@ def _access_cache_key(key_hash: str) -> str:
     return ACCESS_CACHE_PREFIX + key_hash
 
 
-def _response_query() -> QuerySet[Response]:
+def _response_query(*, answers: bool = False) -> QuerySet[Response]:
+    # The section states, the repeat rows and, for the pages that show them, the answers come
+    # in the same SELECT (`with_lists`): a page's progress, lock version and answers need no
+    # query of their own.
     return with_lists(
         Response.objects.select_related("submitted_by", "last_saved_by")
         # Typing refused after a deadline or a submission, to show again: asked in this SELECT.
         .annotate(
             has_unsaved_edits=Exists(UnsavedEdit.objects.filter(response=OuterRef("pk"), restored_at__isnull=True))
-        )
+        ),
+        answers=answers,
     )
-    # The section states and the repeat rows come in the same SELECT (`with_lists`): a page's
-    # progress, lock version and answers need no query of their own.
 
 
-def _cached_access(key: str, key_hash: str) -> Access | None:
+def _cached_access(key: str, key_hash: str, *, answers: bool = False) -> Access | None:
     """The access from the cached ids, in one query, or None to resolve the link afresh.
 
     The cache holds the ids of the link's invitation, contact, partnership, wave and response,
@@ -146,7 +150,7 @@ def _cached_access(key: str, key_hash: str) -> Access | None:
     if not isinstance(ids, dict):
         return None
     response = (
-        _response_query()
+        _response_query(answers=answers)
         .select_related("wave__version__questionnaire", "partnership")
         .defer("wave__version__definition")
         .filter(pk=ids["response"], wave_id=ids["wave"], partnership_id=ids["partnership"])
@@ -193,12 +197,13 @@ def _cached_access(key: str, key_hash: str) -> Access | None:
     )
 
 
-def _access(request: HttpRequest, key: str) -> Access | HttpResponse:
-    """The invitation behind a link, or the page that explains why it does not work."""
+def _access(request: HttpRequest, key: str, *, answers: bool = False) -> Access | HttpResponse:
+    """The invitation behind a link, or the page that explains why it does not work (with the
+    response's answers read in the same query for the pages that show them: `answers`)."""
     if len(key) > MAX_KEY_LENGTH:
         return render(request, "journey/link_unknown.html", status=404)
     key_hash = hash_key(key)
-    cached = _cached_access(key, key_hash)
+    cached = _cached_access(key, key_hash, answers=answers)
     if cached is not None:
         if cached.invitation.revoked_at is not None:
             return render(request, "journey/link_revoked.html", {"invitation": cached.invitation}, status=410)
@@ -216,7 +221,7 @@ def _access(request: HttpRequest, key: str) -> Access | HttpResponse:
     if invitation.revoked_at is not None:
         return render(request, "journey/link_revoked.html", {"invitation": invitation}, status=410)
     wave = invitation.wave
-    response = _response_query().filter(wave=wave, partnership=invitation.contact.partnership).first()
+    response = _response_query(answers=answers).filter(wave=wave, partnership=invitation.contact.partnership).first()
     if response is None:
         # The contact moved to a partnership that is not part of this wave.
         return render(request, "journey/link_revoked.html", {"invitation": invitation}, status=410)
@@ -261,10 +266,10 @@ def _gate(request: HttpRequest, access: Access) -> HttpResponse | None:
     return None
 
 
-def _answering(request: HttpRequest, key: str) -> Access | HttpResponse:
+def _answering(request: HttpRequest, key: str, *, answers: bool = False) -> Access | HttpResponse:
     """The access of a page that takes answers, or the page to show instead (an unknown or
     withdrawn link, a survey not open yet or closed)."""
-    access = _access(request, key)
+    access = _access(request, key, answers=answers)
     if isinstance(access, HttpResponse):
         return access
     gate = _gate(request, access)
@@ -430,7 +435,7 @@ def section(request: HttpRequest, key: str, section: str) -> HttpResponse:
             # Nothing can be read or written: give the person back what they typed.
             logger.exception("database error while saving a section page")
             return _unsaved_page(request)
-    access = _answering(request, key)
+    access = _answering(request, key, answers=True)
     if isinstance(access, HttpResponse):
         return access
     node = access.structure.section(section)
@@ -721,7 +726,7 @@ def _unsaved_page(request: HttpRequest, *, action: str = "", parsed_by_django: b
 @never_cache
 @require_GET
 def review(request: HttpRequest, key: str) -> HttpResponse:
-    access = _answering(request, key)
+    access = _answering(request, key, answers=True)
     if isinstance(access, HttpResponse):
         return access
     if access.response.is_submitted:

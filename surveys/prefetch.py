@@ -1,9 +1,10 @@
-"""A response's small per-response lists read inside another SELECT (one query fewer each).
+"""A response's per-response lists read inside another SELECT (one query fewer each).
 
-The section states and the repeat rows of a response are a few dozen rows at most; each
-would be a query of its own. `with_lists` annotates a Response queryset with both as JSON
-text (PostgreSQL `json_agg`, SQLite `json_group_array`: one correlated subquery each), and
-`states_of` / `rows_of` read them back. Only a SELECT that is not a locking one may carry
+The section states, the repeat rows and the answers of a response are a few hundred rows at
+most; each would be a query of its own. `with_lists` annotates a Response queryset with
+them as JSON text (PostgreSQL `json_agg`, SQLite `json_group_array`: one correlated subquery
+each, all read in the statement's one snapshot), and `states_of`, `rows_of` and `values_of`
+read them back. Only a SELECT that is not a locking one may carry
 them fresh: on PostgreSQL a `SELECT … FOR UPDATE` that waited for the lock evaluates its
 subqueries with the snapshot taken before it waited, so the saves read them with a SELECT
 of their own once the lock is held (`surveys.services.responses`).
@@ -13,16 +14,35 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Aggregate, OuterRef, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from surveys.models import RepeatRow, Response, SectionState
+from surveys.definition.structure import Structure
+from surveys.models import Answer, Partnership, RepeatRow, Response, SectionState
+from surveys.values import Values, values_from_rows
 
 STATE_FIELDS = ("id", "section_id", "lock_version", "complete", "saved_at")
 ROW_FIELDS = ("id", "question_id", "position", "status", "carried_from")
+ANSWER_FIELDS = (
+    "id",
+    "question_id",
+    "option_id",
+    "matrix_row_id",
+    "repeat_row_id",
+    "partnership__acronym",
+    "country",
+    "text",
+    "comment",
+    # As text: a JSON number would be read as a float.
+    Cast("number", TextField()),
+    Cast("date", TextField()),
+)
+NUMBER_PLACES = Decimal(1).scaleb(-Answer._meta.get_field("number").decimal_places)  # type: ignore[union-attr]
 
 
 class JSONRows(Aggregate):
@@ -36,18 +56,27 @@ class JSONRows(Aggregate):
         return super().as_sql(compiler, connection, template="JSON_GROUP_ARRAY(JSON_ARRAY(%(expressions)s))", **extra)
 
 
-def _rows_subquery(queryset: QuerySet[Any], fields: tuple[str, ...]) -> Subquery:
+def _rows_subquery(queryset: QuerySet[Any], fields: tuple[Any, ...]) -> Subquery:
     return Subquery(
         queryset.filter(response=OuterRef("pk")).order_by().values("response").annotate(j=JSONRows(*fields)).values("j")
     )
 
 
-def with_lists(queryset: QuerySet[Response]) -> QuerySet[Response]:
-    """The responses with their section states and repeat rows (`states_json`, `rows_json`)."""
-    return queryset.annotate(
+def with_lists(queryset: QuerySet[Response], *, answers: bool = True) -> QuerySet[Response]:
+    """The responses with their section states and repeat rows (`states_json`, `rows_json`),
+    and, unless `answers=False`, their answers (`answers_json`)."""
+    queryset = queryset.annotate(
         states_json=_rows_subquery(SectionState.objects.all(), STATE_FIELDS),
         rows_json=_rows_subquery(RepeatRow.objects.all(), ROW_FIELDS),
     )
+    if answers:
+        queryset = queryset.annotate(answers_json=_rows_subquery(Answer.objects.all(), ANSWER_FIELDS))
+    return queryset
+
+
+def has_answers(response: Response) -> bool:
+    """Whether `with_lists` read this response's answers."""
+    return hasattr(response, "answers_json")
 
 
 def _moment(value: str | None) -> dt.datetime | None:
@@ -64,7 +93,7 @@ def states_of(response: Response) -> dict[int, SectionState]:
     """The section states read by `with_lists`, by section id (instances with those fields)."""
     states = {}
     db = response._state.db
-    for pk, section_id, lock_version, complete, saved_at in json.loads(response.states_json or "[]"):
+    for pk, section_id, lock_version, complete, saved_at in json.loads(getattr(response, "states_json", None) or "[]"):
         state = SectionState.from_db(
             db,
             ["id", "response_id", *STATE_FIELDS[1:]],
@@ -77,6 +106,47 @@ def states_of(response: Response) -> dict[int, SectionState]:
 def rows_of(response: Response) -> list[tuple[int, int, str, int | None]]:
     """The repeat rows read by `with_lists`, as `load_values` takes them: (id, question id,
     status, carried from), by question and position."""
-    rows = json.loads(response.rows_json or "[]")
+    rows = json.loads(getattr(response, "rows_json", None) or "[]")
     rows.sort(key=lambda r: (r[1], r[2]))
     return [(pk, question_id, status, carried_from) for pk, question_id, _, status, carried_from in rows]
+
+
+def _answers_of(response: Response) -> list[Answer]:
+    """The answers read by `with_lists`, in id order, as `values_from_rows` takes them: the
+    columns it reads, with the partnership's acronym (an instance that is not saved)."""
+    answers = []
+    for (
+        pk,
+        question_id,
+        option_id,
+        matrix_row_id,
+        repeat_row_id,
+        acronym,
+        country,
+        text,
+        comment,
+        number,
+        date,
+    ) in sorted(json.loads(getattr(response, "answers_json", None) or "[]")):
+        answer = Answer(
+            id=pk,
+            response_id=response.pk,
+            question_id=question_id,
+            option_id=option_id,
+            matrix_row_id=matrix_row_id,
+            repeat_row_id=repeat_row_id,
+            country=country,
+            text=text,
+            comment=comment,
+            # As the ORM reads them: the column's decimal places, a date.
+            number=None if number is None else Decimal(number).quantize(NUMBER_PLACES),
+            date=None if date is None else dt.date.fromisoformat(date),
+        )
+        answer.partnership = None if acronym is None else Partnership(acronym=acronym)
+        answers.append(answer)
+    return answers
+
+
+def values_of(response: Response, structure: Structure) -> Values:
+    """The answers read by `with_lists(…, answers=True)` as values (`surveys.values`)."""
+    return values_from_rows(structure, _answers_of(response), rows_of(response))

@@ -52,12 +52,8 @@ Values = dict[str, Any]
 # Reading ---------------------------------------------------------------------------------
 
 
-def load_values(
-    response: Response, structure: Structure, *, rows: list[tuple[Any, ...]] | None = None
-) -> Values:
-    """All answers of a response: two queries, whatever the size of the questionnaire; one
-    with its repeat rows already read in the same snapshot's request (`rows`, as
-    `surveys.prefetch.rows_of` gives them)."""
+def load_values(response: Response, structure: Structure) -> Values:
+    """All answers of a response: two queries, whatever the size of the questionnaire."""
     answers = (
         Answer.objects.filter(response=response)
         .select_related("partnership")
@@ -75,12 +71,11 @@ def load_values(
             "date",
         )
     )
-    if rows is None:
-        rows = list(
-            RepeatRow.objects.filter(response=response)
-            .order_by("question_id", "position")
-            .values_list("id", "question_id", "status", "carried_from")
-        )
+    rows = list(
+        RepeatRow.objects.filter(response=response)
+        .order_by("question_id", "position")
+        .values_list("id", "question_id", "status", "carried_from")
+    )
     return values_from_rows(structure, list(answers), rows)
 
 

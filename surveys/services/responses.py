@@ -14,7 +14,7 @@ from surveys import signals
 from surveys.definition.structure import QuestionNode, SectionNode, Structure, structure_for
 from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed, WouldRemove
 from surveys.models import Answer, AnswerChange, Contact, Question, RepeatRow, Response, ResponseEvent, SectionState
-from surveys.prefetch import rows_of, states_of, with_lists
+from surveys.prefetch import states_of, values_of, with_lists
 from surveys.services.history import event_record, history_record
 from surveys.values import (
     Choice,
@@ -151,7 +151,7 @@ def response_save_section(
         raise EditConflict(state)
 
     section_codes = {n.code for n in section.questions}
-    stored = load_values(response, structure, rows=rows_of(response))
+    stored = values_of(response, structure)
     merged = {code: v for code, v in stored.items() if code not in section_codes}
     merged.update(
         derive_row_origins(
@@ -199,8 +199,8 @@ def response_save_section(
 
 
 def _locked_for_save(response_id: int, *, contact: Contact | None, now: dt.datetime) -> Response:
-    """The response locked, as it is once the lock is held, with its section states and repeat
-    rows (`surveys.prefetch`), for a section save.
+    """The response locked, as it is once the lock is held, with its section states, repeat
+    rows and answers (`surveys.prefetch`), for a section save.
 
     The UPDATE a save owes the response anyway (who saved last, when; a first save starts
     it) takes the row lock that serialises the saves of the response's sections; the SELECT
@@ -220,7 +220,12 @@ def _locked_for_save(response_id: int, *, contact: Contact | None, now: dt.datet
 
 
 def _flag_other_sections(
-    structure: Structure, states: dict[int, SectionState], values: Values, hidden: set[str], *, saved: SectionNode | None
+    structure: Structure,
+    states: dict[int, SectionState],
+    values: Values,
+    hidden: set[str],
+    *,
+    saved: SectionNode | None,
 ) -> None:
     """Correct the completeness of the other saved sections: a save changes theirs when it
     clears answers that it hides there, or shows a question there (one UPDATE, and only when
@@ -242,9 +247,7 @@ def section_flags_refresh(*, response: Response, structure: Structure, values: V
     """Bring the completeness of the response's saved sections in line with `values`, its
     answers as now written: every writer of answers other than the section save (which does
     it itself) calls this, or writes the flags itself (the exchange's import)."""
-    states = {
-        s.section_id: s for s in SectionState.objects.filter(response=response).only("section_id", "complete")
-    }
+    states = {s.section_id: s for s in SectionState.objects.filter(response=response).only("section_id", "complete")}
     _flag_other_sections(structure, states, values, hidden_codes(structure, values), saved=None)
 
 
@@ -281,7 +284,7 @@ def response_submit(*, response_id: int, contact: Contact | None, now: dt.dateti
             updated_at=now,
         )
     )
-    response = with_lists(Response.objects.select_related("wave__version")).get(pk=response_id)
+    response = with_lists(Response.objects.select_related("wave__version"), answers=False).get(pk=response_id)
     if not updated:
         _check_open(response, now)  # submitted, or closed as well: it says which
         raise AlreadySubmitted()  # reopened since the UPDATE found it submitted
@@ -290,7 +293,7 @@ def response_submit(*, response_id: int, contact: Contact | None, now: dt.dateti
     structure = structure_for(response.wave.version)
     states = states_of(response)
     if not all(states.get(s.section.pk) and states[s.section.pk].complete for s in structure.sections):
-        problems = response_problems(response, structure, load_values(response, structure, rows=rows_of(response)))
+        problems = response_problems(response, structure, load_values(response, structure))
         if problems:
             raise Incomplete(problems)
     # Every submission is kept (a response sent back and submitted again has two).

@@ -133,7 +133,11 @@ def test_a_save_that_waited_for_a_colleagues_save_of_the_same_section_is_a_confl
 
     def save(number: int) -> object:
         return response_save_section(
-            response_id=gca.pk, section_code="achievements", contact=None, values={"A4": Decimal(number)}, lock_version=0
+            response_id=gca.pk,
+            section_code="achievements",
+            contact=None,
+            values={"A4": Decimal(number)},
+            lock_version=0,
         )
 
     outcome: list[str] = []
