@@ -3,11 +3,11 @@
 The section states, the repeat rows and the answers of a response are a few hundred rows at
 most; each would be a query of its own. `with_lists` annotates a Response queryset with
 them as JSON text (PostgreSQL `json_agg`, SQLite `json_group_array`: one correlated subquery
-each, all read in the statement's one snapshot; the outer query's Response is its base table), and `states_of`, `rows_of` and `values_of`
-read them back. Only a SELECT that is not a locking one may carry
-them fresh: on PostgreSQL a `SELECT … FOR UPDATE` that waited for the lock evaluates its
-subqueries with the snapshot taken before it waited, so the saves read them with a SELECT
-of their own once the lock is held (`surveys.services.responses`).
+each, all read in the statement's one snapshot; the outer query's Response is its base
+table), and `states_of`, `rows_of` and `values_of` read them back. Only a SELECT that is not
+a locking one may carry them fresh: on PostgreSQL a `SELECT … FOR UPDATE` that waited for
+the lock evaluates its subqueries with the snapshot taken before it waited, so the saves
+read them with a SELECT of their own once the lock is held (`surveys.services.responses`).
 """
 
 from __future__ import annotations
