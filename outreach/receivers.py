@@ -6,14 +6,17 @@ from typing import Any
 
 from django.db import transaction
 
-from outreach.services import confirmations_queue, extension_queue, sent_back_queue
+from outreach.services import extension_queue, sent_back_queue
+from outreach.tasks import queue_confirmations
 
 
 def confirm_submitted(*, response_id: int, **_: Any) -> None:
     # The confirmation emails are queued once the submission is committed (the signal comes
-    # inside its transaction); robust: a failure to queue them is logged and never turns a
-    # stored submission into an error page.
-    transaction.on_commit(lambda: confirmations_queue(response_id=response_id), robust=True)
+    # inside its transaction), by a worker: the person's request does not wait for the
+    # contacts' lookup and the messages' rows (issue 17). The task is idempotent and acked
+    # late, so a worker lost mid-way queues them on the retry, never twice; robust: a broker
+    # that does not answer is logged and never turns a stored submission into an error page.
+    transaction.on_commit(lambda: queue_confirmations.delay(response_id), robust=True)
 
 
 def email_sent_back(*, response_id: int, event_id: int, **_: Any) -> None:

@@ -24,3 +24,10 @@ def recover_messages() -> dict[str, int]:
 @shared_task(name="outreach.queue_due_reminders", ignore_result=True)
 def queue_due_reminders() -> int:
     return services.reminders_queue_due()
+
+
+@shared_task(name="outreach.queue_confirmations", acks_late=True, ignore_result=True)
+def queue_confirmations(response_id: int) -> int:
+    # Sent once a submission commits (outreach.receivers); safe to repeat: a contact confirmed
+    # since the submission is skipped.
+    return len(services.confirmations_queue(response_id=response_id))

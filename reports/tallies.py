@@ -278,14 +278,18 @@ def tallies_add(*, response_id: int) -> bool:
     """Count a submitted response's answers in its wave's tallies, once; returns whether it
     was added now (False: not submitted, or already counted)."""
     now = timezone.now()
+    # The wave's KEY SHARE lock (see `_share_wave`) taken by this first statement itself, a
+    # submission's statement fewer (issue 17): the statements that write the counts come after
+    # it, each with a snapshot of its own, so they see a rebuild that the lock waited for.
+    shared = connection.vendor == "postgresql"
+    join, share = ("JOIN surveys_wave w ON w.id = r.wave_id ", "FOR KEY SHARE OF w ") if shared else ("", "")
     with connection.cursor() as cursor:
-        _share_wave(cursor, response_id)
         # Recording the response first, with ON CONFLICT DO NOTHING, is what makes this
         # idempotent under concurrency: only one caller gets the row back.
         cursor.execute(
-            'INSERT INTO reports_talliedresponse (response_id, wave_id, "group", created_at, updated_at) '
+            'INSERT INTO reports_talliedresponse (response_id, wave_id, "group", created_at, updated_at) '  # noqa: S608 (constants only)
             'SELECT r.id, r.wave_id, p."group", %s, %s FROM surveys_response r '
-            "JOIN surveys_partnership p ON p.id = r.partnership_id WHERE r.id = %s AND r.status = %s "
+            f"JOIN surveys_partnership p ON p.id = r.partnership_id {join}WHERE r.id = %s AND r.status = %s {share}"
             'ON CONFLICT (response_id) DO NOTHING RETURNING wave_id, "group"',
             [now, now, response_id, SUBMITTED],
         )

@@ -20,6 +20,7 @@ from surveys import signals
 from surveys.definition.structure import structure_for
 from surveys.models import Answer, AnswerChange, Response
 from surveys.services.history import history_record
+from surveys.services.responses import section_flags_refresh
 from surveys.values import Values, load_values
 
 
@@ -52,6 +53,9 @@ def _record(ids: list[int], before: dict[int, Values], *, by: User | None, now: 
         structure = structure_for(response.wave.version)
         values = load_values(response, structure)
         old, new = (before[response.pk], values) if before else (values, {})
+        if before:
+            # The submission trusts the sections' flags: the answers left decide them.
+            section_flags_refresh(response=response, structure=structure, values=values)
         history_record(
             response=response,
             structure=structure,

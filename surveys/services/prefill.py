@@ -25,7 +25,12 @@ from surveys.exceptions import AlreadySubmitted, ResponseClosed
 from surveys.models import Answer, AnswerChange, Contact, PrefillChoice, RepeatRow, Response, SectionState
 from surveys.services.history import history_record
 from surveys.services.lineage import Correspondence, QuestionPair, version_correspondence
-from surveys.services.responses import DERIVED_NEW_FIELD, replace_answers, response_save_section
+from surveys.services.responses import (
+    DERIVED_NEW_FIELD,
+    replace_answers,
+    response_save_section,
+    section_flags_refresh,
+)
 from surveys.values import (
     ORIGIN,
     Choice,
@@ -138,6 +143,8 @@ def response_prefill(
         # (the reports' tallies, a history) see the copy as a change of answers.
         signals.answers_changing.send(sender=Response, response_ids=[locked.pk])
         replace_answers(response=locked, structure=structure, nodes=structure.questions(), values=carried)
+        # A section saved empty before the copy is judged again with the carried answers.
+        section_flags_refresh(response=locked, structure=structure, values=carried)
         history_record(
             response=locked,
             structure=structure,

@@ -6,12 +6,15 @@ import datetime as dt
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from surveys import signals
-from surveys.definition.structure import QuestionNode, Structure, structure_for
+from surveys.definition.structure import QuestionNode, SectionNode, Structure, structure_for
 from surveys.exceptions import AlreadySubmitted, EditConflict, Incomplete, ResponseClosed, WouldRemove
 from surveys.models import Answer, AnswerChange, Contact, Question, RepeatRow, Response, ResponseEvent, SectionState
+from surveys.prefetch import states_of, values_of, with_lists
 from surveys.services.history import event_record, history_record
 from surveys.values import (
     Choice,
@@ -90,7 +93,9 @@ def replace_answers(
     `stored`: the response's values as read in this transaction, if the caller has them.
     """
     question_ids = [n.id for n in nodes] + [f.id for n in nodes for f in n.fields]
-    Answer.objects.filter(response=response, question_id__in=question_ids).delete()
+    if stored is None or any(n.code in stored for n in nodes):
+        # Every stored answer row gives its question a value: none, nothing to delete.
+        Answer.objects.filter(response=response, question_id__in=question_ids).delete()
     if stored is None or any(stored.get(n.code) for n in nodes if n.type == Question.Type.REPEAT):
         # Only tables hold rows: a page without stored rows spares the delete (a SELECT, as
         # Django collects the rows' dependents, and a DELETE).
@@ -134,22 +139,19 @@ def response_save_section(
     (imports and the demo, which replace answers knowingly).
     """
     now = now or timezone.now()
-    response = _locked_response(response_id)
+    response = _locked_for_save(response_id, contact=contact, now=now)
     _check_open(response, now)
     structure = structure_for(response.wave.version)
     section = structure.section(section_code)
     if section is None:
         raise KeyError(section_code)
-    # The response's row lock (above) serialises the saves of its sections: the state needs
-    # no lock of its own, and a missing one is inserted once, with its final values, below.
-    state = SectionState.objects.filter(response=response, section=section.section).first()
-    if state is None:
-        state = SectionState(response=response, section=section.section)
+    states = states_of(response)
+    state = states.get(section.section.pk) or SectionState(response=response, section=section.section)
     if state.lock_version != lock_version and not force:
         raise EditConflict(state)
 
     section_codes = {n.code for n in section.questions}
-    stored = load_values(response, structure)
+    stored = values_of(response, structure)
     merged = {code: v for code, v in stored.items() if code not in section_codes}
     merged.update(
         derive_row_origins(
@@ -168,12 +170,15 @@ def response_save_section(
     # A hidden question elsewhere that still holds answers is cleared as well.
     nodes += [structure.by_code[c] for c in hidden if c not in section_codes and c in stored]
     kept = {code: v for code, v in merged.items() if code not in hidden}
-    replace_answers(response=response, structure=structure, nodes=nodes, values=kept, stored=stored)
+    # Written as a difference: only the questions whose value changed lose their rows and get
+    # new ones (a page saved unchanged writes no answer).
+    changed = [n for n in nodes if kept.get(n.code) != stored.get(n.code)]
+    replace_answers(response=response, structure=structure, nodes=changed, values=kept, stored=stored)
     # The audit trail: computed from the values already in hand, one INSERT (or none).
     history_record(
         response=response,
         structure=structure,
-        codes=[n.code for n in nodes],
+        codes=[n.code for n in changed],
         before=stored,
         after=kept,
         source=source,
@@ -181,22 +186,69 @@ def response_save_section(
         contact=contact,
     )
 
-    problems = completeness_problems(section.questions, kept, hidden)
     state.lock_version += 1
-    state.complete = not problems
+    state.complete = not completeness_problems(section.questions, kept, hidden)
     state.saved_at = now
     state.saved_by = contact
-    state.save()
-
-    fields = ["last_saved_at", "last_saved_by", "updated_at"]
-    response.last_saved_at = now
-    response.last_saved_by = contact
-    if response.status == Response.Status.NOT_STARTED:
-        response.status = Response.Status.DRAFT
-        response.started_at = now
-        fields += ["status", "started_at"]
-    response.save(update_fields=fields)
+    if state.pk is None:
+        state.save()
+    else:
+        state.save(update_fields=["lock_version", "complete", "saved_at", "saved_by", "updated_at"])
+    _flag_other_sections(structure, states, kept, hidden, saved=section)
     return state
+
+
+def _locked_for_save(response_id: int, *, contact: Contact | None, now: dt.datetime) -> Response:
+    """The response locked, as it is once the lock is held, with its section states, repeat
+    rows and answers (`surveys.prefetch`), for a section save.
+
+    The UPDATE a save owes the response anyway (who saved last, when; a first save starts
+    it) takes the row lock that serialises the saves of the response's sections; the SELECT
+    after it, a statement of its own, sees what was committed before the lock was granted (a
+    SELECT … FOR UPDATE that waited would read its subqueries from before the wait). A
+    refused save (closed, submitted, a conflict) rolls the UPDATE back with the rest.
+    """
+    not_started = Q(status=Response.Status.NOT_STARTED)
+    Response.objects.filter(pk=response_id).update(
+        last_saved_at=now,
+        last_saved_by=contact,
+        updated_at=now,
+        status=Case(When(not_started, then=Value(Response.Status.DRAFT)), default=F("status")),
+        started_at=Case(When(not_started, then=Value(now, output_field=DateTimeField())), default=F("started_at")),
+    )
+    return with_lists(Response.objects.select_related("wave__version")).get(pk=response_id)
+
+
+def _flag_other_sections(
+    structure: Structure,
+    states: dict[int, SectionState],
+    values: Values,
+    hidden: set[str],
+    *,
+    saved: SectionNode | None,
+) -> None:
+    """Correct the completeness of the other saved sections: a save changes theirs when it
+    clears answers that it hides there, or shows a question there (one UPDATE, and only when
+    a flag changed; `response_submit` trusts the flags)."""
+    stale = []
+    for node in structure.sections:
+        state = states.get(node.section.pk)
+        if node is saved or state is None:
+            continue
+        complete = not completeness_problems(node.questions, values, hidden)
+        if state.complete != complete:
+            state.complete = complete
+            stale.append(state)
+    if stale:
+        SectionState.objects.bulk_update(stale, ["complete"])
+
+
+def section_flags_refresh(*, response: Response, structure: Structure, values: Values) -> None:
+    """Bring the completeness of the response's saved sections in line with `values`, its
+    answers as now written: every writer of answers other than the section save (which does
+    it itself) calls this, or writes the flags itself (the exchange's import)."""
+    states = {s.section_id: s for s in SectionState.objects.filter(response=response).only("section_id", "complete")}
+    _flag_other_sections(structure, states, values, hidden_codes(structure, values), saved=None)
 
 
 def response_problems(response: Response, structure: Structure, values: Values) -> dict[str, dict[str, str]]:
@@ -212,20 +264,38 @@ def response_problems(response: Response, structure: Structure, values: Values) 
 
 @transaction.atomic
 def response_submit(*, response_id: int, contact: Contact | None, now: dt.datetime | None = None) -> Response:
-    """Submit a complete response before its deadline (checked here, whatever a page said)."""
+    """Submit a complete response before its deadline (checked here, whatever a page said).
+
+    Complete: every section's state says so (each save of a section, and every other writer
+    of answers, keeps the flags of all the saved sections true to the answers: see
+    `_flag_other_sections`); only a section never saved, or one that says incomplete, makes
+    the check read the answers and apply the rule itself (and give the problems)."""
     now = now or timezone.now()
-    response = _locked_response(response_id)
-    _check_open(response, now)
+    # As for a save (`_locked_for_save`): the UPDATE takes the row lock, the SELECT after it
+    # reads the response as it now is. A response submitted already is not updated.
+    updated = (
+        Response.objects.filter(pk=response_id)
+        .exclude(status=Response.Status.SUBMITTED)
+        .update(
+            status=Response.Status.SUBMITTED,
+            submitted_at=now,
+            submitted_by=contact,
+            started_at=Coalesce(F("started_at"), Value(now, output_field=DateTimeField())),
+            updated_at=now,
+        )
+    )
+    response = with_lists(Response.objects.select_related("wave__version"), answers=False).get(pk=response_id)
+    if not updated:
+        _check_open(response, now)  # submitted, or closed as well: it says which
+        raise AlreadySubmitted()  # reopened since the UPDATE found it submitted
+    if not response.accepts_answers(now):
+        raise ResponseClosed()
     structure = structure_for(response.wave.version)
-    problems = response_problems(response, structure, load_values(response, structure))
-    if problems:
-        raise Incomplete(problems)
-    response.status = Response.Status.SUBMITTED
-    response.submitted_at = now
-    response.submitted_by = contact
-    if response.started_at is None:
-        response.started_at = now
-    response.save(update_fields=["status", "submitted_at", "submitted_by", "started_at", "updated_at"])
+    states = states_of(response)
+    if not all(states.get(s.section.pk) and states[s.section.pk].complete for s in structure.sections):
+        problems = response_problems(response, structure, load_values(response, structure))
+        if problems:
+            raise Incomplete(problems)
     # Every submission is kept (a response sent back and submitted again has two).
     event_record(response=response, kind=ResponseEvent.Kind.SUBMITTED, at=now, contact=contact)
     # Inside the transaction: the report's counts change with the status (surveys/signals.py).

@@ -402,7 +402,7 @@ def test_a_database_error_on_save_shows_the_page_again_with_what_was_typed(clien
 
 
 def test_a_database_down_from_the_start_gives_back_what_was_posted(client, coordinator, monkeypatch):
-    def unavailable(request, key):
+    def unavailable(request, key, **_):
         raise OperationalError("could not connect to server")
 
     monkeypatch.setattr("journey.views._access", unavailable)
@@ -426,7 +426,7 @@ def test_a_submission_while_the_database_is_down_says_so(client, coordinator, mo
 
 
 def test_other_pages_answer_a_database_outage_with_a_calm_503(client, coordinator, monkeypatch):
-    def unavailable(request, key):
+    def unavailable(request, key, **_):
         raise OperationalError("the database system is starting up")
 
     monkeypatch.setattr("journey.views._access", unavailable)
@@ -437,7 +437,7 @@ def test_other_pages_answer_a_database_outage_with_a_calm_503(client, coordinato
 
 
 def test_a_bug_gets_a_plain_friendly_500_page(coordinator, monkeypatch):
-    def broken(request, key):
+    def broken(request, key, **_):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("journey.views._access", broken)

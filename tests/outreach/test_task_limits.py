@@ -23,6 +23,7 @@ def test_it_gives_every_task_a_soft_and_a_hard_limit_below_the_claim_timeout() -
     assert sorted(t.name for t in tasks) == [
         "exchange.run_export_job",
         "exchange.run_import_job",
+        "outreach.queue_confirmations",
         "outreach.queue_due_reminders",
         "outreach.recover_messages",
         "outreach.send_batch",

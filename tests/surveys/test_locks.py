@@ -20,6 +20,7 @@ from django.db import connection, transaction
 
 from reports.demo import fake_values
 from surveys.definition.structure import structure_for
+from surveys.exceptions import EditConflict
 from surveys.models import Response, Wave
 from surveys.services.responses import replace_answers, response_problems, response_save_section, response_submit
 from surveys.values import load_values
@@ -121,6 +122,43 @@ def test_it_saves_a_partnership_while_another_partnerships_submission_is_under_w
         )
     statuses = dict(Response.objects.filter(wave=wave_4i).values_list("partnership__acronym", "status"))
     assert (statuses["GCA"], statuses["ELBE"]) == ("submitted", "draft")
+
+
+@_concurrently
+def test_a_save_that_waited_for_a_colleagues_save_of_the_same_section_is_a_conflict(wave_4i: Wave) -> None:
+    # The save's UPDATE waits for the colleague's lock; the SELECT after it reads the section's
+    # state as the colleague committed it (a SELECT … FOR UPDATE that waited would read its
+    # subqueries from before the wait, and this second save would overwrite the first).
+    gca = _response(wave_4i, "GCA")
+
+    def save(number: int) -> object:
+        return response_save_section(
+            response_id=gca.pk,
+            section_code="achievements",
+            contact=None,
+            values={"A4": Decimal(number)},
+            lock_version=0,
+        )
+
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            save(5)
+            outcome.append("saved")
+        except EditConflict:
+            outcome.append("conflict")
+        finally:
+            connection.close()
+
+    with _holding(lambda: save(3)):
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        waiter.join(timeout=1)
+        assert waiter.is_alive()  # waiting for the lock
+    waiter.join(timeout=30)
+    assert outcome == ["conflict"]
+    assert load_values(gca, structure_for(wave_4i.version))["A4"] == Decimal(3)
 
 
 def test_every_lock_of_the_project_names_the_rows_it_locks() -> None:
