@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from django.db.models import QuerySet
 
 from exchange.answer_cells import AnswerCells
+from exchange.confirmations_sheet import confirmations_sheet_write
 from exchange.history_sheet import history_sheet_write
 from exchange.layout import CODEBOOK, PARTNERSHIPS, CellWriter, SheetLayout, Unticked, workbook_layout
 from exchange.resources import (
@@ -48,6 +49,7 @@ class ExportSummary:
     responses: int
     repeat_rows: int
     changes: int | None = None  # rows of the history sheet, when asked for
+    claims: int | None = None  # rows of the confirmations sheet, when asked for
 
 
 def _responses(wave: Wave, status: str) -> QuerySet[Response]:
@@ -90,15 +92,27 @@ def wave_export(
     status: str = Status.ALL,
     chunk: int = CHUNK,
     history: bool = False,
+    confirmations: bool = False,
     progress: Progress | None = None,
 ) -> ExportSummary:
     """Write the wave's workbook (see docs/exchange.md) to a path or binary file; with
-    `history`, a last sheet of every change to the answers (`exchange.history_sheet`);
-    `progress(n)` is told how many responses are written so far, after each chunk."""
+    `history`, a sheet of every change to the answers (`exchange.history_sheet`); with
+    `confirmations`, a last sheet of the claims of collaboration and their answers
+    (`exchange.confirmations_sheet`); `progress(n)` is told how many responses are written
+    so far, after each chunk."""
     if status not in Status.CHOICES:
         raise ValueError(f"status must be one of {', '.join(Status.CHOICES)}")
     with collector_paused():
-        return _export(wave, target, labels=labels, status=status, chunk=chunk, history=history, progress=progress)
+        return _export(
+            wave,
+            target,
+            labels=labels,
+            status=status,
+            chunk=chunk,
+            history=history,
+            confirmations=confirmations,
+            progress=progress,
+        )
 
 
 def responses_count(wave: Wave, status: str) -> int:
@@ -114,6 +128,7 @@ def _export(
     status: str,
     chunk: int,
     history: bool = False,
+    confirmations: bool = False,
     progress: Progress | None = None,
 ) -> ExportSummary:
     structure = structure_for(wave.version)
@@ -134,6 +149,8 @@ def _export(
             summary.changes = history_sheet_write(
                 book, wave=wave, submitted_only=status == Status.SUBMITTED, labels=labels
             )
+        if confirmations:
+            summary.claims = confirmations_sheet_write(book, wave=wave, labels=labels)
         book.save(target)
     except BaseException:
         book.discard()

@@ -18,6 +18,11 @@ class ExportForm(forms.Form):
     history = forms.BooleanField(
         required=False, label="With a sheet of the history: every change to an answer, who and when (not imported)"
     )
+    confirmations = forms.BooleanField(
+        required=False,
+        label="With a sheet of the confirmations: each collaboration a partnership reported and what the "
+        "partnership named answered, who and when (not imported)",
+    )
 
 
 class ImportForm(forms.Form):

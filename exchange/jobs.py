@@ -185,7 +185,9 @@ def export_jobs_expire(*, now: dt.datetime | None = None) -> int:
     return changed
 
 
-def export_job_create(*, wave: Wave, user: Any, labels: bool, status: str, history: bool = False) -> ExportJob:
+def export_job_create(
+    *, wave: Wave, user: Any, labels: bool, status: str, history: bool = False, confirmations: bool = False
+) -> ExportJob:
     """Store an export of the wave and queue it for the worker."""
     from exchange.tasks import run_export_job  # the task module imports this one
 
@@ -195,6 +197,7 @@ def export_job_create(*, wave: Wave, user: Any, labels: bool, status: str, histo
         user=user,
         labels=labels,
         history=history,
+        confirmations=confirmations,
         responses=status,
         responses_total=responses_count(wave, status),
     )
@@ -232,6 +235,7 @@ def export_job_run(*, job_id: int) -> str:
             labels=job.labels,
             status=job.responses,
             history=job.history,
+            confirmations=job.confirmations,
             progress=progress,
         )
         partial.rename(target)

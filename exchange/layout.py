@@ -61,6 +61,7 @@ RESPONSES = "responses"
 CODEBOOK = "codebook"
 PARTNERSHIPS = "partnerships"
 HISTORY = "history"  # written on request only (exchange.history_sheet), never read
+CONFIRMATIONS = "confirmations"  # written on request only (exchange.confirmations_sheet), never read
 RESPONSE_COLUMNS = ["partnership", "group", "status", "submitted_at"]
 REPEAT_COLUMNS = ["partnership", "group", "row"]
 # After the key columns of a repeat sheet Q: `Q[_status]`, `Q[_from_row]`. The underscore
@@ -201,7 +202,7 @@ def sheet_name_problem(code: str) -> str | None:
         return f"the repeat question {code} cannot name a sheet: Excel refuses the characters [ ] : * ? / \\"
     if len(code) > SHEET_NAME_MAX:
         return f"the repeat question {code} cannot name a sheet: Excel allows {SHEET_NAME_MAX} characters"
-    if code.lower() in (RESPONSES, CODEBOOK, PARTNERSHIPS, HISTORY):
+    if code.lower() in (RESPONSES, CODEBOOK, PARTNERSHIPS, HISTORY, CONFIRMATIONS):
         return f"the repeat question {code} cannot name a sheet: '{code.lower()}' is one of the workbook's own sheets"
     return None
 

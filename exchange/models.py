@@ -65,6 +65,7 @@ class ExportJob(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     labels = models.BooleanField(default=False)  # texts instead of codes
     history = models.BooleanField(default=False)  # with the sheet of every change to the answers
+    confirmations = models.BooleanField(default=False)  # with the sheet of the claims of collaboration
     responses = models.CharField(max_length=12)  # exchange.export.Status: all, or submitted only
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     responses_total = models.PositiveIntegerField(default=0)

@@ -1,8 +1,8 @@
 """Reading a workbook in the export's default format (codes) back into responses.
 
 Columns are found by their header, so their order does not matter, but every column the
-questionnaire has must be there and no other. The `codebook`, `partnerships` and `history` sheets are
-for people and are not read. Every problem is collected (with its sheet, row and column)
+questionnaire has must be there and no other. The `codebook`, `partnerships`, `history` and
+`confirmations` sheets are for people and are not read. Every problem is collected (with its sheet, row and column)
 before anything is written, so one import run tells everything there is to fix.
 """
 

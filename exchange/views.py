@@ -72,6 +72,7 @@ def wave_export(request: HttpRequest, slug: str) -> HttpResponse:
         labels=form.cleaned_data["labels"],
         status=form.cleaned_data["status"],
         history=form.cleaned_data["history"],
+        confirmations=form.cleaned_data["confirmations"],
     )
     return redirect("exchange:export_job", wave.slug, job.pk)
 

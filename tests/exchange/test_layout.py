@@ -133,6 +133,15 @@ def test_a_repeat_question_coded_history_is_refused_the_export_has_that_sheet() 
     ]
 
 
+def test_a_repeat_question_coded_confirmations_is_refused_the_export_has_that_sheet() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        normalise(definition(lambda d: facts(d)[-1].update(code="CONFIRMATIONS")))
+    assert caught.value.problems == [
+        "its Excel export could not be imported back: the repeat question CONFIRMATIONS cannot name a sheet: "
+        "'confirmations' is one of the workbook's own sheets"
+    ]
+
+
 def test_load_questionnaires_refuses_such_a_definition_with_the_reason(db: None, tmp_path: Path) -> None:
     import yaml
 

@@ -27,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--history", action="store_true", help="Add a sheet 'history': every change to an answer (not imported)"
         )
+        parser.add_argument(
+            "--confirmations",
+            action="store_true",
+            help="Add a sheet 'confirmations': each claim of collaboration and the named partnership's answer "
+            "(not imported)",
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
         wave = Wave.objects.select_related("version__questionnaire").filter(slug=o["wave"]).first()
@@ -39,12 +45,19 @@ class Command(BaseCommand):
             raise CommandError(f"{output}: the file name must end in .xlsx")
         try:
             summary = wave_export(
-                wave=wave, target=output, labels=o["labels"], status=o["status"], history=o["history"]
+                wave=wave,
+                target=output,
+                labels=o["labels"],
+                status=o["status"],
+                history=o["history"],
+                confirmations=o["confirmations"],
             )
         except OSError as exc:
             raise CommandError(f"{output}: {exc.strerror or exc}") from exc
         self.stdout.write(
             f"Wrote {output}: {summary.responses} responses, {summary.repeat_rows} repeat rows "
             f"({'texts' if o['labels'] else 'codes'}, {o['status']})"
-            + (f", {summary.changes} changes in the history sheet." if summary.changes is not None else ".")
+            + (f", {summary.changes} changes in the history sheet" if summary.changes is not None else "")
+            + (f", {summary.claims} claims in the confirmations sheet" if summary.claims is not None else "")
+            + "."
         )
