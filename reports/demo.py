@@ -28,7 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from surveys.definition.structure import QuestionNode, Structure, structure_for
-from surveys.models import Answer, Question, Questionnaire, Response, Wave
+from surveys.models import Answer, AnswerChange, Question, Questionnaire, Response, Wave
+from surveys.services.history import history_record
 from surveys.services.prefill import prefill_source, response_prefill
 from surveys.services.responses import derive_row_origins, replace_answers
 from surveys.services.waves import wave_open
@@ -190,8 +191,29 @@ def fake_values(structure: Structure, *, seed: str, acronym: str, others: list[s
 PREVIOUS_SLUG = "escp-4i-demo-2018"
 
 
-def _answer(response: Response, structure: Structure, values: Values, *, submit: bool, when: dt.datetime) -> None:
+def _answer(
+    response: Response,
+    structure: Structure,
+    values: Values,
+    *,
+    submit: bool,
+    when: dt.datetime,
+    prefilled: Values | None = None,
+) -> None:
     replace_answers(response=response, structure=structure, nodes=structure.questions(), values=values)
+    if prefilled is not None:
+        # A prefilled response's history starts with the prefill: the answers changed since
+        # are recorded too, so that the trail ends at the answers kept.
+        history_record(
+            response=response,
+            structure=structure,
+            codes=[n.code for n in structure.questions()],
+            before=prefilled,
+            after=values,
+            source=AnswerChange.Source.JOURNEY,
+            at=when,
+            name=DEMO_AUTHOR,
+        )
     response.status = Response.Status.SUBMITTED if submit else Response.Status.DRAFT
     response.started_at = when - dt.timedelta(days=2)
     response.last_saved_at = when
@@ -200,6 +222,8 @@ def _answer(response: Response, structure: Structure, values: Values, *, submit:
     tallies_add(response_id=response.pk)
 
 
+# Who the history says changed a prefilled demo response's answers.
+DEMO_AUTHOR = "demo (setup_demo)"
 # The table a count gives the rows of, updated from last year's (A5 for A4).
 CARRIED_TABLE = "A5"
 
@@ -243,14 +267,15 @@ def updated_table(
 
 def _from_previous(
     response: Response, structure: Structure, fresh: Values, *, submit: bool, when: dt.datetime
-) -> Values | None:
-    """The values of a response started from the previous wave's answers (None: nothing to
-    start from): prefilled by the journey's service, then this year's answers given, the table
-    of agreements updated from the carried one and its count the rows still current."""
+) -> tuple[Values, Values] | None:
+    """The values of a response started from the previous wave's answers, and the carried
+    ones (None: nothing to start from): prefilled by the journey's service an hour before
+    `when`, then this year's answers given, the table of agreements updated from the carried
+    one and its count the rows still current."""
     source = prefill_source(response=response)
     if source is None:
         return None
-    response_prefill(response=response, source=source, contact=None, now=when)
+    response_prefill(response=response, source=source, contact=None, now=when - dt.timedelta(hours=1))
     carried = load_values(response, structure)
     node = structure.by_code.get(CARRIED_TABLE)
     values = dict(fresh)
@@ -269,7 +294,8 @@ def _from_previous(
             del values[CARRIED_TABLE]
     # As a section save does: the carried rows keep their origin, "signed since the previous
     # survey?" is derived from it.
-    return derive_row_origins(response=response, nodes=structure.questions(), values=values, stored=carried)
+    derived = derive_row_origins(response=response, nodes=structure.questions(), values=values, stored=carried)
+    return derived, carried
 
 
 def _fill(wave: Wave, *, submitted: float, drafts: float, when: dt.datetime) -> int:
@@ -290,9 +316,11 @@ def _fill(wave: Wave, *, submitted: float, drafts: float, when: dt.datetime) -> 
         neighbours = [acronyms[(index + k) % len(acronyms)] for k in (-2, -1, 1, 2)]
         values = fake_values(structure, seed=f"{wave.slug}:{acronym}", acronym=acronym, others=neighbours)
         submit = draw < submitted
-        if wave.previous_id is not None:
-            values = _from_previous(response, structure, values, submit=submit, when=when) or values
-        _answer(response, structure, values, submit=submit, when=when)
+        prefilled = None
+        started = _from_previous(response, structure, values, submit=submit, when=when) if wave.previous_id else None
+        if started is not None:
+            values, prefilled = started
+        _answer(response, structure, values, submit=submit, when=when, prefilled=prefilled)
         filled += 1
     return filled
 
