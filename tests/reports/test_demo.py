@@ -52,7 +52,9 @@ def test_table1_of_the_demo_adds_up_for_every_partnership(questionnaires: dict[s
     current = Wave.objects.get(slug="escp-4i-demo")
 
     def a4(response: Response) -> int:
-        return int(Answer.objects.get(response=response, question__code="A4").number)
+        number = Answer.objects.get(response=response, question__code="A4").number
+        assert number is not None
+        return int(number)
 
     # Independently of the report: from the submitted responses' answers and A5 rows.
     expected = {}
