@@ -6,6 +6,14 @@ closed ESCP-4i wave a year earlier (the "first survey"), fills it, makes the ope
 follow it, and answers part of the open demo waves (some submitted, some drafts). Every
 answer comes from a random generator seeded with the wave and the partnership, so two runs
 give the same figures; running it again changes nothing.
+
+The open ESCP-4i wave is a monitoring exercise (issue 15): a partnership that answered the
+first wave starts from its answers there (the journey's prefill, `response_prefill`), then
+updates its table of agreements the way a coordinator would: it confirms most rows carried
+from last year, marks some ended, adds new ones, and gives as A4 the rows still current. So
+previous + new − ended = current for every partnership of Table 1, and the count of
+agreements "so far" never falls (the one answer that does is the implausible draft of
+`surveys.services.demo_plausibility`).
 """
 
 from __future__ import annotations
@@ -20,10 +28,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from surveys.definition.structure import QuestionNode, Structure, structure_for
-from surveys.models import Answer, Question, Questionnaire, Response, Wave
-from surveys.services.responses import replace_answers
+from surveys.models import Answer, AnswerChange, Question, Questionnaire, Response, Wave
+from surveys.services.history import history_record
+from surveys.services.prefill import prefill_source, response_prefill
+from surveys.services.responses import derive_row_origins, replace_answers
 from surveys.services.waves import wave_open
-from surveys.values import Choice, PartnershipValue, Ticked, Values, hidden_codes
+from surveys.values import ORIGIN, Choice, PartnershipValue, Ticked, Values, hidden_codes, load_values
 
 from .tallies import tallies_add
 
@@ -181,14 +191,111 @@ def fake_values(structure: Structure, *, seed: str, acronym: str, others: list[s
 PREVIOUS_SLUG = "escp-4i-demo-2018"
 
 
-def _answer(response: Response, structure: Structure, values: Values, *, submit: bool, when: dt.datetime) -> None:
+def _answer(
+    response: Response,
+    structure: Structure,
+    values: Values,
+    *,
+    submit: bool,
+    when: dt.datetime,
+    prefilled: Values | None = None,
+) -> None:
     replace_answers(response=response, structure=structure, nodes=structure.questions(), values=values)
+    if prefilled is not None:
+        # A prefilled response's history starts with the prefill: the answers changed since
+        # are recorded too, so that the trail ends at the answers kept.
+        history_record(
+            response=response,
+            structure=structure,
+            codes=[n.code for n in structure.questions()],
+            before=prefilled,
+            after=values,
+            source=AnswerChange.Source.JOURNEY,
+            at=when,
+            name=DEMO_AUTHOR,
+        )
     response.status = Response.Status.SUBMITTED if submit else Response.Status.DRAFT
     response.started_at = when - dt.timedelta(days=2)
     response.last_saved_at = when
     response.submitted_at = when if submit else None
     response.save(update_fields=["status", "started_at", "last_saved_at", "submitted_at", "updated_at"])
     tallies_add(response_id=response.pk)
+
+
+# Who the history says changed a prefilled demo response's answers.
+DEMO_AUTHOR = "demo (setup_demo)"
+# The table a count gives the rows of, updated from last year's (A5 for A4).
+CARRIED_TABLE = "A5"
+
+
+def _new_rows(
+    structure: Structure, node: QuestionNode, rng: random.Random, *, acronym: str, count: int
+) -> list[dict[str, Any]]:
+    fake = FakeAnswers(structure=structure, rng=rng, acronym=acronym, others=[])
+    rows = []
+    for _ in range(count):
+        row = {}
+        for f in node.fields:
+            value = fake.value(f, {})
+            if value is not None:
+                row[f.code] = value
+        rows.append(row)
+    return rows
+
+
+def updated_table(
+    structure: Structure, node: QuestionNode, carried: list[dict[str, Any]], *, seed: str, acronym: str, submit: bool
+) -> list[dict[str, Any]]:
+    """A table carried from last year as a coordinator updates it: most rows confirmed, some
+    ended (about one in eight), at least as many new rows as ended ones (so that a count "so
+    far" does not fall). A draft leaves some rows as carried, not confirmed yet."""
+    rng = random.Random(seed)
+    rows = []
+    for row in carried:
+        draw = rng.random()
+        if draw < 0.12:
+            status = "ended"
+        elif not submit and draw > 0.7:
+            status = "carried"
+        else:
+            status = "confirmed"
+        rows.append({**row, "_status": status})
+    ended = sum(1 for r in rows if r["_status"] == "ended")
+    added = ended + rng.choices([0, 1, 2, 3], [35, 40, 20, 5])[0]
+    return rows + _new_rows(structure, node, rng, acronym=acronym, count=added)
+
+
+def _from_previous(
+    response: Response, structure: Structure, fresh: Values, *, submit: bool, when: dt.datetime
+) -> tuple[Values, Values] | None:
+    """The values of a response started from the previous wave's answers, and the carried
+    ones (None: nothing to start from): prefilled by the journey's service an hour before
+    `when`, then this year's answers given, the table of agreements updated from the carried
+    one and its count the rows still current."""
+    source = prefill_source(response=response)
+    if source is None:
+        return None
+    response_prefill(response=response, source=source, contact=None, now=when - dt.timedelta(hours=1))
+    carried = load_values(response, structure)
+    node = structure.by_code.get(CARRIED_TABLE)
+    values = dict(fresh)
+    if node is not None and node.question.rows_from:
+        rows = updated_table(
+            structure,
+            node,
+            [r for r in carried.get(CARRIED_TABLE) or [] if r.get(ORIGIN) is not None],
+            seed=f"{response.wave.slug}:{response.partnership.acronym}:{CARRIED_TABLE}",
+            acronym=response.partnership.acronym,
+            submit=submit,
+        )
+        values[CARRIED_TABLE] = rows
+        values[node.question.rows_from] = Decimal(sum(1 for r in rows if r.get("_status") != "ended"))
+        if not rows:
+            del values[CARRIED_TABLE]
+    # As a section save does: the carried rows keep their origin, "signed since the previous
+    # survey?" is derived from it.
+    derived = derive_row_origins(response=response, nodes=structure.questions(), values=values, stored=carried)
+    return derived, carried
 
 
 def _fill(wave: Wave, *, submitted: float, drafts: float, when: dt.datetime) -> int:
@@ -208,7 +315,12 @@ def _fill(wave: Wave, *, submitted: float, drafts: float, when: dt.datetime) -> 
         index = acronyms.index(acronym)
         neighbours = [acronyms[(index + k) % len(acronyms)] for k in (-2, -1, 1, 2)]
         values = fake_values(structure, seed=f"{wave.slug}:{acronym}", acronym=acronym, others=neighbours)
-        _answer(response, structure, values, submit=draw < submitted, when=when)
+        submit = draw < submitted
+        prefilled = None
+        started = _from_previous(response, structure, values, submit=submit, when=when) if wave.previous_id else None
+        if started is not None:
+            values, prefilled = started
+        _answer(response, structure, values, submit=submit, when=when, prefilled=prefilled)
         filled += 1
     return filled
 

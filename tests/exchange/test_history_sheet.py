@@ -70,7 +70,11 @@ def changed(annex_a: Wave, tmp_path: Path) -> dict[str, Any]:
     staff = StaffFactory.create(username="importer")
     t1 = timezone.now().replace(microsecond=250_000) - dt.timedelta(hours=3)
     t2, t3 = t1 + dt.timedelta(hours=1), t1 + dt.timedelta(hours=2)
-    assert not AnswerChange.objects.exists()  # the demo's answers are written without history
+    # The demo's prefilled responses have a history (the prefill, then their answers); this
+    # one has none, and the sheet's rows of the others are the demo's, kept as they were.
+    assert not AnswerChange.objects.filter(response=response).exists()
+    demo_rows = read_cells(export(annex_a, history=True))["history"][1:]
+    assert demo_rows and acronym_of(demo_rows) <= prefilled_acronyms(annex_a)
 
     response_save_section(
         response_id=response.pk,
@@ -91,11 +95,28 @@ def changed(annex_a: Wave, tmp_path: Path) -> dict[str, Any]:
         "group": response.partnership.group,
         "contact": f"{contact.name} <{contact.email}>",
         "times": (t1, t2, t3),
+        "demo_rows": demo_rows,
     }
+
+
+def acronym_of(rows: list[list[Any]]) -> set[str]:
+    return {row[0] for row in rows}
+
+
+def prefilled_acronyms(wave: Wave) -> set[str]:
+    return set(wave.responses.filter(prefilled_from__isnull=False).values_list("partnership__acronym", flat=True))
+
+
+def added(rows: list[list[Any]], changed: dict[str, Any]) -> list[list[Any]]:
+    """The sheet's rows less the demo's (which must all still be there)."""
+    demo = changed["demo_rows"]
+    assert all(row in rows for row in demo)
+    return [row for row in rows if row not in demo]
 
 
 def test_the_history_sheet_has_one_row_per_change_read_back_with_openpyxl(annex_a: Wave, changed) -> None:
     cells = read_cells(export(annex_a, history=True))
+    cells["history"] = [HEADER, *added(cells["history"][1:], changed)]
     acronym, group, contact = changed["acronym"], changed["group"], changed["contact"]
     t1, t2, t3 = (local(t) for t in changed["times"])
     # By hand: the save's three answers from nothing (an empty old value is an empty cell);
@@ -111,7 +132,8 @@ def test_the_history_sheet_has_one_row_per_change_read_back_with_openpyxl(annex_
     ]
     book = openpyxl.load_workbook(export(annex_a, history=True))
     assert book.sheetnames[-1] == "history"
-    r3 = book["history"]["H4"]
+    sheet = book["history"]
+    r3 = next(row[7] for row in sheet.iter_rows(min_row=2) if row[0].value == acronym and row[5].value == "R3")
     assert r3.data_type == "s" and r3.quotePrefix
     # Without asking, no such sheet.
     assert "history" not in read_cells(export(annex_a))
@@ -121,11 +143,18 @@ def test_the_history_sheet_with_texts_names_the_sources_and_has_the_column_texts
     rows = read_cells(export(annex_a, history=True, labels=True))["history"]
     assert rows[0] == HEADER
     assert rows[1][2] == "When (Europe/Brussels time)"
-    assert [row[4] for row in rows[2:]] == ["Journey"] * 3 + ["Import", "Deleted in the admin"]
+    mine = [row[4] for row in rows[2:] if row[0] == changed["acronym"]]
+    assert mine == ["Journey"] * 3 + ["Import", "Deleted in the admin"]
+    # The demo's: its prefills, then its answers, "journey" worded as such.
+    assert {row[4] for row in rows[2:] if row[0] != changed["acronym"]} == {"Prefill", "Journey"}
 
 
 def test_submitted_only_leaves_out_the_changes_of_drafts(annex_a: Wave, changed) -> None:
-    assert read_cells(export(annex_a, history=True, status="submitted"))["history"] == [HEADER]
+    # By hand: the demo's rows of its submitted responses, none of the changed draft's.
+    submitted = set(annex_a.responses.filter(status="submitted").values_list("partnership__acronym", flat=True))
+    expected = [row for row in changed["demo_rows"] if row[0] in submitted]
+    assert expected and changed["acronym"] not in submitted
+    assert read_cells(export(annex_a, history=True, status="submitted"))["history"] == [HEADER, *expected]
 
 
 def test_an_export_with_the_history_imports_as_one_without(annex_a: Wave, changed) -> None:
@@ -145,7 +174,7 @@ def test_a_deleted_response_keeps_its_entries_the_last_its_deletion(annex_a: Wav
     responses_delete(response_ids=[response.pk], by=StaffFactory.create(username="cleaner"))
     rows = read_cells(export(annex_a, history=True))["history"]
     # By hand: what was left (R1 "Ada King", R3) goes, in questionnaire order.
-    assert [row[3:] for row in rows[6:]] == [
+    assert [row[3:] for row in added(rows[1:], changed)[5:]] == [
         ["cleaner (staff)", "admin_delete", "R1", "Ada King"],
         ["cleaner (staff)", "admin_delete", "R3", '=HYPERLINK("http://x")'],
     ]
@@ -156,7 +185,7 @@ def test_the_commands_export_the_history_and_say_who_imported(annex_a: Wave, cha
     out = tmp_path / "with-history.xlsx"
     call_command("export_responses", "--wave", annex_a.slug, "-o", str(out), "--history", stdout=StringIO())
     rows = read_cells(out)["history"]
-    assert len(rows) == 6
+    assert len(rows) == 6 + len(changed["demo_rows"])
     acronym = changed["acronym"]
     again = edited(BytesIO(out.read_bytes()), tmp_path, set_cell("responses", acronym, "R1", "A. King"))
     call_command("import_responses", "--wave", annex_a.slug, str(again), stdout=StringIO())
@@ -197,7 +226,7 @@ def test_the_staff_export_page_has_the_history_checkbox(
         return read_cells(BytesIO(download.getvalue()))
 
     rows = exported(history="on")["history"]
-    assert rows[0] == HEADER and len(rows) == 6
+    assert rows[0] == HEADER and len(rows) == 6 + len(changed["demo_rows"])
     assert "history" not in exported()
 
 
@@ -213,6 +242,7 @@ def test_a_value_longer_than_a_cell_is_cut_in_the_sheet_only(annex_a: Wave, chan
         old_value="",
         new_value="x" * 40_000,
     )
-    cell = read_cells(export(annex_a, history=True))["history"][-1][7]
+    rows = read_cells(export(annex_a, history=True))["history"]
+    cell = next(row[7] for row in rows if row[0] == response.partnership.acronym and row[5] == "A10")
     assert len(cell) == 32_767 and cell.endswith("x…")
-    assert len(AnswerChange.objects.get(question_code="A10").new_value) == 40_000
+    assert len(AnswerChange.objects.get(response=response, question_code="A10").new_value) == 40_000

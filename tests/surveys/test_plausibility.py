@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from surveys.definition.loader import DefinitionError, normalise, read_file
-from surveys.models import PlausibilityNote, Response, Wave
+from surveys.models import PlausibilityNote, RepeatRow, Response, Wave
 from surveys.plausibility import Rules, plausibility_rules, plausibility_warnings
 from surveys.services.plausibility import plausibility_notes_save, response_warnings
 from surveys.services.responses import response_save_section
@@ -346,14 +346,23 @@ def test_the_demo_makes_an_implausible_draft_when_none_has_a_warning(coordinator
     from surveys.services import demo_plausibility
 
     monkeypatch.setattr(demo_plausibility, "DEMO_WAVE", coordinator.invitation.wave.slug)
+    from surveys.services.prefill import prefill_source, response_prefill
+
     response = Response.objects.get(wave=coordinator.invitation.wave, partnership__acronym="GCA")
+    assert response_warnings(response) == []
+    # Only a draft started from last year's answers is made implausible (as the demo's are).
+    assert demo_plausibility.demo_implausible_ensure() is None
+    response_prefill(response=response, source=prefill_source(response=response), contact=None)
     assert response_warnings(response) == []
 
     made = demo_plausibility.demo_implausible_ensure()
 
     assert made is not None and made.pk == response.pk
-    # Last year 2 agreements (Osaka, Tsinghua): now 1, the last row (Tsinghua) dropped.
-    assert [w.key for w in response_warnings(response)] == ["A4.cumulative", "A5.carried_rows.tsinghua university"]
+    # Last year 2 agreements (Osaka, Tsinghua): now 1, the last row (Tsinghua) marked ended,
+    # so only the count that falls is flagged (2 - 1 ended = 1: the table adds up).
+    assert [w.key for w in response_warnings(response)] == ["A4.cumulative"]
+    rows = RepeatRow.objects.filter(response=response, question__code="A5").order_by("position")
+    assert [r.status for r in rows] == ["confirmed", "ended"]
     # Running it again finds it, changes nothing.
     assert demo_plausibility.demo_implausible_ensure().pk == response.pk  # type: ignore[union-attr]
     assert [link.contact for link in demo_plausibility.demo_implausible_links()] == ["Ada Coordinator, GCA"]

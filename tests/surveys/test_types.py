@@ -37,7 +37,7 @@ from surveys.services.waves import wave_open
 from surveys.types import TYPES, register, type_of
 from surveys.types.base import QuestionType
 from surveys.types.choices import SingleChoice
-from surveys.values import build_answer_rows, load_values, partnership_ids_for, values_from_rows
+from surveys.values import ORIGIN, STATUS, build_answer_rows, load_values, partnership_ids_for, values_from_rows
 from tests.conftest import make_persona
 from tests.exchange.conftest import read_cells
 from tests.factories import ContactFactory, PartnershipFactory, days
@@ -125,7 +125,8 @@ def test_values_go_to_answer_rows_and_back(demo) -> None:
         )
         rows = []
         for number, (repeat_row, row_answers) in enumerate(repeats, start=1):
-            rows.append((-number, repeat_row.question_id))
+            # With each row's status and origin: the demo's prefilled responses carry rows.
+            rows.append((-number, repeat_row.question_id, repeat_row.status, repeat_row.carried_from))
             for a in row_answers:
                 a.repeat_row_id = -number
         every: list[Answer] = answers + [a for _, row_answers in repeats for a in row_answers]
@@ -149,7 +150,12 @@ def test_values_go_to_workbook_cells_and_back(demo) -> None:
             problems: list[tuple[Any, str]] = []
             back = reader.values(sheet, cells.get, problems)
             assert problems == []
-            expected = {k: v for k, v in sheet_values.items() if k not in {n.code for n, _ in layout.repeats}}
+            # A carried row's status and origin are the RepeatRow's, not cells of its sheet.
+            expected = {
+                k: v
+                for k, v in sheet_values.items()
+                if k not in {n.code for n, _ in layout.repeats} and k not in (STATUS, ORIGIN)
+            }
             assert back == expected, (response, sheet.name)
 
 
