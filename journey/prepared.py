@@ -23,7 +23,9 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+
+# Django's own helper for select_related rows (what ModelIterable uses); not in the stubs.
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 M = TypeVar("M", bound=Model)
 
@@ -50,7 +52,11 @@ class PreparedQuery(Generic[M]):
             for i, (name, kind) in enumerate(self.names.items())
         }
         queryset = self.build(**markers)
-        assert not queryset._prefetch_related_lookups and not queryset._known_related_objects
+        # Rows are built as ModelIterable builds them, without what only a QuerySet's own
+        # iteration adds (private attributes, absent from the stubs).
+        internals: Any = queryset
+        if internals._prefetch_related_lookups or internals._known_related_objects:
+            raise ValueError("a prepared query takes no prefetch_related nor known related objects")
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         by_marker = {m: name for name, m in markers.items()}

@@ -204,7 +204,8 @@ def _cached_access(key: str, key_hash: str, *, lists: bool = True, answers: bool
         invitation=ids["invitation"],
         contact=ids["contact"],
     )
-    response = found[0] if found else None
+    # Any: the instance carries the annotations above, which the type does not know.
+    response: Any = found[0] if found else None
     if (
         response is None
         or not response.key_valid

@@ -53,12 +53,15 @@ def test_the_prepared_query_reads_what_the_orm_reads_for_each_link(client, coord
     post(client, coordinator, "respondent", RESPONDENT)
     for persona in (coordinator, outsider, coordinator):
         ids = _ids(persona)
+        prepared: Any
         (prepared,) = _ACCESS_QUERIES[lists, answers].rows(**ids)
         orm = _access_query(lists=lists, answers=answers, **ids).get()
         _same(prepared, orm)
         assert prepared.partnership_id == persona.contact.partnership_id
         assert prepared.key_valid is True and prepared.contact_name == persona.contact.name
     if answers:
+        mine: Any
+        theirs: Any
         (mine,) = _ACCESS_QUERIES[lists, answers].rows(**_ids(coordinator))
         (theirs,) = _ACCESS_QUERIES[lists, answers].rows(**_ids(outsider))
         assert "Ada Coordinator" in mine.answers_json
@@ -69,6 +72,7 @@ def test_the_prepared_query_finds_no_row_for_ids_that_do_not_match(coordinator, 
     ids = {**_ids(coordinator), "partnership": outsider.contact.partnership_id}
     assert _ACCESS_QUERIES[True, False].rows(**ids) == []
     # A key of another link: the row, but not valid.
+    row: Any
     (row,) = _ACCESS_QUERIES[True, False].rows(**{**_ids(coordinator), "key_hash": hash_key(outsider.key)})
     assert row.key_valid is False
 
