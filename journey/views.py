@@ -35,7 +35,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from journey import forms, posting
 from journey.partnerships import PartnershipChoices, partnership_choices
 from journey.prefill import prefill_offer
-from journey.prepared import PreparedQuery
 from journey.widgets import build_section, error_summary, show_previous
 from surveys.definition.structure import SectionNode, Structure, structure_for
 from surveys.display import shown_sections
@@ -53,6 +52,7 @@ from surveys.models import (
 )
 from surveys.models.waves import hash_key
 from surveys.prefetch import has_answers, rows_of, states_of, values_of, with_lists
+from surveys.prepared import PreparedQuery
 from surveys.services.collaborations import collaborations_for
 from surveys.services.plausibility import notes_by_key, response_warnings
 from surveys.services.prefill import previous_values
@@ -164,8 +164,8 @@ def _access_query(
     )
 
 
-# Compiled once per process (journey.prepared): Django's compilation of this query took
-# about 2 ms of CPU a request, a fifth of a section GET (docs/journey-speed.md, fourth round).
+# Compiled once per process (surveys.prepared): Django's compilation of this query took
+# about 4.5 ms of CPU a request, half of a section GET (docs/journey-speed.md, fourth round).
 _ACCESS_IDS: dict[str, type[int] | type[str]] = {
     "key_hash": str,
     "response": int,

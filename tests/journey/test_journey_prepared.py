@@ -1,4 +1,4 @@
-"""The cached access's query compiled once per process (`journey.prepared`, issue 17).
+"""The cached access's query compiled once per process (`surveys.prepared`, issue 17).
 
 The prepared query must give what the ORM gives for the same ids, request after request
 with other ids (the compiled SQL is shared, the values never), and refuse a queryset whose
@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from django.db.models import Model
 
-from journey.prepared import PreparedQuery
 from journey.views import _ACCESS_IDS, _ACCESS_QUERIES, _access_query
 from surveys.models import Response
 from surveys.models.waves import hash_key
+from surveys.prepared import PreparedQuery
 from tests.conftest import Persona
 from tests.journey.test_journey_annex_a import RESPONDENT, post
 

@@ -1,16 +1,18 @@
 """A queryset compiled once per process, then run with each request's values.
 
-Every journey request reads the response behind its link with one SELECT (`journey.views.
-_cached_access`): the response with its wave, version, questionnaire and partnership joined,
-the link's fresh checks and the per-response lists as subqueries. Django compiles that
-queryset anew on each request: resolving the joins, the annotations' subqueries and the
-select list cost about 2 ms of CPU a request, as much as rendering the page (issue 17,
-fourth round in docs/journey-speed.md). The SQL text depends only on the code, never on
-the request; only its parameters do. So `PreparedQuery` compiles the queryset once (per
-database alias), with marker values where the request's values go, remembers where in the
-parameters each marker landed, and then runs the same SQL with the request's values in those
-places, building the model instances as Django's own `ModelIterable` does (`Model.from_db`,
-the select_related populators, the annotations as attributes).
+For instance: every journey request reads the response behind its link with one SELECT
+(`journey.views._cached_access`): the response with its wave, version, questionnaire and
+partnership joined, the link's fresh checks and the per-response lists as subqueries. Django
+compiles a queryset anew on each request: for that one, resolving the joins, the
+annotations' subqueries and the select list cost about 4.5 ms of CPU a section GET, half of
+it (issue 17, fourth round in docs/journey-speed.md); a section save's SELECT of the
+response with its lists (`surveys.services.responses._locked_for_save`) about 0.5 ms more.
+The SQL text depends only on the code, never on the request; only its parameters do. So
+`PreparedQuery` compiles the queryset once (per database alias), with marker values where
+the request's values go, remembers where in the parameters each marker landed, and then runs
+the same SQL with the request's values in those places, building the model instances as
+Django's own `ModelIterable` does (`Model.from_db`, the select_related populators, the
+annotations as attributes).
 
 What is kept is SQL text and the compiler's description of its columns: no row, no value of
 any request, so nothing of one partnership can reach another's page.
