@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.db import connection
 from django.db.models import QuerySet, TextField
@@ -101,30 +103,40 @@ def rows_of(response: Response) -> list[tuple[int, int, str, int | None]]:
     return [(pk, question_id, status, carried_from) for pk, question_id, _, status, carried_from in rows]
 
 
-def _answers_of(response: Response) -> list[Answer]:
-    """The answers read by `with_lists`, in id order, as `values_from_rows` takes them: the
-    columns it reads, with the partnership's acronym (an instance that is not saved)."""
-    answers = []
-    for (
-        pk,
-        question_id,
-        option_id,
-        matrix_row_id,
-        repeat_row_id,
-        acronym,
-        country,
-        text,
-        comment,
-        number,
-        date,
-    ) in sorted(json.loads(getattr(response, "answers_json", None) or "[]")):
-        answer = Answer(
+@dataclass(slots=True)
+class AnswerRow:
+    """An answer as `with_lists` read it: the columns `values_from_rows` reads (the question
+    types' `merge_row`), with the partnership's acronym. A plain object rather than an
+    `Answer`: Django's model `__init__` (its signals, a descriptor per field) for the 20–60
+    answers of a page cost about 0.4 ms of CPU a request (docs/journey-speed.md, fourth
+    round); nothing saves or relates these."""
+
+    id: int
+    response_id: int
+    question_id: int
+    option_id: int | None
+    matrix_row_id: int | None
+    repeat_row_id: int | None
+    partnership: Partnership | None
+    country: str
+    text: str
+    comment: str
+    number: Decimal | None
+    date: dt.date | None
+
+
+def _answers_of(response: Response) -> list[AnswerRow]:
+    """The answers read by `with_lists`, in id order, as `values_from_rows` takes them."""
+    return [
+        AnswerRow(
             id=pk,
             response_id=response.pk,
             question_id=question_id,
             option_id=option_id,
             matrix_row_id=matrix_row_id,
             repeat_row_id=repeat_row_id,
+            # An instance that is not saved: the acronym is all the values hold of it.
+            partnership=None if acronym is None else Partnership(acronym=acronym),
             country=country,
             text=text,
             comment=comment,
@@ -132,11 +144,23 @@ def _answers_of(response: Response) -> list[Answer]:
             number=None if number is None else Decimal(number).quantize(NUMBER_PLACES),
             date=None if date is None else dt.date.fromisoformat(date),
         )
-        answer.partnership = None if acronym is None else Partnership(acronym=acronym)
-        answers.append(answer)
-    return answers
+        for (
+            pk,
+            question_id,
+            option_id,
+            matrix_row_id,
+            repeat_row_id,
+            acronym,
+            country,
+            text,
+            comment,
+            number,
+            date,
+        ) in sorted(json.loads(getattr(response, "answers_json", None) or "[]"))
+    ]
 
 
 def values_of(response: Response, structure: Structure) -> Values:
     """The answers read by `with_lists(…, answers=True)` as values (`surveys.values`)."""
-    return values_from_rows(structure, _answers_of(response), rows_of(response))
+    # Duck-typed: an AnswerRow has every attribute of an Answer that values_from_rows reads.
+    return values_from_rows(structure, cast("list[Answer]", _answers_of(response)), rows_of(response))
