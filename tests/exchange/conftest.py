@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,23 @@ def read_cells(path: Path | Any) -> dict[str, list[list[Any]]]:
             rows.append(values)
         sheets[ws.title] = rows
     return sheets
+
+
+def exported_through_page(client: Any, wave: Wave, capture_on_commit: Any, **data: str) -> dict[str, list[list[Any]]]:
+    """The cells of an export asked for on the staff page (`data`: its checkboxes), its job
+    run as the worker would, its file downloaded by the same staff user."""
+    from django.urls import reverse
+
+    from exchange.models import ExportJob
+    from exchange.tasks import run_export_job
+
+    with capture_on_commit(execute=False):
+        assert client.post(reverse("exchange:export", args=[wave.slug]), {"status": "all", **data}).status_code == 302
+    job = ExportJob.objects.latest("pk")
+    assert run_export_job(job.pk) == "done"  # the worker's part
+    download = client.get(reverse("exchange:export_file", args=[wave.slug, job.pk]))
+    assert download.status_code == 200
+    return read_cells(BytesIO(download.getvalue()))
 
 
 def row_of(cells: dict[str, list[list[Any]]], sheet: str, acronym: str) -> dict[str, Any]:

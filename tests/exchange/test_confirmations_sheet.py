@@ -26,7 +26,7 @@ from surveys.models import CollaborationConfirmation, Contact, Questionnaire, Re
 from surveys.services.collaborations import collaboration_answer, collaborations_for
 from surveys.services.demo import demo_load
 from surveys.values import Choice, PartnershipValue
-from tests.exchange.conftest import read_cells
+from tests.exchange.conftest import exported_through_page, read_cells
 from tests.exchange.test_bundled import empty_copy, without_outreach
 from tests.factories import StaffFactory
 from tests.reports.conftest import give
@@ -261,21 +261,13 @@ def test_the_staff_export_page_has_the_confirmations_checkbox(
     wave_4i: Wave, claimed, client: Client, django_capture_on_commit_callbacks
 ) -> None:
     from exchange.models import ExportJob
-    from exchange.tasks import run_export_job
 
     client.force_login(StaffFactory.create())
-    url = reverse("exchange:export", args=[wave_4i.slug])
     page = client.get(reverse("exchange:wave_excel", args=[wave_4i.slug])).content.decode()
     assert 'name="confirmations"' in page
 
     def exported(**data: str) -> dict:
-        with django_capture_on_commit_callbacks(execute=False):
-            assert client.post(url, {"status": "all", **data}).status_code == 302
-        job = ExportJob.objects.latest("pk")
-        assert run_export_job(job.pk) == "done"  # the worker's part
-        download = client.get(reverse("exchange:export_file", args=[wave_4i.slug, job.pk]))
-        assert download.status_code == 200
-        return read_cells(BytesIO(download.getvalue()))
+        return exported_through_page(client, wave_4i, django_capture_on_commit_callbacks, **data)
 
     assert exported(confirmations="on")["confirmations"] == expected(claimed)
     assert ExportJob.objects.latest("pk").confirmations

@@ -26,7 +26,7 @@ from surveys.models import Answer, AnswerChange, Contact, Questionnaire, Respons
 from surveys.services.deletions import answers_delete, responses_delete
 from surveys.services.demo import demo_load
 from surveys.services.responses import response_save_section
-from tests.exchange.conftest import read_cells
+from tests.exchange.conftest import exported_through_page, read_cells
 from tests.exchange.test_bundled import empty_copy, without_outreach
 from tests.exchange.test_import import edited, set_cell
 from tests.factories import StaffFactory
@@ -208,22 +208,12 @@ def test_the_commands_export_the_history_and_say_who_imported(annex_a: Wave, cha
 def test_the_staff_export_page_has_the_history_checkbox(
     annex_a: Wave, changed, client: Client, django_capture_on_commit_callbacks
 ) -> None:
-    from exchange.models import ExportJob
-    from exchange.tasks import run_export_job
-
     client.force_login(StaffFactory.create())
-    url = reverse("exchange:export", args=[annex_a.slug])
     page = client.get(reverse("exchange:wave_excel", args=[annex_a.slug])).content.decode()
     assert 'name="history"' in page
 
     def exported(**data: str) -> dict:
-        with django_capture_on_commit_callbacks(execute=False):
-            assert client.post(url, {"status": "all", **data}).status_code == 302
-        job = ExportJob.objects.latest("pk")
-        assert run_export_job(job.pk) == "done"  # the worker's part
-        download = client.get(reverse("exchange:export_file", args=[annex_a.slug, job.pk]))
-        assert download.status_code == 200
-        return read_cells(BytesIO(download.getvalue()))
+        return exported_through_page(client, annex_a, django_capture_on_commit_callbacks, **data)
 
     rows = exported(history="on")["history"]
     assert rows[0] == HEADER and len(rows) == 6 + len(changed["demo_rows"])
